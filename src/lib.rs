@@ -1,0 +1,47 @@
+//! gradlab: the CSC411 "digits and faces" project as a library.
+//!
+//! Every part of the project has one home here, and the same functions run in
+//! the native `gradlab` binary, in the browser (compiled to WebAssembly) and in
+//! the tests:
+//!
+//! | part | module |
+//! | --- | --- |
+//! | 1. the MNIST data | [`mnist`] |
+//! | 2. the no-hidden-layer network | [`network::softmax`] |
+//! | 3. cost, gradient and the finite-difference check | [`network`], [`gradcheck`] |
+//! | 4, 5. gradient descent and momentum | [`optim`], [`train`] |
+//! | 6. the cost over two weights | [`surface`] |
+//! | 7. the cost of backpropagation | [`backprop_cost`] |
+//!
+//! Notation follows the project: `X` is n x m with one column per image, `W` is
+//! n x k, `Y` is k x m one-hot, `P = softmax(W^T X)` column by column, the cost
+//! is `C = -sum(Y * log P)` and its gradient is `dC/dW = X (P - Y)^T`.
+
+pub mod backprop_cost;
+pub mod export;
+pub mod gradcheck;
+pub mod mnist;
+pub mod network;
+pub mod optim;
+pub mod surface;
+pub mod train;
+
+/// The floating-point types the networks run in: `f32` for training (speed),
+/// `f64` for the gradient checks (so that round-off does not hide a wrong
+/// formula).
+pub trait Real:
+    num_traits::Float
+    + ndarray::LinalgScalar
+    + ndarray::ScalarOperand
+    + num_traits::FromPrimitive
+    + std::fmt::Debug
+    + std::fmt::Display
+    + std::iter::Sum
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl Real for f32 {}
+impl Real for f64 {}

