@@ -128,6 +128,8 @@ impl<T: Real> TwoWeightSlice<T> {
 
     fn logits_at(&self, w: [T; 2]) -> Array2<T> {
         let mut z = self.logits.clone();
+        // k indexes four parallel pairs; a zip of four would read worse.
+        #[allow(clippy::needless_range_loop)]
         for k in 0..2 {
             let shift = w[k] - self.trained[k];
             z.row_mut(self.indices[k].col)
