@@ -12,12 +12,14 @@
 //! | 4, 5. gradient descent and momentum | [`optim`], [`train`] |
 //! | 6. the cost over two weights | [`surface`] |
 //! | 7. the cost of backpropagation | [`backprop_cost`] |
+//! | draw a digit | [`draw`] |
 //!
 //! Notation follows the project: `X` is n x m with one column per image, `W` is
 //! n x k, `Y` is k x m one-hot, `P = softmax(W^T X)` column by column, the cost
 //! is `C = -sum(Y * log P)` and its gradient is `dC/dW = X (P - Y)^T`.
 
 pub mod backprop_cost;
+pub mod draw;
 pub mod export;
 pub mod gradcheck;
 pub mod mnist;
