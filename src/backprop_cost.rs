@@ -537,6 +537,7 @@ pub fn sweep_slopes(rows: &[TimingRow]) -> Vec<SweepSlopes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::gradcheck::{finite_difference_gradient, relative_error, Difference};
 
     /// A clock that says 0, 1, 2, ... ms on successive reads.
@@ -555,7 +556,7 @@ mod tests {
             .fold(0.0, |max, v| max.max(v.abs()))
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn naive_gradient_equals_backprop_up_to_rounding_at_several_depths_and_widths() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         for (n_layers, n_units) in [(1, 3), (1, 6), (2, 4), (3, 5), (5, 3)] {
@@ -577,7 +578,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn naive_gradient_handles_unequal_layers_and_relu_like_backprop() {
         // Not only the square networks of part 7: sizes 6 -> 5 -> 4 -> 3.
         let mut rng = ChaCha8Rng::seed_from_u64(2);
@@ -596,7 +597,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn naive_gradient_and_backprop_both_match_central_differences() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         for (n_layers, n_units) in [(1, 4), (2, 3), (3, 4)] {
@@ -619,7 +620,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn loglog_slope_recovers_the_exponent_of_a_power_law() {
         // t = 3 K^2 at K = 4, 8, 16, 32: slope 2 exactly, up to rounding of ln.
         let quadratic: Vec<(f64, f64)> = [4.0_f64, 8.0, 16.0, 32.0]
@@ -632,7 +633,7 @@ mod tests {
         assert!((loglog_slope(&inverse).unwrap() + 1.0).abs() < 1e-12);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn loglog_slope_refuses_what_has_no_slope() {
         assert_eq!(loglog_slope(&[(2.0, 1.0)]), None, "one point");
         assert_eq!(loglog_slope(&[(2.0, 1.0), (2.0, 3.0)]), None, "one size");
@@ -648,7 +649,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn time_methods_reports_weights_and_per_call_times_from_the_clock() {
         let sizes = [(1, 3), (2, 4), (3, 2)];
         let rows = time_methods(&sizes, 5, 7, ticking_clock()).unwrap();
@@ -678,14 +679,14 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn time_methods_with_the_same_seed_builds_the_same_networks() {
         let a = time_methods(&[(2, 3)], 4, 9, ticking_clock()).unwrap();
         let b = time_methods(&[(2, 3)], 4, 9, ticking_clock()).unwrap();
         assert_eq!(a, b);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn time_methods_rejects_empty_networks_and_batches_before_timing_anything() {
         let mut reads = 0;
         let clock = || {
@@ -713,7 +714,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn multiply_adds_of_the_smallest_network_match_a_count_by_hand() {
         // N = 1, K = 2, m = 1: W is 3 x 2. Backprop: Z = W^T X is 3 * 2 = 6
         // multiply-adds and X D^T another 6: 12. Naive: the same forward 6,
@@ -739,7 +740,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn multiply_adds_grow_with_the_asymptotic_exponents_for_large_sizes() {
         // Far past the sizes timed, the leading terms dominate: doubling K
         // from 1000 at N = 4, or N from 1000 at K = 16, gives slopes within
@@ -770,7 +771,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn default_grid_has_no_repeats_and_one_sweep_of_each_kind() {
         let grid = default_grid();
         let mut sorted = grid.clone();

@@ -122,6 +122,7 @@ pub fn to_mnist(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, Dr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     /// A `width` x `height` canvas with a filled rectangle of ink.
     fn canvas_with_rect(
@@ -153,7 +154,7 @@ mod tests {
         )
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_tall_stroke_keeps_its_aspect_ratio_and_is_centred() {
         // 40 wide, 200 tall: scaled by 20 / 200 to 4 x 20.
         let ink = canvas_with_rect(280, 280, (10, 30, 50, 230));
@@ -165,7 +166,7 @@ mod tests {
         assert_eq!((x0, y0), (12, 4));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn where_the_digit_is_drawn_does_not_matter() {
         let small_in_corner =
             to_mnist(&canvas_with_rect(300, 200, (5, 5, 45, 65)), 300, 200).unwrap();
@@ -185,7 +186,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn thin_strokes_survive_the_shrinking_as_grey() {
         // A 2-pixel line in a 280-pixel drawing is a tenth of a pixel after
         // scaling by 20 / 280: averaged, not dropped.
@@ -198,7 +199,7 @@ mod tests {
         assert!(max > 0.05 && max < 1.0, "anti-aliased grey, got max {max}");
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn blank_and_mis_sized_canvases_are_errors() {
         assert_eq!(to_mnist(&[0.0; 100], 10, 10), Err(DrawError::NoInk));
         assert!(matches!(

@@ -282,6 +282,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::network::ModelKind;
     use crate::network::ModelSpec;
     use rand::SeedableRng;
@@ -296,7 +297,7 @@ mod tests {
         spec.build(12, 10, &mut ChaCha8Rng::seed_from_u64(1))
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn models_round_trip_exactly() {
         for model in [
             mlp(),
@@ -310,7 +311,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_missing_tensor_is_named() {
         let model = mlp();
         let mut metadata = HashMap::from(
@@ -354,7 +355,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn garbage_and_truncation_are_format_errors() {
         assert!(matches!(
             model_from_safetensors("w", b"not a model"),
@@ -367,7 +368,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[test] // the file system: native only
     fn atomic_write_leaves_nothing_behind_when_the_folder_is_missing() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("absent").join("m.safetensors");

@@ -188,11 +188,12 @@ pub fn figure5_table() -> Vec<Figure5Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use ndarray::Array2;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn figure5_error_falls_tenfold_per_decade_then_round_off_takes_over() {
         let rows = figure5_table();
         assert_eq!(rows.len(), 10);
@@ -218,7 +219,7 @@ mod tests {
         assert!(rows[9].total_error > best.total_error);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn figure5_vectorised_gradient_matches_the_column_by_column_sum() {
         // dC/dW = X (P - Y)^T is the sum over images j of x_j (p_j - y_j)^T;
         // computing that sum with explicit loops checks the matrix product's
@@ -240,7 +241,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_wrong_gradient_is_caught() {
         // The check must be able to fail: a gradient off by a factor of 1.01
         // in one weight gives a relative error far above 1e-6.
@@ -253,7 +254,7 @@ mod tests {
         assert!(relative_error(&gradient, &numeric) > 1e-4);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn sampled_check_on_a_random_softmax_network_is_tiny() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let net = SoftmaxNet::<f64>::new(20, 5, &mut rng);

@@ -27,6 +27,10 @@ pub mod network;
 pub mod optim;
 pub mod surface;
 pub mod train;
+pub mod visual;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 /// The floating-point types the networks run in: `f32` for training (speed),
 /// `f64` for the gradient checks (so that round-off does not hide a wrong
@@ -47,3 +51,8 @@ pub trait Real:
 
 impl Real for f32 {}
 impl Real for f64 {}
+
+// Under `wasm-pack test`, the unit tests run in the browser (Chromium), where
+// the page runs the same code.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

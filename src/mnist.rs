@@ -433,12 +433,13 @@ pub mod idx_bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn two_images() -> Vec<u8> {
         idx_bytes::images(2, 2, 3, &[0, 255, 51, 0, 0, 0, 1, 2, 3, 4, 5, 6])
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn reads_a_valid_pair_and_builds_x_and_y() {
         let data =
             Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
@@ -455,7 +456,7 @@ mod tests {
         assert_eq!(y.sum(), 2.0);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn truncated_images_name_the_file_and_both_sizes() {
         let mut bytes = two_images();
         bytes.pop();
@@ -474,7 +475,7 @@ mod tests {
         assert!(error.to_string().contains("train-images"));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn too_long_images_are_rejected_too() {
         let mut bytes = two_images();
         bytes.push(0);
@@ -488,7 +489,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_header_cut_short_is_reported() {
         assert!(matches!(
             parse_images("f", &two_images()[..10]),
@@ -500,7 +501,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn labels_given_as_images_have_the_wrong_magic() {
         let error = parse_images("swapped", &idx_bytes::labels(&[1, 2])).unwrap_err();
         assert!(
@@ -525,7 +526,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_label_outside_0_to_9_is_reported_with_its_index() {
         let error = parse_labels("l", &idx_bytes::labels(&[3, 9, 10, 4])).unwrap_err();
         assert!(
@@ -541,7 +542,7 @@ mod tests {
         );
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn counts_that_disagree_are_reported_with_both_files() {
         let error = Dataset::from_idx_bytes(
             "imgs",
@@ -562,7 +563,7 @@ mod tests {
         assert!(message.contains("imgs") && message.contains("labs"));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_huge_count_in_a_damaged_header_is_a_length_error_not_an_overflow() {
         let bytes = idx_bytes::images(u32::MAX, u32::MAX, u32::MAX, &[0; 4]);
         assert!(matches!(
@@ -571,7 +572,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn gallery_takes_each_digit_in_order_and_wraps() {
         let labels = [
             0, 1, 0, 1, 2, 2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 8, 7, 6, 5, 4, 3,

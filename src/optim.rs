@@ -89,16 +89,17 @@ impl<T: Real> Optimizer<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use ndarray::array;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn gradient_descent_moves_against_the_gradient() {
         let mut w = [array![[1.0_f64, 2.0]]];
         Optimizer::new(OptimizerKind::Gd, 0.5).step(&mut w, &[array![[2.0, -4.0]]]);
         assert_eq!(w[0], array![[0.0, 4.0]]);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn momentum_accumulates_a_constant_gradient() {
         // With a constant gradient g: v1 = lr g, v2 = beta lr g + lr g, so
         // after two steps W = W0 - lr g (2 + beta).
@@ -110,7 +111,7 @@ mod tests {
         assert!((w[0][[0, 0]] - (-0.1 * 2.9)).abs() < 1e-15);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn momentum_with_beta_zero_is_gradient_descent() {
         let mut a = [array![[1.0_f64, -3.0], [0.5, 2.0]]];
         let mut b = a.clone();

@@ -249,6 +249,7 @@ pub fn trajectory<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::gradcheck::{finite_difference_at, Difference};
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
@@ -268,7 +269,7 @@ mod tests {
         (net, x, y)
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn slice_cost_equals_the_full_network_cost_with_the_weights_changed() {
         let (net, x, y) = setup();
         // Same column and different columns both exercise the shortcut.
@@ -286,7 +287,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn slice_gradient_matches_finite_differences_of_the_full_network() {
         let (net, x, y) = setup();
         let (w1, w2) = (
@@ -313,7 +314,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn bad_choices_of_weights_are_named() {
         let (net, x, y) = setup();
         let w = WeightIndex { row: 2, col: 1 };
@@ -328,7 +329,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn grid_is_row_major_in_w2() {
         let (net, x, y) = setup();
         let slice = TwoWeightSlice::new(
@@ -352,7 +353,7 @@ mod tests {
         ));
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn both_optimisers_lower_the_cost_and_a_huge_rate_is_reported_as_diverged() {
         let (net, x, y) = setup();
         let slice = TwoWeightSlice::new(

@@ -50,6 +50,10 @@ pub struct TrainConfig {
     /// (the first ones), so that a curve point costs about what the test
     /// evaluation costs.
     pub train_evaluation_size: usize,
+    /// Test images a curve point is measured on (the first ones); `None` for
+    /// all of them. The page measures on fewer while training runs, to keep
+    /// the curve moving, and on all of them at the end.
+    pub test_evaluation_size: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -62,6 +66,7 @@ impl Default for TrainConfig {
             seed: 0,
             evaluations_per_epoch: 4,
             train_evaluation_size: 10_000,
+            test_evaluation_size: None,
         }
     }
 }
@@ -309,7 +314,7 @@ impl<N: Network<f32>> Trainer<N> {
             train,
             Some(self.config.train_evaluation_size),
         );
-        let on_test = evaluate(&self.network, test, None);
+        let on_test = evaluate(&self.network, test, self.config.test_evaluation_size);
         CurvePoint {
             iteration: self.iteration,
             epoch: self.epoch(),

@@ -218,6 +218,7 @@ impl<T: Real> Network<T> for Mlp<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::gradcheck::{finite_difference_gradient, relative_error, Difference};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
@@ -237,7 +238,7 @@ mod tests {
         (x, y)
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn backprop_matches_central_differences_for_tanh_and_relu_at_several_depths() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         for activation in [Activation::Tanh, Activation::Relu] {
@@ -259,7 +260,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn a_single_layer_mlp_is_the_softmax_network() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let mlp = Mlp::<f64>::new(&[4, 3], Activation::Tanh, &mut rng);
@@ -271,7 +272,7 @@ mod tests {
         assert_eq!(grad_a, grad_b);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn from_weights_rejects_shapes_that_do_not_chain() {
         let w1 = Array2::<f32>::zeros((5, 3));
         assert!(

@@ -158,3 +158,14 @@ impl ModelSpec {
         }
     }
 }
+
+/// The class probabilities for one image given as its pixels (0..1, without
+/// the bias entry): builds the column `[1; pixels]` and runs the network.
+/// `None` if the number of pixels is not what the network takes.
+pub fn classify_image<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option<Vec<T>> {
+    if network.weights()[0].nrows() != pixels.len() + 1 {
+        return None;
+    }
+    let x = Array2::from_shape_fn((pixels.len() + 1, 1), |(i, _)| if i == 0 { T::one() } else { pixels[i - 1] });
+    Some(network.probabilities(x.view()).into_raw_vec_and_offset().0)
+}

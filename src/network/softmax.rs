@@ -145,9 +145,10 @@ impl<T: Real> Network<T> for SoftmaxNet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
     use ndarray::array;
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn softmax_of_huge_logits_is_finite_and_sums_to_one() {
         // exp(1000) overflows f64 (max about 1.8e308 = exp(709.8)); the naive
         // softmax gives inf / inf = NaN here.
@@ -169,7 +170,7 @@ mod tests {
         assert!((p[[0, 1]] - p[[0, 0]]).abs() < 1e-15);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn softmax_in_f32_survives_logits_that_overflow_f32_exp() {
         // exp(100) is about 2.7e43, past f32's maximum of 3.4e38.
         let z = array![[100.0_f32, 88.0], [99.0, 90.0]];
@@ -178,7 +179,7 @@ mod tests {
         assert!((p[[0, 0]] - 0.731_058_6).abs() < 1e-6, "1 / (1 + e^-1)");
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn cost_stays_finite_when_the_true_class_probability_underflows() {
         // P of class 1 is exp(-2000), 0 in f64, so -log(P) computed from P
         // would be inf. From log-softmax it is 2000 exactly.
@@ -187,7 +188,7 @@ mod tests {
         assert_eq!(negative_log_likelihood(z.view(), y.view()), 2000.0);
     }
 
-    #[test]
+    #[wasm_bindgen_test(unsupported = test)]
     fn cost_of_a_tiny_case_matches_the_hand_computation() {
         // X = [[1, 1], [2, -1]] (bias row, one pixel; two images),
         // W = [[0, 0], [1, -1]] so Z = W^T X = [[2, -1], [-2, 1]].
