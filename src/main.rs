@@ -90,8 +90,10 @@ enum OptimizerChoice {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
+    /// The network: softmax(W^T X), or one hidden layer.
     #[arg(long, value_enum, default_value = "softmax")]
     model: ModelChoice,
+    /// The update rule: plain gradient descent, or with momentum.
     #[arg(long, value_enum, default_value = "momentum")]
     optimizer: OptimizerChoice,
     /// Step size for the mean gradient of a batch.
@@ -112,6 +114,7 @@ struct TrainArgs {
     /// Hidden units of the mlp.
     #[arg(long, default_value_t = 300)]
     hidden: usize,
+    /// The hidden units' non-linearity.
     #[arg(long, value_enum, default_value = "tanh")]
     activation: ActivationChoice,
     /// Seeds the initial weights and the shuffling; same seed, same numbers.
@@ -179,10 +182,15 @@ struct SurfaceArgs {
     /// Start of the paths, as an offset from the trained values.
     #[arg(long, value_name = "D1,D2", default_value = "-2.5,2.5", value_parser = parse_pair)]
     start: (f64, f64),
-    #[arg(long, default_value_t = 1.0)]
+    /// Step size of both paths. The default suits the default pair: two
+    /// neighbouring pixels, whose long, narrow valley plain descent crawls
+    /// along and momentum crosses in 40 steps.
+    #[arg(long, default_value_t = 5.0)]
     learning_rate: f64,
+    /// Momentum coefficient beta of the momentum path.
     #[arg(long, default_value_t = 0.9)]
     momentum: f64,
+    /// Steps of each path.
     #[arg(long, default_value_t = 40)]
     steps: usize,
     /// Training images the cost is computed on.

@@ -89,8 +89,8 @@ impl<T: Real> Optimizer<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use ndarray::array;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]
     fn gradient_descent_moves_against_the_gradient() {

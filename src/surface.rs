@@ -249,11 +249,11 @@ pub fn trajectory<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::gradcheck::{finite_difference_at, Difference};
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn setup() -> (SoftmaxNet<f64>, Array2<f64>, Array2<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(5);

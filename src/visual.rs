@@ -21,7 +21,11 @@ pub fn diverging_rgba(values: &[f32], scale: f32) -> Vec<u8> {
     // Ends of the map: ColorBrewer RdBu's darkest blue and red.
     const BLUE: [f32; 3] = [33.0, 102.0, 172.0];
     const RED: [f32; 3] = [178.0, 24.0, 43.0];
-    let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
     values
         .iter()
         .flat_map(|&v| {
@@ -37,7 +41,9 @@ pub fn diverging_rgba(values: &[f32], scale: f32) -> Vec<u8> {
 /// The largest magnitude among `values`: a symmetric scale for
 /// [`diverging_rgba`].
 pub fn max_abs(values: impl IntoIterator<Item = f32>) -> f32 {
-    values.into_iter().fold(0.0, |m, v| if v.is_finite() { m.max(v.abs()) } else { m })
+    values
+        .into_iter()
+        .fold(0.0, |m, v| if v.is_finite() { m.max(v.abs()) } else { m })
 }
 
 #[cfg(test)]
@@ -51,12 +57,19 @@ mod tests {
         assert_eq!(&rgba[0..4], &[255, 255, 255, 255]);
         assert_eq!(&rgba[4..8], &[33, 102, 172, 255]);
         assert_eq!(&rgba[8..12], &[178, 24, 43, 255]);
-        assert_eq!(&rgba[12..16], &[178, 24, 43, 255], "beyond the scale saturates");
+        assert_eq!(
+            &rgba[12..16],
+            &[178, 24, 43, 255],
+            "beyond the scale saturates"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
     fn ink_is_dark_on_white() {
-        assert_eq!(ink_rgba(&[0.0, 1.0]), vec![255, 255, 255, 255, 0, 0, 0, 255]);
+        assert_eq!(
+            ink_rgba(&[0.0, 1.0]),
+            vec![255, 255, 255, 255, 0, 0, 0, 255]
+        );
         assert_eq!(max_abs([1.0, -3.0, f32::NAN]), 3.0);
     }
 }
@@ -69,5 +82,9 @@ pub fn weight_images_rgba(w: ndarray::ArrayView2<f32>, first: usize, count: usiz
     let first = first.min(last);
     let pixels = w.slice(ndarray::s![1.., first..last]);
     let scale = max_abs(pixels.iter().copied());
-    pixels.columns().into_iter().flat_map(|unit| diverging_rgba(&unit.to_vec(), scale)).collect()
+    pixels
+        .columns()
+        .into_iter()
+        .flat_map(|unit| diverging_rgba(&unit.to_vec(), scale))
+        .collect()
 }

@@ -31,7 +31,9 @@ fn js_error(error: impl std::fmt::Display) -> JsError {
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
 }
 
 /// Whether this module was built with 128-bit SIMD (`+simd128`); the page
@@ -44,7 +46,11 @@ pub fn simd_enabled() -> bool {
 /// A drawing (RGBA canvas pixels, the alpha channel as ink) turned into the
 /// 28x28 input, or `undefined` when nothing is drawn.
 #[wasm_bindgen(js_name = preprocessDrawing)]
-pub fn preprocess_drawing(rgba: &[u8], width: usize, height: usize) -> Result<Option<Vec<f32>>, JsError> {
+pub fn preprocess_drawing(
+    rgba: &[u8],
+    width: usize,
+    height: usize,
+) -> Result<Option<Vec<f32>>, JsError> {
     let ink = draw::ink_from_rgba(rgba, width, height).map_err(js_error)?;
     match draw::to_mnist(&ink, width, height) {
         Ok(field) => Ok(Some(field)),
@@ -69,11 +75,30 @@ pub struct Data {
 impl Data {
     /// Parses the four IDX files' bytes; errors name the file and the defect.
     #[wasm_bindgen(constructor)]
-    pub fn new(train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<Data, JsError> {
-        let train = Dataset::from_idx_bytes(mnist::TRAIN_IMAGES, train_images, mnist::TRAIN_LABELS, train_labels).map_err(js_error)?;
-        let test = Dataset::from_idx_bytes(mnist::TEST_IMAGES, test_images, mnist::TEST_LABELS, test_labels).map_err(js_error)?;
+    pub fn new(
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> Result<Data, JsError> {
+        let train = Dataset::from_idx_bytes(
+            mnist::TRAIN_IMAGES,
+            train_images,
+            mnist::TRAIN_LABELS,
+            train_labels,
+        )
+        .map_err(js_error)?;
+        let test = Dataset::from_idx_bytes(
+            mnist::TEST_IMAGES,
+            test_images,
+            mnist::TEST_LABELS,
+            test_labels,
+        )
+        .map_err(js_error)?;
         let mnist = Mnist::from_splits(train, test, mnist::TEST_IMAGES).map_err(js_error)?;
-        Ok(Data { mnist: Rc::new(mnist) })
+        Ok(Data {
+            mnist: Rc::new(mnist),
+        })
     }
 
     #[wasm_bindgen(getter, js_name = trainLength)]
@@ -101,7 +126,12 @@ pub struct Classifier {
 
 fn probabilities(model: &Model<f32>, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
     let expected = model.weights()[0].nrows() - 1;
-    classify_image(model, pixels).ok_or_else(|| JsError::new(&format!("the network takes {expected} pixels, got {}", pixels.len())))
+    classify_image(model, pixels).ok_or_else(|| {
+        JsError::new(&format!(
+            "the network takes {expected} pixels, got {}",
+            pixels.len()
+        ))
+    })
 }
 
 #[wasm_bindgen]
@@ -160,11 +190,19 @@ impl Session {
     /// `{ model: { kind, hidden_units, activation }, train: { optimizer, learning_rate, batch_size, epochs, seed, ... } }`.
     #[wasm_bindgen(constructor)]
     pub fn new(data: &Data, config: JsValue) -> Result<Session, JsError> {
-        let config: SessionConfig = serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
+        let config: SessionConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
         let mnist = Rc::clone(&data.mnist);
-        let model = config.model.build(mnist.train.n_pixels(), mnist::N_CLASSES, &mut Trainer::<Model<f32>>::rng_for(config.train.seed));
+        let model = config.model.build(
+            mnist.train.n_pixels(),
+            mnist::N_CLASSES,
+            &mut Trainer::<Model<f32>>::rng_for(config.train.seed),
+        );
         let trainer = Trainer::new(model, config.train, mnist.train.len()).map_err(js_error)?;
-        Ok(Session { data: mnist, trainer })
+        Ok(Session {
+            data: mnist,
+            trainer,
+        })
     }
 
     /// Takes up to `steps` steps (stopping at the end of the schedule);
@@ -178,7 +216,12 @@ impl Session {
             }
             batch_cost = self.trainer.step(&self.data.train).map_err(js_error)?;
         }
-        to_js(&StepReport { iteration: self.trainer.iteration(), epoch: self.trainer.epoch(), batch_cost, total_iterations })
+        to_js(&StepReport {
+            iteration: self.trainer.iteration(),
+            epoch: self.trainer.epoch(),
+            batch_cost,
+            total_iterations,
+        })
     }
 
     /// Steps in the whole schedule (epochs x steps per epoch).
@@ -207,7 +250,9 @@ impl Session {
 
     /// The network as it is now, to keep reading drawings with.
     pub fn classifier(&self) -> Classifier {
-        Classifier { model: self.trainer.network().clone() }
+        Classifier {
+            model: self.trainer.network().clone(),
+        }
     }
 }
 
@@ -221,7 +266,10 @@ mod tests {
     /// only slower. This test is what notices.
     #[wasm_bindgen_test]
     fn the_module_is_built_with_simd128() {
-        assert!(simd_enabled(), "built without +simd128: is RUSTFLAGS set in the environment?");
+        assert!(
+            simd_enabled(),
+            "built without +simd128: is RUSTFLAGS set in the environment?"
+        );
     }
 
     #[wasm_bindgen_test]

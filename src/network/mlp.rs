@@ -218,10 +218,10 @@ impl<T: Real> Network<T> for Mlp<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use crate::gradcheck::{finite_difference_gradient, relative_error, Difference};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn random_batch(
         n: usize,

@@ -166,6 +166,12 @@ pub fn classify_image<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option
     if network.weights()[0].nrows() != pixels.len() + 1 {
         return None;
     }
-    let x = Array2::from_shape_fn((pixels.len() + 1, 1), |(i, _)| if i == 0 { T::one() } else { pixels[i - 1] });
+    let x = Array2::from_shape_fn((pixels.len() + 1, 1), |(i, _)| {
+        if i == 0 {
+            T::one()
+        } else {
+            pixels[i - 1]
+        }
+    });
     Some(network.probabilities(x.view()).into_raw_vec_and_offset().0)
 }

@@ -145,8 +145,8 @@ impl<T: Real> Network<T> for SoftmaxNet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
     use ndarray::array;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test(unsupported = test)]
     fn softmax_of_huge_logits_is_finite_and_sums_to_one() {
