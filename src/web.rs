@@ -16,7 +16,7 @@ use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
 use crate::mnist::{self, Dataset, Mnist};
 use crate::network::{classify_image, Model, ModelSpec, Network};
-use crate::train::{TrainConfig, Trainer};
+use crate::train::{evaluate, TrainConfig, Trainer};
 use crate::visual;
 
 /// Installs the panic hook, so that a panic reaches the console (and the
@@ -159,6 +159,14 @@ impl Classifier {
     pub fn to_safetensors(&self) -> Vec<u8> {
         model_to_safetensors(&self.model, (28, 28))
     }
+
+    /// Input weights of first-layer units `first .. first + count` as 28x28
+    /// RGBA images, as [`Session::weight_images`] draws them: the page shows
+    /// the shipped network's weights before any training.
+    #[wasm_bindgen(js_name = weightImages)]
+    pub fn weight_images(&self, first: usize, count: usize) -> Vec<u8> {
+        visual::weight_images_rgba(self.model.weights()[0].view(), first, count)
+    }
 }
 
 /// What the page asks to train: the network and how.
@@ -234,6 +242,13 @@ impl Session {
     #[wasm_bindgen(js_name = curvePoint)]
     pub fn curve_point(&self) -> Result<JsValue, JsError> {
         to_js(&self.trainer.curve_point(&self.data.train, &self.data.test))
+    }
+
+    /// `{ cost, accuracy }` on the whole test set: the figure to report at
+    /// the end of a run whose curve points were measured on a sample.
+    #[wasm_bindgen(js_name = testEvaluation)]
+    pub fn test_evaluation(&self) -> Result<JsValue, JsError> {
+        to_js(&evaluate(self.trainer.network(), &self.data.test, None))
     }
 
     /// The ten class probabilities for a 28x28 input, by the network as it is now.

