@@ -46,6 +46,21 @@ pub fn max_abs(values: impl IntoIterator<Item = f32>) -> f32 {
         .fold(0.0, |m, v| if v.is_finite() { m.max(v.abs()) } else { m })
 }
 
+/// The input weights of units `first .. first + count` of a layer `W`
+/// ((1 + pixels) x units, bias in row 0) as images, one after another, each
+/// `pixels` RGBA values: the bias row is left out, the colour scale is shared.
+pub fn weight_images_rgba(w: ndarray::ArrayView2<f32>, first: usize, count: usize) -> Vec<u8> {
+    let last = (first + count).min(w.ncols());
+    let first = first.min(last);
+    let pixels = w.slice(ndarray::s![1.., first..last]);
+    let scale = max_abs(pixels.iter().copied());
+    pixels
+        .columns()
+        .into_iter()
+        .flat_map(|unit| diverging_rgba(&unit.to_vec(), scale))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,19 +87,4 @@ mod tests {
         );
         assert_eq!(max_abs([1.0, -3.0, f32::NAN]), 3.0);
     }
-}
-
-/// The input weights of units `first .. first + count` of a layer `W`
-/// ((1 + pixels) x units, bias in row 0) as images, one after another, each
-/// `pixels` RGBA values: the bias row is left out, the colour scale is shared.
-pub fn weight_images_rgba(w: ndarray::ArrayView2<f32>, first: usize, count: usize) -> Vec<u8> {
-    let last = (first + count).min(w.ncols());
-    let first = first.min(last);
-    let pixels = w.slice(ndarray::s![1.., first..last]);
-    let scale = max_abs(pixels.iter().copied());
-    pixels
-        .columns()
-        .into_iter()
-        .flat_map(|unit| diverging_rgba(&unit.to_vec(), scale))
-        .collect()
 }

@@ -123,7 +123,7 @@ export interface ReplyValue {
 }
 
 /** Where an error came from, so the page can say what to do about it. */
-export type ErrorContext = 'init' | 'models' | 'data' | 'predict' | 'training' | 'worker';
+export type ErrorContext = 'init' | 'models' | 'data' | 'predict' | 'training' | 'worker' | 'page';
 
 export type WorkerEvent =
   | { type: 'data-progress'; loadedBytes: number; totalBytes: number | null }

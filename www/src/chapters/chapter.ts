@@ -1,0 +1,14 @@
+// A chapter of the page: one section, one module. Each chapter builds its own
+// markup inside the section it is given and talks to the worker through the
+// Lab; chapters/index.ts lists them in page order.
+
+import type { Lab } from '../lab';
+
+export interface Chapter {
+  /** The section's id, for links (#draw). */
+  id: string;
+  /** The section's data-testid: `chapter-N` for the project's ten parts. */
+  testid: string;
+  title: string;
+  mount(section: HTMLElement, lab: Lab): void;
+}

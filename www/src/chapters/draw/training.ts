@@ -1,0 +1,317 @@
+// Training live: the settings, the Train / Pause / Step / Reset buttons, the
+// run's progress, MNIST's loading, the learning curves and the weight images.
+// The worker does the training; this module only sends the person's choices
+// and shows what comes back.
+
+import type { Lab, LabEvent } from '../../lab';
+import { WorkerLost } from '../../lab';
+import type { Activation, ModelKind, SessionConfig, TrainingState } from '../../protocol';
+import { LearningCurve } from './curve';
+import { WeightGallery } from './weights';
+
+/** Curve points during a run are measured on this many images of each set. */
+const LIVE_EVALUATION_SIZE = 2000;
+
+export const TRAINING_MARKUP = `
+  <h3 id="train-title">Train it live</h3>
+  <p class="hint">Retrain the selected network from random weights on MNIST's 60,000 training images, right here in your
+    browser. While it trains, your drawing is read by the network being trained, so you can watch its guess improve.</p>
+  <form class="settings" novalidate>
+    <fieldset class="settings-grid" data-testid="settings">
+      <legend class="visually-hidden">Training settings</legend>
+      <label>Learning rate
+        <input type="number" name="learning_rate" data-testid="setting-learning-rate" value="0.05" min="0" step="any" required inputmode="decimal">
+      </label>
+      <label>Momentum β <small>(0 = plain gradient descent)</small>
+        <input type="number" name="beta" data-testid="setting-momentum" value="0.9" min="0" max="0.999" step="0.05" required inputmode="decimal">
+      </label>
+      <label>Batch size
+        <input type="number" name="batch_size" data-testid="setting-batch-size" value="100" min="1" max="10000" step="1" required inputmode="numeric">
+      </label>
+      <label>Epochs
+        <input type="number" name="epochs" data-testid="setting-epochs" value="2" min="1" max="50" step="1" required inputmode="numeric">
+      </label>
+      <label class="mlp-only">Hidden units
+        <input type="number" name="hidden_units" data-testid="setting-hidden-units" value="64" min="1" max="1000" step="1" required inputmode="numeric">
+      </label>
+      <label class="mlp-only">Activation
+        <select name="activation" data-testid="setting-activation">
+          <option value="tanh" selected>tanh</option>
+          <option value="relu">ReLU</option>
+        </select>
+      </label>
+      <label>Seed
+        <input type="number" name="seed" data-testid="setting-seed" value="0" min="0" max="4294967295" step="1" required inputmode="numeric">
+      </label>
+    </fieldset>
+    <p class="small locked-note" data-testid="settings-locked" hidden>Settings stay fixed during a run: Reset, or let it finish, to change them.</p>
+    <p class="form-problem" data-testid="settings-problem" role="status" aria-live="polite"></p>
+    <div class="buttons">
+      <button type="submit" class="primary" data-testid="train-start">Train</button>
+      <button type="button" data-testid="train-pause" disabled>Pause</button>
+      <span class="step-group">
+        <button type="button" data-testid="train-step">Step</button>
+        <label class="inline">×<input type="number" name="steps" data-testid="step-count" value="1" min="1" max="1000" step="1" aria-label="Steps per Step"></label>
+      </span>
+      <button type="button" data-testid="train-reset" disabled>Reset</button>
+    </div>
+  </form>
+  <div class="progress-row">
+    <progress data-testid="train-progress" max="1" value="0"></progress>
+    <p class="status" data-testid="status" role="status">Iteration <span data-testid="iteration" data-value="0">0</span> · no run yet</p>
+  </div>
+  <p class="data-status" data-testid="data-status">MNIST: waiting for the page to start…</p>
+  <h4>Learning curves</h4>
+  <p class="small">Measured on ${LIVE_EVALUATION_SIZE.toLocaleString('en')} training and ${LIVE_EVALUATION_SIZE.toLocaleString('en')} test images
+    while training runs; the whole test set is measured when the run ends.</p>
+  <div class="curve" data-testid="learning-curve"></div>
+  <h4>First-layer weights</h4>
+  <div class="weights" data-testid="weights"></div>
+  <p class="small" data-testid="weights-caption"></p>
+`;
+
+const integer = new Intl.NumberFormat('en');
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export class TrainingPanel {
+  private readonly form: HTMLFormElement;
+  private readonly settings: HTMLFieldSetElement;
+  private readonly problem: HTMLElement;
+  private readonly lockedNote: HTMLElement;
+  private readonly startButton: HTMLButtonElement;
+  private readonly pauseButton: HTMLButtonElement;
+  private readonly stepButton: HTMLButtonElement;
+  private readonly resetButton: HTMLButtonElement;
+  private readonly stepCount: HTMLInputElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly status: HTMLElement;
+  private readonly dataStatus: HTMLElement;
+  private readonly curve: LearningCurve;
+  private readonly weights: WeightGallery;
+  private state: TrainingState | null = null;
+  private dataReady = false;
+  private busy = false;
+
+  constructor(
+    root: HTMLElement,
+    private readonly lab: Lab,
+    private readonly selectedKind: () => ModelKind,
+    private readonly onState: (state: TrainingState) => void,
+  ) {
+    const find = <T extends Element>(testid: string) => root.querySelector<T>(`[data-testid="${testid}"]`)!;
+    this.form = root.querySelector('form')!;
+    this.settings = find('settings');
+    this.problem = find('settings-problem');
+    this.lockedNote = find('settings-locked');
+    this.startButton = find('train-start');
+    this.pauseButton = find('train-pause');
+    this.stepButton = find('train-step');
+    this.resetButton = find('train-reset');
+    this.stepCount = find('step-count');
+    this.progress = find('train-progress');
+    this.status = find('status');
+    this.dataStatus = find('data-status');
+    this.curve = new LearningCurve(find('learning-curve'), (error) => lab.errors.show({ context: 'page', message: error.message }));
+    this.weights = new WeightGallery(find('weights'), find('weights-caption'));
+
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.startOrResume();
+    });
+    this.pauseButton.addEventListener('click', () => this.send({ type: 'train-pause' }));
+    this.stepButton.addEventListener('click', () => this.step());
+    this.resetButton.addEventListener('click', () => this.send({ type: 'train-reset' }));
+    lab.on((event) => this.onEvent(event));
+    this.render();
+  }
+
+  /** Shows or hides the settings that only the one-hidden-layer network has. */
+  setKind(kind: ModelKind): void {
+    for (const field of this.form.querySelectorAll<HTMLElement>('.mlp-only')) {
+      field.hidden = kind !== 'mlp';
+    }
+  }
+
+  private onEvent(event: LabEvent): void {
+    switch (event.type) {
+      case 'ready':
+        this.curve.preload();
+        this.dataStatus.textContent = 'MNIST: downloading…';
+        break;
+      case 'training':
+        this.setState(event.state);
+        break;
+      case 'curve-reset':
+        this.curve.clear();
+        break;
+      case 'curve-point':
+        this.curve.add(event.point);
+        break;
+      case 'weights':
+        this.weights.show(event.images);
+        break;
+      case 'data-progress': {
+        const total = event.totalBytes ? ` of ${megabytes(event.totalBytes)}` : '';
+        this.dataStatus.textContent = `MNIST: downloading ${megabytes(event.loadedBytes)}${total} (gzip)…`;
+        break;
+      }
+      case 'data-ready': {
+        const d = event.data;
+        this.dataReady = true;
+        this.dataStatus.textContent =
+          `MNIST: ${integer.format(d.trainLength)} training and ${integer.format(d.testLength)} test images, ` +
+          `${megabytes(d.downloadedBytes)} downloaded (gzip; ${megabytes(d.unpackedBytes)} unpacked) in ${(d.milliseconds / 1000).toFixed(1)} s.`;
+        this.dataStatus.dataset.state = 'ready';
+        this.render();
+        break;
+      }
+      case 'error':
+        if (event.context === 'data') this.showDataFailure();
+        break;
+      case 'restarted':
+        this.dataReady = false;
+        this.state = null;
+        this.curve.clear();
+        this.dataStatus.textContent = 'MNIST: loading again after the restart…';
+        delete this.dataStatus.dataset.state;
+        this.render();
+        break;
+    }
+  }
+
+  private showDataFailure(): void {
+    this.dataReady = false;
+    this.dataStatus.dataset.state = 'failed';
+    this.dataStatus.textContent = 'MNIST did not load, so training is off (see the error above). ';
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'quiet';
+    retry.dataset.testid = 'retry-data';
+    retry.textContent = 'Retry loading MNIST';
+    retry.addEventListener('click', () => {
+      this.dataStatus.textContent = 'MNIST: downloading…';
+      delete this.dataStatus.dataset.state;
+      this.lab.retryData();
+    });
+    this.dataStatus.append(retry);
+    this.render();
+  }
+
+  /** The session settings from the form, or null (and a message) if one is not valid. */
+  private readConfig(): SessionConfig | null {
+    const value = (name: string) => (this.form.elements.namedItem(name) as HTMLInputElement).value.trim();
+    const number = (name: string) => Number(value(name));
+    const problems: string[] = [];
+    const learningRate = number('learning_rate');
+    if (!(Number.isFinite(learningRate) && learningRate > 0)) problems.push('the learning rate must be a positive number');
+    const beta = number('beta');
+    if (!(Number.isFinite(beta) && beta >= 0 && beta < 1)) problems.push('momentum β must be at least 0 and below 1');
+    const whole = (name: string, label: string, min: number, max: number) => {
+      const n = number(name);
+      if (!(Number.isInteger(n) && n >= min && n <= max)) problems.push(`${label} must be a whole number from ${min} to ${integer.format(max)}`);
+      return n;
+    };
+    const batchSize = whole('batch_size', 'the batch size', 1, 10000);
+    const epochs = whole('epochs', 'epochs', 1, 50);
+    const hiddenUnits = whole('hidden_units', 'hidden units', 1, 1000);
+    const seed = whole('seed', 'the seed', 0, 4294967295);
+    if (problems.length > 0) {
+      this.problem.textContent = `Check the settings: ${problems.join('; ')}.`;
+      return null;
+    }
+    this.problem.textContent = '';
+    return {
+      model: { kind: this.selectedKind(), hidden_units: hiddenUnits, activation: value('activation') as Activation },
+      train: {
+        optimizer: beta === 0 ? { kind: 'gd' } : { kind: 'momentum', beta },
+        learning_rate: learningRate,
+        batch_size: batchSize,
+        epochs,
+        seed,
+        evaluations_per_epoch: 4,
+        train_evaluation_size: LIVE_EVALUATION_SIZE,
+        test_evaluation_size: LIVE_EVALUATION_SIZE,
+      },
+    };
+  }
+
+  private startOrResume(): void {
+    if (this.state?.phase === 'paused') {
+      this.send({ type: 'train-resume' });
+      return;
+    }
+    const config = this.readConfig();
+    if (config) this.send({ type: 'train-start', config });
+  }
+
+  private step(): void {
+    const config = this.readConfig();
+    if (!config) return;
+    const steps = Math.max(1, Math.min(1000, Math.floor(Number(this.stepCount.value)) || 1));
+    this.send({ type: 'train-step', steps, config });
+  }
+
+  private send(request: Parameters<Lab['request']>[0]): void {
+    this.busy = true;
+    this.render();
+    (this.lab.request(request) as Promise<TrainingState>)
+      .then((state) => this.setState(state))
+      .catch((error: Error) => {
+        if (!(error instanceof WorkerLost)) this.lab.errors.show({ context: 'training', message: error.message });
+      })
+      .finally(() => {
+        this.busy = false;
+        this.render();
+      });
+  }
+
+  setState(state: TrainingState): void {
+    this.state = state;
+    this.render();
+    this.onState(state);
+  }
+
+  private render(): void {
+    const state = this.state;
+    const phase = state?.phase ?? 'idle';
+    const ready = this.lab.ready && this.dataReady && !this.busy;
+    this.startButton.textContent = phase === 'paused' ? 'Resume' : phase === 'finished' ? 'Train again' : 'Train';
+    this.startButton.disabled = !ready || phase === 'running';
+    this.pauseButton.disabled = phase !== 'running' || this.busy;
+    this.stepButton.disabled = !ready || phase === 'running';
+    this.resetButton.disabled = !state || state.reader !== 'session' || this.busy;
+    // Settings belong to a run: they can change between runs, not during one.
+    this.settings.disabled = phase === 'running' || phase === 'paused';
+    this.lockedNote.hidden = !this.settings.disabled;
+    const iteration = state?.iteration ?? 0;
+    const total = state?.totalIterations ?? 0;
+    this.progress.value = total > 0 ? iteration / total : 0;
+    this.status.dataset.phase = phase;
+    this.status.replaceChildren(...statusLine(state));
+  }
+}
+
+function statusLine(state: TrainingState | null): Node[] {
+  const iteration = document.createElement('span');
+  iteration.dataset.testid = 'iteration';
+  iteration.dataset.value = String(state?.iteration ?? 0);
+  iteration.textContent = integer.format(state?.iteration ?? 0);
+  const text = (s: string) => document.createTextNode(s);
+  if (!state || state.reader === 'shipped') {
+    return [text('Iteration '), iteration, text(' · no run yet: the shipped network reads your drawing')];
+  }
+  const of = ` of ${integer.format(state.totalIterations)} · epoch ${state.epoch.toFixed(2)}`;
+  const cost = state.batchCost === null ? '' : ` · batch cost ${state.batchCost.toFixed(3)}`;
+  const phase =
+    state.phase === 'running'
+      ? ' · training…'
+      : state.phase === 'paused'
+        ? ' · paused'
+        : state.finalTestAccuracy !== null
+          ? ` · finished: ${(100 * state.finalTestAccuracy).toFixed(1)}% of all test images right`
+          : ' · finished';
+  return [text('Iteration '), iteration, text(of + cost + phase)];
+}

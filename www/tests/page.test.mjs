@@ -1,0 +1,309 @@
+// The page, end to end, in headless Chromium: it serves www/dist (run `npm
+// run build` first), draws digits with the mouse and checks what the shipped
+// networks read, trains live and checks that the curve moves while the page
+// stays responsive, pauses, steps and resets, and checks that a diverging run
+// and a failed MNIST download show the error panel while drawing still works.
+// Any console error or uncaught page error fails the test.
+//
+// Run: npm test (node --test). Needs Chromium at /usr/bin/chromium, or set
+// CHROMIUM=/path/to/chrome.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './static-server.mjs';
+
+const www = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(www, 'dist');
+const screenshots = join(www, 'tests', 'screenshots');
+
+// Flags for Debian's Chromium on a closed network: without the
+// background-networking ones its connections are refused many at a time.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The page should read drawings this soon after navigation on localhost. */
+const READY_GOAL_MS = 1500;
+/** What the test accepts, with room for a busy 2-core machine. */
+const READY_LIMIT_MS = 5000;
+/** Longest a prediction or a page round trip may take while training runs. */
+const RESPONSIVE_MS = 1000;
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
+  server = await serve(dist);
+  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ helpers --
+
+/**
+ * Opens the page and records every console error and page error;
+ * `allowed` lists patterns of console errors a test provokes on purpose.
+ */
+async function openPage({ allowed = [], beforeLoad } = {}) {
+  const page = await context.newPage();
+  const problems = [];
+  const onConsole = (where) => (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (allowed.some((pattern) => pattern.test(text))) return;
+    problems.push(`${where} console error: ${text}`);
+  };
+  page.on('console', onConsole('page'));
+  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  if (beforeLoad) await beforeLoad(page);
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+  return { page, problems };
+}
+
+function assertNoProblems(problems) {
+  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join('\n')}`);
+}
+
+/** Strokes in unit coordinates of the canvas, each a list of [x, y]. */
+const DIGITS = {
+  1: [
+    [
+      [0.53, 0.14],
+      [0.5, 0.5],
+      [0.47, 0.86],
+    ],
+  ],
+  0: [
+    Array.from({ length: 33 }, (_, i) => {
+      const angle = (2 * Math.PI * i) / 32 - Math.PI / 2;
+      return [0.5 + 0.24 * Math.cos(angle), 0.5 + 0.34 * Math.sin(angle)];
+    }),
+  ],
+  7: [
+    [
+      [0.26, 0.18],
+      [0.74, 0.18],
+      [0.6, 0.45],
+      [0.44, 0.86],
+    ],
+  ],
+};
+
+async function draw(page, digit) {
+  const box = await page.getByTestId('draw-canvas').boundingBox();
+  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+  for (const stroke of DIGITS[digit]) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps: 6 });
+    await page.mouse.up();
+  }
+}
+
+async function predictionText(page) {
+  return (await page.getByTestId('prediction').textContent()) ?? '';
+}
+
+/** Waits until the prediction reads `expected`; fails with what it reads instead. */
+async function expectPrediction(page, expected, timeout = 5000) {
+  try {
+    await page.waitForFunction(
+      (want) => document.querySelector('[data-testid="prediction"]')?.textContent === want,
+      expected,
+      { timeout },
+    );
+  } catch {
+    const bars = await page.getByTestId('probabilities').innerText();
+    assert.fail(`expected the prediction "${expected}", the page shows "${await predictionText(page)}" (bars: ${bars.replace(/\s+/g, ' ')})`);
+  }
+}
+
+async function clearDrawing(page) {
+  await page.getByTestId('clear-drawing').click();
+  await expectPrediction(page, '');
+}
+
+async function iteration(page) {
+  return Number(await page.getByTestId('iteration').getAttribute('data-value'));
+}
+
+async function curvePoints(page) {
+  return Number(await page.getByTestId('learning-curve').getAttribute('data-points'));
+}
+
+async function waitForData(page) {
+  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
+}
+
+// -------------------------------------------------------------------- tests --
+
+test('reads drawn digits, trains live while staying responsive, pauses, steps and resets', async () => {
+  const started = Date.now();
+  const { page, problems } = await openPage();
+  const readyMs = await page.evaluate(() => window.gradlabReadyMs);
+  console.log(`ready ${readyMs.toFixed(0)} ms after navigation (goal ${READY_GOAL_MS} ms; test opened it in ${Date.now() - started} ms)`);
+  assert.ok(readyMs < READY_LIMIT_MS, `ready after ${readyMs} ms`);
+  assert.equal(await predictionText(page), '', 'nothing drawn, nothing predicted');
+
+  // The shipped softmax network reads clear digits.
+  for (const digit of ['1', '0', '7']) {
+    await draw(page, digit);
+    await expectPrediction(page, digit);
+    await clearDrawing(page);
+  }
+
+  // And so does the shipped one-hidden-layer network.
+  await page.getByTestId('model-mlp').check();
+  await expect(page.getByTestId('reader'), /one-hidden-layer/);
+  for (const digit of ['1', '0', '7']) {
+    await draw(page, digit);
+    await expectPrediction(page, digit);
+    await clearDrawing(page);
+  }
+  await page.getByTestId('model-softmax').check();
+  await expect(page.getByTestId('reader'), /shipped softmax/);
+
+  // Training live: the curve grows while drawings are still read promptly.
+  await waitForData(page);
+  const dataStatus = await page.getByTestId('data-status').textContent();
+  assert.match(dataStatus, /60,000 training and 10,000 test images, [\d.]+ MB downloaded/);
+  console.log(dataStatus);
+  await page.getByTestId('setting-epochs').fill('5');
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="learning-curve"]').dataset.points) >= 2, null, {
+    timeout: 10000,
+  });
+  const firstIteration = await iteration(page);
+  const firstPoints = await curvePoints(page);
+  await page.waitForTimeout(2500);
+  assert.ok((await iteration(page)) > firstIteration, 'the iteration count grows while training');
+  assert.ok((await curvePoints(page)) > firstPoints, 'the learning curve gets new points while training');
+  const paths = await page.locator('[data-testid="learning-curve"] svg path').count();
+  assert.ok(paths >= 2, `the learning curve draws lines (found ${paths} paths)`);
+  assert.equal(await page.getByTestId('weights').getAttribute('data-count'), '10', 'ten weight images for softmax');
+
+  let t0 = Date.now();
+  await page.evaluate(() => 1 + 1);
+  const roundTrip = Date.now() - t0;
+  assert.ok(roundTrip < RESPONSIVE_MS, `a page round trip took ${roundTrip} ms while training`);
+  t0 = Date.now();
+  await draw(page, '1');
+  const drawn = Date.now() - t0;
+  await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]').textContent !== '', null, {
+    timeout: RESPONSIVE_MS,
+  });
+  const predicted = Date.now() - t0 - drawn;
+  console.log(`while training: round trip ${roundTrip} ms, prediction ${predicted} ms after the stroke ended`);
+  assert.match(await page.getByTestId('reader').textContent(), /being trained/);
+
+  // Pause, then step: the iteration grows by exactly the step count.
+  await page.getByTestId('train-pause').click();
+  await page.waitForSelector('[data-testid="status"][data-phase="paused"]');
+  const paused = await iteration(page);
+  await page.waitForTimeout(300);
+  assert.equal(await iteration(page), paused, 'paused training does not move');
+  await page.getByTestId('step-count').fill('5');
+  await page.getByTestId('train-step').click();
+  await page.waitForFunction((want) => Number(document.querySelector('[data-testid="iteration"]').dataset.value) === want, paused + 5, {
+    timeout: 5000,
+  });
+  await page.screenshot({ path: join(screenshots, 'page.png'), fullPage: true });
+
+  // Reset: back to the shipped network, no run, no curve.
+  await page.getByTestId('train-reset').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="iteration"]').dataset.value === '0');
+  await expect(page.getByTestId('reader'), /shipped softmax/);
+  assert.equal(await curvePoints(page), 0, 'the curve is cleared');
+  await clearDrawing(page);
+  await draw(page, '7');
+  await expectPrediction(page, '7');
+
+  assert.equal(await page.getByTestId('error-panel').isHidden(), true, 'no error shown');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('a diverging run shows the error panel and drawing still works', async () => {
+  const { page, problems } = await openPage();
+  await waitForData(page);
+  await page.getByTestId('setting-learning-rate').fill('1e6');
+  await page.getByTestId('train-start').click();
+  const panel = page.getByTestId('error-panel');
+  await panel.waitFor({ state: 'visible', timeout: 10000 });
+  const text = await panel.innerText();
+  assert.match(text, /diverged/);
+  assert.match(text, /lower the learning rate/);
+  await expect(page.getByTestId('reader'), /shipped softmax/);
+  await draw(page, '1');
+  await expectPrediction(page, '1');
+  // Lowering the rate as advised trains again.
+  await page.getByTestId('setting-learning-rate').fill('0.05');
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="iteration"]').dataset.value) > 0, null, { timeout: 10000 });
+  await page.getByTestId('train-reset').click();
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('a failed MNIST download is explained and drawing still works', async () => {
+  const { page, problems } = await openPage({
+    // The browser itself logs the failed request; that is the point here.
+    allowed: [/Failed to load resource: the server responded with a status of 404/],
+    beforeLoad: (p) => p.route('**/data/train-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'gone' })),
+  });
+  const panel = page.getByTestId('error-panel');
+  await panel.waitFor({ state: 'visible', timeout: 15000 });
+  const text = await panel.innerText();
+  assert.match(text, /HTTP 404/);
+  assert.match(text, /train-labels-idx1-ubyte\.gz/);
+  assert.match(text, /npm run build/);
+  assert.equal(await page.getByTestId('train-start').isDisabled(), true, 'no training without MNIST');
+  await draw(page, '0');
+  await expectPrediction(page, '0');
+  // The retry button loads it once the file is back.
+  await page.unroute('**/data/train-labels-idx1-ubyte.gz');
+  await page.getByTestId('retry-data').click();
+  await waitForData(page);
+  assertNoProblems(problems);
+  await page.close();
+});
+
+/** Waits until an element's text matches `pattern`. */
+async function expect(locator, pattern, timeout = 5000) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.textContent()) ?? '';
+    if (pattern.test(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`expected text matching ${pattern}, found "${text}"`);
+}
+
+mkdirSync(screenshots, { recursive: true });
