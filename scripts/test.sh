@@ -18,8 +18,8 @@ cargo test --locked
 printf '\n== the core library builds for wasm32 on its own (no cfg in the numerics)\n' >&2
 cargo build --locked --lib --target wasm32-unknown-unknown --no-default-features
 
-printf '\n== the benchmarks build\n' >&2
-cargo bench --locked --no-run
+printf '\n== the benchmarks build (in the test profile, sharing its build)\n' >&2
+cargo test --locked --benches --no-run
 
 printf '\n== the library tests in headless Chromium (wasm-pack test)\n' >&2
 wasm-pack test --headless --chrome --release --no-default-features
