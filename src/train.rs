@@ -84,14 +84,12 @@ pub enum TrainError {
     Epochs,
     #[error("the training set is empty")]
     EmptyTrainingSet,
-    #[error("{network} expects images of {expected} pixels but the data has {found}")]
-    InputSize {
-        network: &'static str,
-        expected: usize,
-        found: usize,
-    },
-    #[error("the cost became {cost} at iteration {iteration} with learning rate {learning_rate}: training diverged; lower the learning rate (try {suggestion}) and start again")]
+    #[error("the network takes images of {expected} pixels but the data has {found}")]
+    InputSize { expected: usize, found: usize },
+    #[error("this trainer was made for {expected} training images but was given {found}; start a new one for other data")]
+    TrainingSetSize { expected: usize, found: usize },
     /// The cost became non-finite or [`DIVERGENCE_FACTOR`] times its start.
+    #[error("the cost became {cost} at iteration {iteration} with learning rate {learning_rate}: training diverged; lower the learning rate (try {suggestion}) and start again")]
     Diverged {
         iteration: usize,
         cost: f64,
@@ -271,12 +269,17 @@ impl<N: Network<f32>> Trainer<N> {
     /// Takes one optimisation step on the next batch of `train` and returns
     /// the batch's mean cost before the step.
     pub fn step(&mut self, train: &Dataset) -> Result<f64, TrainError> {
-        let expected = self.network.weights()[0].nrows();
-        if train.n_pixels() + 1 != expected || train.len() != self.order.len() {
+        let expected = self.network.weights()[0].nrows() - 1;
+        if train.n_pixels() != expected {
             return Err(TrainError::InputSize {
-                network: "the network",
-                expected: expected - 1,
+                expected,
                 found: train.n_pixels(),
+            });
+        }
+        if train.len() != self.order.len() {
+            return Err(TrainError::TrainingSetSize {
+                expected: self.order.len(),
+                found: train.len(),
             });
         }
         if self.cursor >= self.order.len() {

@@ -254,3 +254,19 @@ fn settings_that_cannot_work_are_refused_before_training() {
         assert_eq!(error.to_string(), expected.to_string());
     }
 }
+
+#[test]
+fn a_network_for_other_images_is_refused_with_both_sizes() {
+    let mnist = common::mnist();
+    let model: Model<f32> =
+        ModelSpec::default().build(20, 10, &mut Trainer::<Model<f32>>::rng_for(0));
+    let mut trainer = Trainer::new(model, TrainConfig::default(), mnist.train.len()).unwrap();
+    let error = trainer.step(&mnist.train).unwrap_err();
+    assert_eq!(
+        error,
+        TrainError::InputSize {
+            expected: 20,
+            found: 784
+        }
+    );
+}
