@@ -11,10 +11,12 @@
 //! reproduces.
 
 use ndarray::{array, Array2, ArrayView2};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::network::{Network, SoftmaxNet};
+use crate::mnist::{Dataset, N_CLASSES};
+use crate::network::{Activation, Model, ModelKind, ModelSpec, Network, SoftmaxNet};
 use crate::Real;
 
 /// Which finite-difference formula to use.
@@ -115,22 +117,47 @@ pub fn sampled_relative_error<T: Real, N: Network<T> + Clone>(
     n_samples: usize,
     rng: &mut impl Rng,
 ) -> SampledCheck<T> {
+    let comparison = sampled_comparison(net, x, y, h, n_samples, rng);
+    SampledCheck {
+        n_weights: comparison.weights.len(),
+        relative_error: comparison.relative_error,
+    }
+}
+
+/// [`sampled_relative_error`] with every sampled weight's two derivatives,
+/// for a page to show a few of them side by side.
+pub fn sampled_comparison<T: Real, N: Network<T> + Clone>(
+    net: &N,
+    x: ArrayView2<T>,
+    y: ArrayView2<T>,
+    h: T,
+    n_samples: usize,
+    rng: &mut impl Rng,
+) -> SampledComparison<T> {
     let (_, analytic) = net.cost_and_gradient(x, y);
     let mut probe = net.clone();
-    let mut pairs = Vec::with_capacity(n_samples);
+    let mut weights = Vec::with_capacity(n_samples);
     for _ in 0..n_samples {
         let layer = rng.random_range(0..analytic.len());
         let (rows, cols) = analytic[layer].dim();
-        let (i, j) = (rng.random_range(0..rows), rng.random_range(0..cols));
-        let numeric = finite_difference_at(&mut probe, x, y, h, Difference::Central, (layer, i, j));
-        pairs.push((analytic[layer][[i, j]], numeric));
+        let (row, col) = (rng.random_range(0..rows), rng.random_range(0..cols));
+        let finite =
+            finite_difference_at(&mut probe, x, y, h, Difference::Central, (layer, row, col));
+        weights.push(WeightComparison {
+            layer,
+            row,
+            col,
+            backprop: analytic[layer][[row, col]],
+            finite,
+        });
     }
-    let backprop: Vec<T> = pairs.iter().map(|p| p.0).collect();
-    let finite: Vec<T> = pairs.iter().map(|p| p.1).collect();
     let as_matrix = |v: Vec<T>| vec![Array2::from_shape_vec((1, v.len()), v).expect("1 x len")];
-    let relative = relative_error(&as_matrix(backprop), &as_matrix(finite));
-    SampledCheck {
-        n_weights: pairs.len(),
+    let relative = relative_error(
+        &as_matrix(weights.iter().map(|w| w.backprop).collect()),
+        &as_matrix(weights.iter().map(|w| w.finite).collect()),
+    );
+    SampledComparison {
+        weights,
         relative_error: relative,
     }
 }
@@ -140,6 +167,88 @@ pub fn sampled_relative_error<T: Real, N: Network<T> + Clone>(
 pub struct SampledCheck<T> {
     pub n_weights: usize,
     pub relative_error: T,
+}
+
+/// One sampled weight `W_layer[row, col]` and its derivative both ways.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct WeightComparison<T> {
+    pub layer: usize,
+    pub row: usize,
+    pub col: usize,
+    /// From [`Network::cost_and_gradient`].
+    pub backprop: T,
+    /// Central difference.
+    pub finite: T,
+}
+
+/// The result of [`sampled_comparison`].
+#[derive(Clone, Debug, Serialize)]
+pub struct SampledComparison<T> {
+    pub weights: Vec<WeightComparison<T>>,
+    /// Over all the sampled weights, as in [`relative_error`].
+    pub relative_error: T,
+}
+
+/// One network's check in [`check_on_digits`].
+#[derive(Clone, Debug, Serialize)]
+pub struct DigitsCheck {
+    /// `softmax` or `mlp`.
+    pub network: &'static str,
+    /// The network's layer sizes, inputs first (`[784, 10]`, `[784, 30, 10]`).
+    pub sizes: Vec<usize>,
+    /// Which training images the batch holds.
+    pub images: Vec<usize>,
+    pub h: f64,
+    pub comparison: SampledComparison<f64>,
+}
+
+/// The gradient check on real digits, as `gradlab gradcheck --mnist` runs it:
+/// both networks (softmax, and one tanh hidden layer of `hidden_units`),
+/// freshly initialised, on `n_images` random images of `data`, with
+/// `n_weights` sampled weights each, central differences with `h = 1e-6`, in
+/// f64. `seed` picks the images, the networks and the weights.
+///
+/// # Panics
+/// If `data` is empty.
+pub fn check_on_digits(
+    data: &Dataset,
+    n_images: usize,
+    n_weights: usize,
+    hidden_units: usize,
+    seed: u64,
+) -> Vec<DigitsCheck> {
+    assert!(!data.is_empty(), "no images to check the gradient on");
+    const H: f64 = 1e-6;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let images =
+        rand::seq::index::sample(&mut rng, data.len(), n_images.clamp(1, data.len())).into_vec();
+    let (x, y) = (data.inputs::<f64>(&images), data.one_hot::<f64>(&images));
+    let specs = [
+        ModelSpec::default(),
+        ModelSpec {
+            kind: ModelKind::Mlp,
+            hidden_units: hidden_units.max(1),
+            activation: Activation::Tanh,
+        },
+    ];
+    specs
+        .iter()
+        .map(|spec| {
+            let net: Model<f64> = spec.build(data.n_pixels(), N_CLASSES, &mut rng);
+            let sizes = match &net {
+                Model::Softmax(_) => vec![data.n_pixels(), N_CLASSES],
+                Model::Mlp(mlp) => mlp.sizes(),
+            };
+            let comparison = sampled_comparison(&net, x.view(), y.view(), H, n_weights, &mut rng);
+            DigitsCheck {
+                network: net.kind(),
+                sizes,
+                images: images.clone(),
+                h: H,
+                comparison,
+            }
+        })
+        .collect()
 }
 
 /// The project's test case for its Figure 5: `X` is 5 x 4 with every row
@@ -252,6 +361,47 @@ mod tests {
         let numeric =
             finite_difference_gradient(&net, x.view(), y.view(), 1e-6, Difference::Central);
         assert!(relative_error(&gradient, &numeric) > 1e-4);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_check_on_digits_agrees_for_both_networks() {
+        use crate::mnist::idx_bytes;
+        // Twelve 3x3 "images" with labels 0..9 and two more; pixels vary so
+        // that every input weight has a non-zero derivative.
+        let labels: Vec<u8> = (0..12).map(|i| (i % 10) as u8).collect();
+        let pixels: Vec<u8> = (0..12 * 9).map(|i| ((i * 37) % 256) as u8).collect();
+        let data = Dataset::from_idx_bytes(
+            "i",
+            &idx_bytes::images(12, 3, 3, &pixels),
+            "l",
+            &idx_bytes::labels(&labels),
+        )
+        .unwrap();
+        let checks = check_on_digits(&data, 5, 30, 4, 7);
+        let names: Vec<&str> = checks.iter().map(|c| c.network).collect();
+        assert_eq!(names, ["softmax", "mlp"]);
+        assert_eq!(checks[0].sizes, vec![9, 10]);
+        assert_eq!(checks[1].sizes, vec![9, 4, 10]);
+        for check in &checks {
+            assert_eq!(check.images.len(), 5);
+            assert_eq!(check.comparison.weights.len(), 30);
+            // Central differences with h = 1e-6 in f64: about 1e-10 relative
+            // (see sampled_check_on_a_random_softmax_network_is_tiny).
+            assert!(
+                check.comparison.relative_error < 1e-6,
+                "{}: {}",
+                check.network,
+                check.comparison.relative_error
+            );
+            for w in &check.comparison.weights {
+                // Per weight: relative 1e-6, plus round-off eps * C / h ~ 1e-8
+                // for a derivative near 0.
+                assert!((w.backprop - w.finite).abs() < 1e-6 * w.backprop.abs() + 1e-8);
+            }
+        }
+        // The same seed samples the same images and weights.
+        let again = check_on_digits(&data, 5, 30, 4, 7);
+        assert_eq!(again[1].comparison.weights, checks[1].comparison.weights);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

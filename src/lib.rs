@@ -12,6 +12,7 @@
 //! | 4, 5. gradient descent and momentum | [`optim`], [`train`] |
 //! | 6. the cost over two weights | [`surface`] |
 //! | 7. the cost of backpropagation | [`backprop_cost`] |
+//! | 8, 9. faces, and what the hidden units learned | [`faces`] |
 //! | draw a digit | [`draw`] |
 //!
 //! Notation follows the project: `X` is n x m with one column per image, `W` is
@@ -21,6 +22,7 @@
 pub mod backprop_cost;
 pub mod draw;
 pub mod export;
+pub mod faces;
 pub mod gradcheck;
 pub mod mnist;
 pub mod network;

@@ -186,7 +186,9 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
     Ok(labels.to_vec())
 }
 
-/// Labelled images: one split of MNIST (or any subset of one).
+/// Labelled images: one split of MNIST (or any subset of one), or any other
+/// labelled 8-bit images (the faces of part 8, through
+/// [`Dataset::from_pixels`]).
 #[derive(Clone, Debug)]
 pub struct Dataset {
     /// One image per row, `rows * cols` bytes each; kept as bytes (a quarter
@@ -195,6 +197,8 @@ pub struct Dataset {
     labels: Vec<u8>,
     rows: usize,
     cols: usize,
+    /// The number of classes k, the rows of `Y`: 10 for digits.
+    n_classes: usize,
 }
 
 impl Dataset {
@@ -218,6 +222,31 @@ impl Dataset {
             labels,
             rows: images.rows,
             cols: images.cols,
+            n_classes: N_CLASSES,
+        })
+    }
+
+    /// Labelled images that did not come from IDX files: `pixels` holds one
+    /// image of `image_shape` (rows, cols) per row, `labels` one class in
+    /// `0..n_classes` per image. `None` if the counts or the image size
+    /// disagree, if a label is out of range, or if `n_classes` is 0.
+    pub fn from_pixels(
+        pixels: Array2<u8>,
+        labels: Vec<u8>,
+        image_shape: (usize, usize),
+        n_classes: usize,
+    ) -> Option<Self> {
+        let (rows, cols) = image_shape;
+        let fits = pixels.nrows() == labels.len()
+            && pixels.ncols() == rows * cols
+            && n_classes > 0
+            && labels.iter().all(|&label| (label as usize) < n_classes);
+        fits.then_some(Dataset {
+            pixels,
+            labels,
+            rows,
+            cols,
+            n_classes,
         })
     }
 
@@ -271,9 +300,28 @@ impl Dataset {
         &self.labels
     }
 
+    /// The number of classes k (10 for MNIST): the rows of [`Dataset::one_hot`].
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
     /// The raw pixels, one image per row.
     pub fn pixels(&self) -> ArrayView2<'_, u8> {
         self.pixels.view()
+    }
+
+    /// Image `index`'s pixels scaled to 0..1, row by row, without the bias
+    /// entry: what [`crate::network::classify_image`] takes.
+    ///
+    /// # Panics
+    /// If `index` is not below [`Dataset::len`].
+    pub fn image<T: Real>(&self, index: usize) -> Vec<T> {
+        let scale = T::one() / T::from_f64(255.0).expect("255 fits every float");
+        self.pixels
+            .row(index)
+            .iter()
+            .map(|&pixel| T::from_u8(pixel).expect("u8 fits every float") * scale)
+            .collect()
     }
 
     /// The images at `indices` as the project's `X`: (1 + pixels) x m, one
@@ -294,14 +342,21 @@ impl Dataset {
 
     /// The labels at `indices` as the project's `Y`: k x m, one-hot columns.
     pub fn one_hot<T: Real>(&self, indices: &[usize]) -> Array2<T> {
-        one_hot(indices.iter().map(|&i| self.labels[i]), indices.len())
+        let mut y = Array2::zeros((self.n_classes, indices.len()));
+        for (j, &i) in indices.iter().enumerate() {
+            y[[self.labels[i] as usize, j]] = T::one();
+        }
+        y
     }
 
-    /// How many images of each digit.
+    /// How many images of each digit (labels beyond 9, which only a
+    /// [`Dataset::from_pixels`] set can have, are not counted).
     pub fn class_counts(&self) -> [usize; N_CLASSES] {
         let mut counts = [0; N_CLASSES];
         for &label in &self.labels {
-            counts[label as usize] += 1;
+            if let Some(count) = counts.get_mut(label as usize) {
+                *count += 1;
+            }
         }
         counts
     }
@@ -314,6 +369,7 @@ impl Dataset {
             labels: self.labels[..n].to_vec(),
             rows: self.rows,
             cols: self.cols,
+            n_classes: self.n_classes,
         }
     }
 
@@ -326,7 +382,9 @@ impl Dataset {
             .collect();
         for step in 0..self.len() {
             let index = (offset + step) % self.len();
-            let class = &mut gallery[self.labels[index] as usize];
+            let Some(class) = gallery.get_mut(self.labels[index] as usize) else {
+                continue;
+            };
             if class.len() < per_class {
                 class.push(index);
             }
@@ -457,6 +515,17 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn one_image_is_its_row_of_pixels_scaled_like_x() {
+        let data =
+            Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
+        let image: Vec<f64> = data.image(0);
+        // Pixels 0, 255, 51, 0, 0, 0 of image 0, over 255.
+        assert_eq!(image, vec![0.0, 1.0, 0.2, 0.0, 0.0, 0.0]);
+        let x: Array2<f64> = data.inputs(&[1]);
+        assert_eq!(data.image::<f64>(1), x.column(0).to_vec()[1..].to_vec());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn truncated_images_name_the_file_and_both_sizes() {
         let mut bytes = two_images();
         bytes.pop();
@@ -570,6 +639,20 @@ mod tests {
             parse_images("f", &bytes),
             Err(IdxError::WrongLength { .. })
         ));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn from_pixels_takes_any_number_of_classes_and_checks_shapes() {
+        let pixels = Array2::from_shape_vec((3, 4), (0..12).collect()).unwrap();
+        let data = Dataset::from_pixels(pixels.clone(), vec![0, 5, 2], (2, 2), 6).unwrap();
+        assert_eq!((data.n_classes(), data.n_pixels(), data.len()), (6, 4, 3));
+        let y: Array2<f32> = data.one_hot(&[1, 2]);
+        assert_eq!(y.dim(), (6, 2), "k = 6 rows");
+        assert_eq!((y[[5, 0]], y[[2, 1]], y.sum()), (1.0, 1.0, 2.0));
+        assert_eq!(data.first(2).n_classes(), 6);
+        assert!(Dataset::from_pixels(pixels.clone(), vec![0, 6, 2], (2, 2), 6).is_none());
+        assert!(Dataset::from_pixels(pixels.clone(), vec![0, 1], (2, 2), 6).is_none());
+        assert!(Dataset::from_pixels(pixels, vec![0, 1, 2], (3, 2), 6).is_none());
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -10,15 +10,25 @@
 //! ```
 //!
 //! So [`TwoWeightSlice`] computes `Z0` once, and each point of the grid or of
-//! a path costs `O(k m)` instead of a full forward pass's `O(n k m)`: exact,
-//! and fast enough to redraw the surface as a person clicks.
+//! a path costs `O(m)` instead of a full forward pass's `O(n k m)`: exact,
+//! and fast enough to redraw the surface as a person clicks. Only the one or
+//! two changed rows of `Z` need new exponentials; the other classes' share of
+//! each image's softmax denominator is summed once, against their largest
+//! logit `r_j`:
+//!
+//! ```text
+//! R_j       = sum over unchanged c of exp(Z0[c, j] - r_j)
+//! t_j       = max(r_j, changed logits of image j)
+//! log sum_c exp(Z[c, j]) = t_j + log(R_j exp(r_j - t_j) + sum over changed c of exp(Z[c, j] - t_j))
+//! ```
+//!
+//! Every exponent is at most 0, as in the stable softmax.
 //!
 //! The cost and gradient here are means over the images, as in training.
 
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::Serialize;
 
-use crate::network::softmax::{cost_and_output_delta, negative_log_likelihood};
 use crate::network::{Network, SoftmaxNet};
 use crate::optim::{Optimizer, OptimizerKind};
 use crate::Real;
@@ -66,11 +76,23 @@ pub enum SurfaceError {
 pub struct TwoWeightSlice<T: Real> {
     indices: [WeightIndex; 2],
     trained: [T; 2],
-    /// `Z0 = W^T X` at the trained weights, k x m.
-    logits: Array2<T>,
+    /// The classes whose logits the two weights change (one class when both
+    /// weights go into the same output), and those rows of `Z0 = W^T X`.
+    changed_classes: Vec<usize>,
+    changed_logits: Vec<Array1<T>>,
+    /// `Y`'s rows of the changed classes.
+    changed_targets: Vec<Array1<T>>,
+    /// For weight `k`, its position in `changed_classes`.
+    changed_row_of: [usize; 2],
+    /// Per image, over the unchanged classes: the largest logit `r_j`
+    /// (`-inf` if every class changes) and `R_j = sum exp(Z0[c, j] - r_j)`.
+    rest_max: Array1<T>,
+    rest_sum: Array1<T>,
+    /// Per image: `sum_c Y[c, j] Z0[c, j]` and `sum_c Y[c, j]`.
+    target_logit: Array1<T>,
+    target_weight: Array1<T>,
     /// `X[r1, :]` and `X[r2, :]`.
     input_rows: [Array1<T>; 2],
-    y: Array2<T>,
 }
 
 impl<T: Real> TwoWeightSlice<T> {
@@ -108,12 +130,55 @@ impl<T: Real> TwoWeightSlice<T> {
                 w_rows: rows,
             });
         }
+        let logits = net.logits(x);
+        let mut changed_classes = vec![w1.col];
+        if w2.col != w1.col {
+            changed_classes.push(w2.col);
+        }
+        let changed_row_of = [0, if w2.col == w1.col { 0 } else { 1 }];
+        let m = x.ncols();
+        let mut rest_max = Array1::from_elem(m, T::neg_infinity());
+        let mut rest_sum = Array1::zeros(m);
+        for (j, column) in logits.columns().into_iter().enumerate() {
+            let unchanged = || {
+                column
+                    .iter()
+                    .enumerate()
+                    .filter(|(c, _)| !changed_classes.contains(c))
+                    .map(|(_, &z)| z)
+            };
+            let top = unchanged().fold(T::neg_infinity(), |a, z| a.max(z));
+            if top.is_finite() {
+                rest_max[j] = top;
+                rest_sum[j] = unchanged().map(|z| (z - top).exp()).sum();
+            }
+        }
+        let target_logit = Array1::from_iter(
+            logits
+                .columns()
+                .into_iter()
+                .zip(y.columns())
+                .map(|(z, t)| z.dot(&t)),
+        );
+        let target_weight = Array1::from_iter(y.columns().into_iter().map(|t| t.sum()));
         Ok(TwoWeightSlice {
             indices: [w1, w2],
             trained: [net.w()[[w1.row, w1.col]], net.w()[[w2.row, w2.col]]],
-            logits: net.logits(x),
+            changed_logits: changed_classes
+                .iter()
+                .map(|&c| logits.row(c).to_owned())
+                .collect(),
+            changed_targets: changed_classes
+                .iter()
+                .map(|&c| y.row(c).to_owned())
+                .collect(),
+            changed_classes,
+            changed_row_of,
+            rest_max,
+            rest_sum,
+            target_logit,
+            target_weight,
             input_rows: [x.row(w1.row).to_owned(), x.row(w2.row).to_owned()],
-            y: y.to_owned(),
         })
     }
 
@@ -126,34 +191,73 @@ impl<T: Real> TwoWeightSlice<T> {
         self.indices
     }
 
-    fn logits_at(&self, w: [T; 2]) -> Array2<T> {
-        let mut z = self.logits.clone();
-        // k indexes four parallel pairs; a zip of four would read worse.
-        #[allow(clippy::needless_range_loop)]
-        for k in 0..2 {
-            let shift = w[k] - self.trained[k];
-            z.row_mut(self.indices[k].col)
-                .scaled_add(shift, &self.input_rows[k]);
-        }
-        z
+    fn m(&self) -> T {
+        T::from_usize(self.rest_max.len()).expect("an image count fits a float")
     }
 
-    fn m(&self) -> T {
-        T::from_usize(self.y.ncols()).expect("an image count fits a float")
+    /// The summed cost at `w` and, with `gradient`, the summed derivatives
+    /// `sum_j X[r_k, j] (P - Y)[c_k, j]`: one pass over the images, with
+    /// exponentials of the changed logits only.
+    fn evaluate(&self, w: [T; 2], gradient: bool) -> (T, [T; 2]) {
+        let shifts = [w[0] - self.trained[0], w[1] - self.trained[1]];
+        let n_changed = self.changed_classes.len();
+        let (mut cost, mut sums) = (T::zero(), [T::zero(); 2]);
+        let mut logits = [T::zero(); 2];
+        let mut exps = [T::zero(); 2];
+        for j in 0..self.rest_max.len() {
+            let mut top = self.rest_max[j];
+            for (r, logit) in logits.iter_mut().enumerate().take(n_changed) {
+                *logit = self.changed_logits[r][j];
+            }
+            for (k, shift) in shifts.iter().enumerate() {
+                logits[self.changed_row_of[k]] =
+                    logits[self.changed_row_of[k]] + *shift * self.input_rows[k][j];
+            }
+            for &logit in &logits[..n_changed] {
+                top = top.max(logit);
+            }
+            // R_j exp(r_j - t_j); with no unchanged class, R_j is 0 and r_j -inf.
+            let mut total = if self.rest_sum[j] > T::zero() {
+                self.rest_sum[j] * (self.rest_max[j] - top).exp()
+            } else {
+                T::zero()
+            };
+            for (e, &logit) in exps.iter_mut().zip(&logits).take(n_changed) {
+                *e = (logit - top).exp();
+                total = total + *e;
+            }
+            let log_total = top + total.ln();
+            // -sum_c Y[c, j] log P[c, j] = (sum_c Y[c, j]) log_total - sum_c Y[c, j] Z[c, j]
+            let mut target_logit = self.target_logit[j];
+            for ((&logit, base), targets) in logits
+                .iter()
+                .zip(&self.changed_logits)
+                .zip(&self.changed_targets)
+            {
+                target_logit = target_logit + targets[j] * (logit - base[j]);
+            }
+            cost = cost + self.target_weight[j] * log_total - target_logit;
+            if gradient {
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    let r = self.changed_row_of[k];
+                    let p_minus_y = exps[r] / total - self.changed_targets[r][j];
+                    *sum = *sum + self.input_rows[k][j] * p_minus_y;
+                }
+            }
+        }
+        (cost, sums)
     }
 
     /// The mean cost with the two weights set to `w`.
     pub fn cost(&self, w: [T; 2]) -> T {
-        negative_log_likelihood(self.logits_at(w).view(), self.y.view()) / self.m()
+        self.evaluate(w, false).0 / self.m()
     }
 
     /// The mean cost and its gradient with respect to the two weights.
     pub fn cost_and_gradient(&self, w: [T; 2]) -> (T, [T; 2]) {
-        let (cost, p_minus_y) = cost_and_output_delta(self.logits_at(w).view(), self.y.view());
         let m = self.m();
-        let gradient =
-            [0, 1].map(|k| self.input_rows[k].dot(&p_minus_y.row(self.indices[k].col)) / m);
-        (cost / m, gradient)
+        let (cost, sums) = self.evaluate(w, true);
+        (cost / m, sums.map(|g| g / m))
     }
 }
 
@@ -174,6 +278,31 @@ fn linspace<T: Real>(range: (T, T), n: usize) -> Vec<T> {
         .collect()
 }
 
+/// The `resolution` values of `w1` and of `w2` a [`cost_grid`] over the two
+/// ranges is computed at, evenly spaced, ends included.
+pub fn grid_axes<T: Real>(
+    w1_range: (T, T),
+    w2_range: (T, T),
+    resolution: usize,
+) -> Result<(Vec<T>, Vec<T>), SurfaceError> {
+    if resolution < 2 {
+        return Err(SurfaceError::Resolution(resolution));
+    }
+    Ok((
+        linspace(w1_range, resolution),
+        linspace(w2_range, resolution),
+    ))
+}
+
+impl<T: Real> TwoWeightSlice<T> {
+    /// The mean cost at `(w1, w2)` for each of `w1_values` and one `w2`: a
+    /// row of a [`CostGrid`]. The page computes its grid a few rows at a
+    /// time, so that its worker can answer other requests in between.
+    pub fn cost_row(&self, w1_values: &[T], w2: T) -> Vec<T> {
+        w1_values.iter().map(|&w1| self.cost([w1, w2])).collect()
+    }
+}
+
 /// The cost of `slice` at `resolution x resolution` points spanning the two
 /// ranges.
 pub fn cost_grid<T: Real>(
@@ -182,14 +311,10 @@ pub fn cost_grid<T: Real>(
     w2_range: (T, T),
     resolution: usize,
 ) -> Result<CostGrid<T>, SurfaceError> {
-    if resolution < 2 {
-        return Err(SurfaceError::Resolution(resolution));
-    }
-    let w1_values = linspace(w1_range, resolution);
-    let w2_values = linspace(w2_range, resolution);
+    let (w1_values, w2_values) = grid_axes(w1_range, w2_range, resolution)?;
     let costs = w2_values
         .iter()
-        .flat_map(|&w2| w1_values.iter().map(move |&w1| slice.cost([w1, w2])))
+        .flat_map(|&w2| slice.cost_row(&w1_values, w2))
         .collect();
     Ok(CostGrid {
         w1_values,
@@ -246,6 +371,27 @@ pub fn trajectory<T: Real>(
     }
 }
 
+/// How much of the way from `start` to `minimum` a path's cost went: 0 at
+/// the start, 1 at the minimum, negative if the cost rose. The page and the
+/// command line compare gradient descent and momentum with it, the minimum
+/// being the lowest cost on the grid.
+///
+/// ```
+/// assert_eq!(gradlab::surface::gap_closed(1.0, 0.75, 0.5), 0.5);
+/// ```
+pub fn gap_closed<T: Real>(start: T, end: T, minimum: T) -> f64 {
+    let gap = (start - minimum).to_f64().unwrap_or(f64::NAN);
+    if gap <= 0.0 || !gap.is_finite() {
+        // Already at (or below) the minimum: nothing left to close.
+        return if (end - minimum).to_f64().unwrap_or(f64::NAN) <= 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    (start - end).to_f64().unwrap_or(f64::NAN) / gap
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +430,38 @@ mod tests {
             changed.weights_mut()[0][[w2.row, w2.col]] = -1.3;
             let full = changed.cost(x.view(), y.view()) / 9.0;
             assert!((slice.cost([0.7, -1.3]) - full).abs() < 1e-13);
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn slice_cost_is_exact_with_every_class_changed_and_far_from_the_trained_values() {
+        // Two classes, one weight in each: no class is left unchanged. And
+        // weights of +-800 make logits whose exponentials overflow f64
+        // (exp(709.8) is the largest), which the shifted sums must survive.
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        let net = SoftmaxNet::<f64>::new(3, 2, &mut rng);
+        let x = Array2::from_shape_fn(
+            (4, 5),
+            |(i, j)| if i == 0 { 1.0 } else { 0.2 * (i + j) as f64 },
+        );
+        let y = Array2::from_shape_fn((2, 5), |(i, j)| if i == j % 2 { 1.0 } else { 0.0 });
+        let (w1, w2) = (
+            WeightIndex { row: 1, col: 0 },
+            WeightIndex { row: 3, col: 1 },
+        );
+        let slice = TwoWeightSlice::new(&net, x.view(), y.view(), w1, w2).unwrap();
+        for point in [[0.3, -0.2], [800.0, -800.0], [-800.0, 5.0]] {
+            let mut changed = net.clone();
+            changed.weights_mut()[0][[w1.row, w1.col]] = point[0];
+            changed.weights_mut()[0][[w2.row, w2.col]] = point[1];
+            let full = changed.cost(x.view(), y.view()) / 5.0;
+            let fast = slice.cost(point);
+            assert!(fast.is_finite());
+            // Relative: the cost is in the hundreds far from the minimum.
+            assert!(
+                (fast - full).abs() <= 1e-12 * full.abs().max(1.0),
+                "{point:?}: {fast} vs {full}"
+            );
         }
     }
 
@@ -330,6 +508,17 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
+    fn gap_closed_is_the_fraction_of_the_cost_drop_to_the_minimum() {
+        // From 1.0 towards a minimum of 0.5: ending at 0.75 closes half the
+        // gap, at 0.5 all of it, and ending above the start is negative.
+        assert_eq!(gap_closed(1.0_f64, 0.75, 0.5), 0.5);
+        assert_eq!(gap_closed(1.0_f64, 0.5, 0.5), 1.0);
+        assert_eq!(gap_closed(1.0_f64, 1.25, 0.5), -0.5);
+        // Starting at the minimum there is no gap; staying there is all of it.
+        assert_eq!(gap_closed(0.5_f32, 0.5, 0.5), 1.0);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
     fn grid_is_row_major_in_w2() {
         let (net, x, y) = setup();
         let slice = TwoWeightSlice::new(
@@ -351,6 +540,14 @@ mod tests {
             cost_grid(&slice, (0.0, 1.0), (0.0, 1.0), 1),
             Err(SurfaceError::Resolution(1))
         ));
+        // Row by row, as the page computes it, gives the same numbers.
+        let (w1_values, w2_values) = grid_axes((-1.0, 1.0), (0.0, 2.0), 3).unwrap();
+        assert_eq!(w2_values, vec![0.0, 1.0, 2.0]);
+        let rows: Vec<f64> = w2_values
+            .iter()
+            .flat_map(|&w2| slice.cost_row(&w1_values, w2))
+            .collect();
+        assert_eq!(rows, grid.costs);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

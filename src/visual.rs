@@ -13,6 +13,29 @@ pub fn ink_rgba(values: &[f32]) -> Vec<u8> {
         .collect()
 }
 
+/// Images stored as bytes (0 paper, 255 ink; one image per row of `pixels`,
+/// as [`crate::mnist::Dataset::pixels`] holds them) as RGBA, ink dark on
+/// white, the images at `indices` one after another.
+///
+/// # Panics
+/// If an index is not a row of `pixels`.
+pub fn pixel_rows_rgba(pixels: ndarray::ArrayView2<u8>, indices: &[usize]) -> Vec<u8> {
+    indices
+        .iter()
+        .flat_map(|&index| pixels.row(index).to_vec())
+        .flat_map(|ink| {
+            let level = 255 - ink;
+            [level, level, level, 255]
+        })
+        .collect()
+}
+
+/// Values of either sign as RGBA on the diverging map of [`diverging_rgba`],
+/// scaled to their own largest magnitude: for one image on its own.
+pub fn signed_rgba(values: &[f32]) -> Vec<u8> {
+    diverging_rgba(values, max_abs(values.iter().copied()))
+}
+
 /// Values of either sign as RGBA on a diverging colour map centred on zero:
 /// negative blue, zero white, positive red, with `scale` (for example the
 /// largest magnitude) mapped to full colour. Weights of several units drawn
@@ -77,6 +100,19 @@ mod tests {
             &[178, 24, 43, 255],
             "beyond the scale saturates"
         );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn stored_images_come_out_ink_dark_in_the_order_asked() {
+        // Two images of two pixels: (0, 255) and (51, 204).
+        let pixels = ndarray::array![[0u8, 255], [51, 204]];
+        let rgba = pixel_rows_rgba(pixels.view(), &[1, 0]);
+        assert_eq!(
+            rgba,
+            vec![204, 204, 204, 255, 51, 51, 51, 255, 255, 255, 255, 255, 0, 0, 0, 255]
+        );
+        // Its own scale: the largest magnitude, 2, is full blue.
+        assert_eq!(&signed_rgba(&[-2.0, 1.0])[0..4], &[33, 102, 172, 255]);
     }
 
     #[wasm_bindgen_test(unsupported = test)]

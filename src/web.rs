@@ -3,19 +3,25 @@
 //! message. No numerics here: everything the page computes is a library
 //! function, tested natively.
 //!
-//! The page's worker owns three kinds of object: [`Data`] (MNIST, parsed from
-//! the IDX bytes it fetched), [`Classifier`] (a network to read drawings with)
-//! and [`Session`] (a network being trained on the data).
+//! The page's worker owns four kinds of object: [`Data`] (MNIST, parsed from
+//! the IDX bytes it fetched), [`Classifier`] (a network to read drawings with),
+//! [`Session`] (a network being trained on the data) and [`Surface`] (the cost
+//! over two weights, for part 6). The lessons' other figures are free
+//! functions ([`figure5_table`], [`time_backprop`], [`sweep_slopes`]).
 
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use crate::backprop_cost::{self, TimingRow};
 use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
+use crate::gradcheck;
 use crate::mnist::{self, Dataset, Mnist};
-use crate::network::{classify_image, Model, ModelSpec, Network};
+use crate::network::{classify_image, forward_pass, Model, ModelSpec, Network};
+use crate::optim::OptimizerKind;
+use crate::surface::{self, TwoWeightSlice, WeightIndex};
 use crate::train::{evaluate, TrainConfig, Trainer};
 use crate::visual;
 
@@ -116,6 +122,83 @@ impl Data {
     pub fn class_counts(&self) -> Result<JsValue, JsError> {
         to_js(&self.mnist.class_counts())
     }
+
+    /// Indices of `per_class` training images of each digit, digit 0 first,
+    /// searching from image `offset`: `[[...], ..., [...]]`.
+    #[wasm_bindgen(js_name = galleryIndices)]
+    pub fn gallery_indices(&self, per_class: usize, offset: usize) -> Result<JsValue, JsError> {
+        to_js(&self.mnist.train.gallery_indices(per_class, offset))
+    }
+
+    /// The images at `indices` of a split (`train` or `test`) as 28x28 RGBA
+    /// images one after another, ink dark on white.
+    #[wasm_bindgen(js_name = imagesRgba)]
+    pub fn images_rgba(&self, split: &str, indices: &[u32]) -> Result<Vec<u8>, JsError> {
+        let data = self.split(split)?;
+        let indices = checked_indices(data, indices)?;
+        Ok(visual::pixel_rows_rgba(data.pixels(), &indices))
+    }
+
+    /// Image `index` of a split as 784 values in 0..1.
+    pub fn image(&self, split: &str, index: u32) -> Result<Vec<f32>, JsError> {
+        let data = self.split(split)?;
+        let index = checked_indices(data, &[index])?[0];
+        Ok(data.image(index))
+    }
+
+    /// The label (digit) of image `index` of a split.
+    pub fn label(&self, split: &str, index: u32) -> Result<u8, JsError> {
+        let data = self.split(split)?;
+        let index = checked_indices(data, &[index])?[0];
+        Ok(data.labels()[index])
+    }
+
+    /// Part 3 on real digits: both networks' gradients against central
+    /// differences on `n_images` random training images (see
+    /// [`gradcheck::check_on_digits`]).
+    #[wasm_bindgen(js_name = gradientCheck)]
+    pub fn gradient_check(
+        &self,
+        n_images: usize,
+        n_weights: usize,
+        hidden_units: usize,
+        seed: u32,
+    ) -> Result<JsValue, JsError> {
+        to_js(&gradcheck::check_on_digits(
+            &self.mnist.train,
+            n_images,
+            n_weights,
+            hidden_units,
+            u64::from(seed),
+        ))
+    }
+
+    fn split(&self, split: &str) -> Result<&Dataset, JsError> {
+        match split {
+            "train" => Ok(&self.mnist.train),
+            "test" => Ok(&self.mnist.test),
+            other => Err(JsError::new(&format!(
+                "no split \"{other}\": use \"train\" or \"test\""
+            ))),
+        }
+    }
+}
+
+fn checked_indices(data: &Dataset, indices: &[u32]) -> Result<Vec<usize>, JsError> {
+    indices
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            if i < data.len() {
+                Ok(i)
+            } else {
+                Err(JsError::new(&format!(
+                    "image {i} does not exist: the split has {} images",
+                    data.len()
+                )))
+            }
+        })
+        .collect()
 }
 
 /// A network that reads drawings.
@@ -166,6 +249,37 @@ impl Classifier {
     #[wasm_bindgen(js_name = weightImages)]
     pub fn weight_images(&self, first: usize, count: usize) -> Vec<u8> {
         visual::weight_images_rgba(self.model.weights()[0].view(), first, count)
+    }
+
+    /// `{ logits, probabilities, predicted }` for a 28x28 input.
+    #[wasm_bindgen(js_name = forwardPass)]
+    pub fn forward_pass(&self, pixels: &[f32]) -> Result<JsValue, JsError> {
+        probabilities(&self.model, pixels)?; // The size check and its message.
+        to_js(&forward_pass(&self.model, pixels))
+    }
+
+    /// For the softmax network, the terms `W[1 + p, class] x_p` of logit
+    /// `class` as a 28x28 RGBA image on a diverging map scaled to their
+    /// largest magnitude (red raised the score, blue lowered it).
+    #[wasm_bindgen(js_name = contributionsRgba)]
+    pub fn contributions_rgba(&self, pixels: &[f32], class: usize) -> Result<Vec<u8>, JsError> {
+        let Model::Softmax(net) = &self.model else {
+            return Err(JsError::new(
+                "pixel contributions are drawn for the softmax network only",
+            ));
+        };
+        let terms = net.pixel_contributions(pixels, class).ok_or_else(|| {
+            JsError::new(&format!(
+                "no class {class}, or not {} pixels",
+                net.n_inputs() - 1
+            ))
+        })?;
+        Ok(visual::signed_rgba(&terms))
+    }
+
+    /// The bias `W[0, class]` of each class of the first layer.
+    pub fn biases(&self) -> Vec<f32> {
+        self.model.weights()[0].row(0).to_vec()
     }
 }
 
@@ -269,6 +383,192 @@ impl Session {
             model: self.trainer.network().clone(),
         }
     }
+}
+
+/// A weight of the softmax network as the page names it: pixel (`y`, `x`)
+/// of the 28x28 image into `digit`.
+#[derive(Deserialize)]
+struct PixelWeight {
+    y: usize,
+    x: usize,
+    digit: usize,
+}
+
+/// The cost over two weights of a softmax network on training images, all
+/// other weights fixed (part 6).
+#[wasm_bindgen]
+pub struct Surface {
+    slice: TwoWeightSlice<f32>,
+}
+
+#[wasm_bindgen]
+impl Surface {
+    /// `w1` and `w2` are `{ y, x, digit }`; the cost is the mean over the
+    /// first `n_images` training images.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        data: &Data,
+        classifier: &Classifier,
+        w1: JsValue,
+        w2: JsValue,
+        n_images: usize,
+    ) -> Result<Surface, JsError> {
+        let Model::Softmax(net) = &classifier.model else {
+            return Err(JsError::new(
+                "the cost surface is drawn for the softmax network only",
+            ));
+        };
+        let (rows, cols) = data.mnist.train.image_shape();
+        let weight = |value: JsValue| -> Result<WeightIndex, JsError> {
+            let w: PixelWeight = serde_wasm_bindgen::from_value(value)
+                .map_err(|e| JsError::new(&format!("bad weight: {e}")))?;
+            if w.y >= rows || w.x >= cols {
+                return Err(JsError::new(&format!(
+                    "pixel ({}, {}) is outside the {rows}x{cols} image",
+                    w.y, w.x
+                )));
+            }
+            Ok(WeightIndex::pixel(w.y, w.x, cols, w.digit))
+        };
+        let (w1, w2) = (weight(w1)?, weight(w2)?);
+        let indices: Vec<usize> = (0..n_images.clamp(1, data.mnist.train.len())).collect();
+        let x = data.mnist.train.inputs::<f32>(&indices);
+        let y = data.mnist.train.one_hot::<f32>(&indices);
+        let slice = TwoWeightSlice::new(net, x.view(), y.view(), w1, w2).map_err(js_error)?;
+        Ok(Surface { slice })
+    }
+
+    /// The two weights' trained values `[w1, w2]`.
+    pub fn trained(&self) -> Vec<f32> {
+        self.slice.trained().to_vec()
+    }
+
+    /// The mean cost at `(w1, w2)`.
+    pub fn cost(&self, w1: f32, w2: f32) -> f32 {
+        self.slice.cost([w1, w2])
+    }
+
+    /// `{ w1_values, w2_values, costs }` (costs row-major in w2) over the two
+    /// ranges.
+    pub fn grid(
+        &self,
+        w1_min: f32,
+        w1_max: f32,
+        w2_min: f32,
+        w2_max: f32,
+        resolution: usize,
+    ) -> Result<JsValue, JsError> {
+        let grid = surface::cost_grid(&self.slice, (w1_min, w1_max), (w2_min, w2_max), resolution)
+            .map_err(js_error)?;
+        to_js(&grid)
+    }
+
+    /// `[w1_values, w2_values]`: where [`Surface::grid`] would compute the cost.
+    #[wasm_bindgen(js_name = gridAxes)]
+    pub fn grid_axes(
+        &self,
+        w1_min: f32,
+        w1_max: f32,
+        w2_min: f32,
+        w2_max: f32,
+        resolution: usize,
+    ) -> Result<JsValue, JsError> {
+        let axes =
+            surface::grid_axes((w1_min, w1_max), (w2_min, w2_max), resolution).map_err(js_error)?;
+        to_js(&axes)
+    }
+
+    /// The mean cost at each of `w1_values` with `w2`: one row of the grid.
+    #[wasm_bindgen(js_name = costRow)]
+    pub fn cost_row(&self, w1_values: &[f32], w2: f32) -> Vec<f32> {
+        self.slice.cost_row(w1_values, w2)
+    }
+
+    /// `{ points, costs, diverged }`: `steps` steps of `optimizer`
+    /// (`{ kind: "gd" }` or `{ kind: "momentum", beta }`) from the start.
+    pub fn trajectory(
+        &self,
+        start_w1: f32,
+        start_w2: f32,
+        optimizer: JsValue,
+        learning_rate: f32,
+        steps: usize,
+    ) -> Result<JsValue, JsError> {
+        let optimizer: OptimizerKind = serde_wasm_bindgen::from_value(optimizer)
+            .map_err(|e| JsError::new(&format!("bad optimiser: {e}")))?;
+        to_js(&surface::trajectory(
+            &self.slice,
+            [start_w1, start_w2],
+            optimizer,
+            learning_rate,
+            steps,
+        ))
+    }
+}
+
+/// How much of the way from the start cost to the minimum a path went
+/// ([`surface::gap_closed`]).
+#[wasm_bindgen(js_name = gapClosed)]
+pub fn gap_closed(start: f64, end: f64, minimum: f64) -> f64 {
+    surface::gap_closed(start, end, minimum)
+}
+
+/// The project's Figure 5: `[{ h, total_error }, ...]` for h = 1 .. 1e-9.
+#[wasm_bindgen(js_name = figure5Table)]
+pub fn figure5_table() -> Result<JsValue, JsError> {
+    to_js(&gradcheck::figure5_table())
+}
+
+/// Times backpropagation against per-weight derivatives for one size (part
+/// 7), the fastest of `repeats` measurements, with `now` (the page passes
+/// `() => performance.now()`) as the clock: one [`TimingRow`].
+#[wasm_bindgen(js_name = timeBackprop)]
+pub fn time_backprop(
+    n_layers: usize,
+    n_units: usize,
+    batch: usize,
+    seed: u32,
+    repeats: usize,
+    now: &js_sys::Function,
+) -> Result<JsValue, JsError> {
+    let clock = || {
+        now.call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let rows = backprop_cost::time_methods_best_of(
+        &[(n_layers, n_units)],
+        batch,
+        u64::from(seed),
+        repeats,
+        clock,
+    )
+    .map_err(js_error)?;
+    to_js(&rows[0])
+}
+
+/// The sizes `[[N, K], ...]` part 7 times by default.
+#[wasm_bindgen(js_name = defaultBackpropGrid)]
+pub fn default_backprop_grid() -> Result<JsValue, JsError> {
+    to_js(&backprop_cost::default_grid())
+}
+
+/// The log-log slopes of each sweep in `rows` (rows from [`time_backprop`]).
+#[wasm_bindgen(js_name = sweepSlopes)]
+pub fn sweep_slopes(rows: JsValue) -> Result<JsValue, JsError> {
+    let rows: Vec<TimingRow> = serde_wasm_bindgen::from_value(rows)
+        .map_err(|e| JsError::new(&format!("bad timing rows: {e}")))?;
+    to_js(&backprop_cost::sweep_slopes(&rows))
+}
+
+/// The fitted power law `{ slope, coefficient }` through `[[s, t], ...]`, or
+/// `null` when there is none (see [`backprop_cost::loglog_fit`]).
+#[wasm_bindgen(js_name = loglogFit)]
+pub fn loglog_fit(points: JsValue) -> Result<JsValue, JsError> {
+    let points: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(points)
+        .map_err(|e| JsError::new(&format!("bad points: {e}")))?;
+    to_js(&backprop_cost::loglog_fit(&points))
 }
 
 #[cfg(test)]

@@ -159,19 +159,96 @@ impl ModelSpec {
     }
 }
 
-/// The class probabilities for one image given as its pixels (0..1, without
-/// the bias entry): builds the column `[1; pixels]` and runs the network.
-/// `None` if the number of pixels is not what the network takes.
-pub fn classify_image<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option<Vec<T>> {
+/// The column `[1; pixels]` of `X` for one image, or `None` if the network
+/// takes another number of pixels.
+fn image_column<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option<Array2<T>> {
     if network.weights()[0].nrows() != pixels.len() + 1 {
         return None;
     }
-    let x = Array2::from_shape_fn((pixels.len() + 1, 1), |(i, _)| {
+    Some(Array2::from_shape_fn((pixels.len() + 1, 1), |(i, _)| {
         if i == 0 {
             T::one()
         } else {
             pixels[i - 1]
         }
-    });
+    }))
+}
+
+/// The class probabilities for one image given as its pixels (0..1, without
+/// the bias entry): builds the column `[1; pixels]` and runs the network.
+/// `None` if the number of pixels is not what the network takes.
+pub fn classify_image<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option<Vec<T>> {
+    let x = image_column(network, pixels)?;
     Some(network.probabilities(x.view()).into_raw_vec_and_offset().0)
+}
+
+/// One image's forward pass, the two numbers per class that part 2 shows.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ForwardPass<T> {
+    /// The output layer's logits `z = W^T x` (for the softmax network; the
+    /// last layer's for a deeper one).
+    pub logits: Vec<T>,
+    /// `softmax(z)`: `exp(z_c) / sum_j exp(z_j)`.
+    pub probabilities: Vec<T>,
+    /// The class with the largest logit (and so the largest probability).
+    pub predicted: usize,
+}
+
+/// The logits, probabilities and predicted class of one image given as its
+/// pixels (0..1, without the bias entry); `None` if the number of pixels is
+/// not what the network takes.
+///
+/// ```
+/// use ndarray::array;
+/// use gradlab::network::{forward_pass, SoftmaxNet};
+/// // One pixel, two classes: z = [0 + 2 * 1, 0 - 2 * 1] for the pixel 1.
+/// let net = SoftmaxNet::from_weights(array![[0.0_f64, 0.0], [2.0, -2.0]]);
+/// let pass = forward_pass(&net, &[1.0]).unwrap();
+/// assert_eq!(pass.logits, vec![2.0, -2.0]);
+/// assert_eq!(pass.predicted, 0);
+/// ```
+pub fn forward_pass<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option<ForwardPass<T>> {
+    let x = image_column(network, pixels)?;
+    let logits = network.logits(x.view());
+    let probabilities = softmax::softmax_columns(logits.view());
+    let predicted = predicted_classes(logits.view())[0];
+    Some(ForwardPass {
+        logits: logits.into_raw_vec_and_offset().0,
+        probabilities: probabilities.into_raw_vec_and_offset().0,
+        predicted,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn forward_pass_gives_the_logits_their_softmax_and_the_best_class() {
+        // Two pixels, three classes. W (bias row first) gives, for pixels
+        // (1, 0.5): z_0 = 0.5 + 1 - 0.5 = 1, z_1 = 0 + 2 + 0 = 2,
+        // z_2 = -1 + 0 + 1 = 0.
+        let w = array![[0.5_f64, 0.0, -1.0], [1.0, 2.0, 0.0], [-1.0, 0.0, 2.0]];
+        let net = SoftmaxNet::from_weights(w);
+        let pass = forward_pass(&net, &[1.0, 0.5]).unwrap();
+        assert_eq!(pass.logits, vec![1.0, 2.0, 0.0]);
+        // softmax(1, 2, 0) = (e, e^2, 1) / (1 + e + e^2).
+        let e = std::f64::consts::E;
+        let total = 1.0 + e + e * e;
+        for (p, expected) in pass
+            .probabilities
+            .iter()
+            .zip([e / total, e * e / total, 1.0 / total])
+        {
+            assert!((p - expected).abs() < 1e-15);
+        }
+        assert_eq!(pass.predicted, 1);
+        assert_eq!(
+            classify_image(&net, &[1.0, 0.5]).unwrap(),
+            pass.probabilities
+        );
+        assert!(forward_pass(&net, &[1.0]).is_none(), "one pixel too few");
+    }
 }

@@ -119,6 +119,25 @@ impl<T: Real> SoftmaxNet<T> {
     pub fn n_classes(&self) -> usize {
         self.weights[0].ncols()
     }
+
+    /// The terms of logit `class` for one image, pixel by pixel:
+    /// `W[1 + p, class] * x_p`. They add up, with the bias `W[0, class]`, to
+    /// `z_class`, so they show which pixels raised that class's score and
+    /// which lowered it. `None` if `class` or the number of pixels does not
+    /// fit the network.
+    pub fn pixel_contributions(&self, pixels: &[T], class: usize) -> Option<Vec<T>> {
+        if class >= self.n_classes() || pixels.len() + 1 != self.n_inputs() {
+            return None;
+        }
+        let weights = self.w().column(class);
+        Some(
+            pixels
+                .iter()
+                .zip(weights.iter().skip(1))
+                .map(|(&x, &w)| w * x)
+                .collect(),
+        )
+    }
 }
 
 impl<T: Real> Network<T> for SoftmaxNet<T> {
@@ -177,6 +196,26 @@ mod tests {
         let p = softmax_columns(z.view());
         assert!(p.iter().all(|v| v.is_finite()));
         assert!((p[[0, 0]] - 0.731_058_6).abs() < 1e-6, "1 / (1 + e^-1)");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn pixel_contributions_add_up_to_the_logit_less_the_bias() {
+        // W (bias row first) for two pixels and two classes; pixels (1, 0.5):
+        // class 1's terms are -1 * 1 and 4 * 0.5, and z_1 = 3 - 1 + 2 = 4.
+        let net = SoftmaxNet::from_weights(array![[0.0_f64, 3.0], [2.0, -1.0], [1.0, 4.0]]);
+        let terms = net.pixel_contributions(&[1.0, 0.5], 1).unwrap();
+        assert_eq!(terms, vec![-1.0, 2.0]);
+        let x = array![[1.0], [1.0], [0.5]];
+        let z = net.logits(x.view());
+        assert_eq!(net.w()[[0, 1]] + terms.iter().sum::<f64>(), z[[1, 0]]);
+        assert!(
+            net.pixel_contributions(&[1.0, 0.5], 2).is_none(),
+            "no class 2"
+        );
+        assert!(
+            net.pixel_contributions(&[1.0], 0).is_none(),
+            "a pixel short"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -17,6 +17,7 @@ const TITLES: Record<ErrorContext, string> = {
   training: 'Training stopped',
   worker: 'The worker crashed and was restarted',
   page: 'The page met an unexpected error',
+  lesson: 'A chapter could not compute its figure',
 };
 
 const ADVICE: Record<ErrorContext, string> = {
@@ -32,6 +33,7 @@ const ADVICE: Record<ErrorContext, string> = {
   worker:
     'Drawing works again with the shipped networks; a training run in progress was lost. If this happens again, reload the page.',
   page: 'The rest of the page still works. If something looks stuck, reload the page.',
+  lesson: 'The other chapters still work. Change the chapter\'s settings and try again; if it keeps failing, reload the page.',
 };
 
 /** At most this many errors stay on screen, the newest first. */

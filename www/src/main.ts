@@ -2,6 +2,7 @@
 
 import './style.css';
 import { chapters } from './chapters';
+import { hashState } from './chapters/shared/state';
 import { ErrorPanel } from './errors';
 import { Lab } from './lab';
 
@@ -25,19 +26,68 @@ window.addEventListener('unhandledrejection', (event) => {
 
 const lab = new Lab(errors);
 const main = document.querySelector<HTMLElement>('#chapters')!;
+
+// The table of contents: links that scroll to a chapter and keep the
+// controls' state in the address (see chapters/shared/state.ts).
+const nav = document.querySelector<HTMLElement>('[data-testid="toc"] ol')!;
+for (const chapter of chapters) {
+  const item = document.createElement('li');
+  const link = document.createElement('a');
+  link.href = `#${chapter.id}`;
+  link.textContent = chapter.nav;
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    goTo(chapter.id, true);
+  });
+  item.append(link);
+  nav.append(item);
+}
+
+function goTo(id: string, focus: boolean): void {
+  const section = document.getElementById(id);
+  if (!section) return;
+  hashState.setChapter(id);
+  section.scrollIntoView({ block: 'start' });
+  if (focus) section.focus({ preventScroll: true });
+}
+
+const mounted: Promise<void>[] = [];
 for (const chapter of chapters) {
   const section = document.createElement('section');
   section.id = chapter.id;
   section.className = 'chapter';
+  section.tabIndex = -1;
   section.dataset.testid = chapter.testid;
   section.setAttribute('aria-label', chapter.title);
   main.append(section);
-  try {
-    chapter.mount(section, lab);
-  } catch (error) {
+  const failed = (error: unknown) =>
     errors.show({ context: 'page', message: `the chapter "${chapter.title}" failed to start: ${(error as Error).message}` });
+  try {
+    const done = chapter.mount(section, lab);
+    if (done) {
+      mounted.push(
+        done.then(
+          () => {
+            section.dataset.mounted = 'true';
+          },
+          failed,
+        ),
+      );
+    } else {
+      section.dataset.mounted = 'true';
+    }
+  } catch (error) {
+    failed(error);
   }
 }
+
+// A link to a chapter: scroll there once the chapters above it are built.
+const linked = hashState.chapter;
+if (linked) void Promise.allSettled(mounted).then(() => requestAnimationFrame(() => goTo(linked, false)));
+window.addEventListener('hashchange', () => {
+  hashState.read();
+  if (hashState.chapter) goTo(hashState.chapter, false);
+});
 
 const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-status"]')!;
 lab.on((event) => {

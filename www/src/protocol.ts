@@ -98,6 +98,146 @@ export interface DataReady {
   milliseconds: number;
 }
 
+// ------------------------------------------------------------- lessons ----
+// What the chapters of parts 1-7 ask the worker for (src/lessons-worker.ts).
+
+export type Split = 'train' | 'test';
+/** Which softmax network a lesson reads with: the shipped one, or the one
+ * trained with gradient descent in chapter 4. */
+export type LessonModel = 'shipped' | 'trained';
+/** The lesson training runs: chapter 4's, and chapter 5's pair. */
+export type LessonRunId = 'gd' | 'compare-gd' | 'compare-momentum';
+
+export interface ClassCounts {
+  train: number[];
+  test: number[];
+}
+
+export interface Gallery {
+  /** Training-set indices, ten lists (digit 0 first). */
+  indices: number[][];
+  /** The images in that order, 28x28 RGBA each. */
+  rgba: Uint8Array;
+}
+
+export interface Digit {
+  split: Split;
+  index: number;
+  label: number;
+  rgba: Uint8Array;
+}
+
+export interface ForwardResult extends Digit {
+  model: LessonModel;
+  logits: number[];
+  probabilities: number[];
+  predicted: number;
+  biases: number[];
+  /** W[1 + p, predicted] x_p as a 28x28 RGBA image (diverging colours). */
+  contributions: Uint8Array;
+}
+
+export interface Figure5Row {
+  h: number;
+  total_error: number;
+}
+
+export interface WeightComparison {
+  layer: number;
+  row: number;
+  col: number;
+  backprop: number;
+  finite: number;
+}
+
+/** src/gradcheck.rs `DigitsCheck`. */
+export interface DigitsCheck {
+  network: 'softmax' | 'mlp';
+  sizes: number[];
+  images: number[];
+  h: number;
+  comparison: { weights: WeightComparison[]; relative_error: number };
+}
+
+export interface PixelWeight {
+  y: number;
+  x: number;
+  digit: number;
+}
+
+export interface CostGrid {
+  w1_values: number[];
+  w2_values: number[];
+  costs: number[];
+}
+
+export interface SurfaceResult {
+  trained: [number, number];
+  grid: CostGrid;
+  minimum: number;
+}
+
+export interface Trajectory {
+  points: [number, number][];
+  costs: number[];
+  diverged: boolean;
+}
+
+export interface SurfacePaths {
+  gd: Trajectory;
+  momentum: Trajectory;
+  /** Per step, the fraction of the way from the start cost to the grid's minimum. */
+  gdClosed: number[];
+  momentumClosed: number[];
+}
+
+/** src/backprop_cost.rs `TimingRow`. */
+export interface TimingRow {
+  n_layers: number;
+  n_units: number;
+  n_weights: number;
+  batch: number;
+  backprop_ms: number;
+  naive_ms: number;
+  max_abs_difference: number;
+  backprop_multiply_adds: number;
+  naive_multiply_adds: number;
+}
+
+export interface Slope {
+  measured: number | null;
+  counted: number | null;
+  asymptotic: number;
+}
+
+export interface SweepSlopes {
+  sweep: 'units' | 'layers';
+  fixed: number;
+  n_points: number;
+  backprop: Slope;
+  naive: Slope;
+}
+
+export interface LogLogFit {
+  slope: number;
+  coefficient: number;
+}
+
+export interface SweepFit extends SweepSlopes {
+  /** The fitted power laws of the measured times, for drawing. */
+  backpropFit: LogLogFit | null;
+  naiveFit: LogLogFit | null;
+}
+
+export interface LessonRunState {
+  id: LessonRunId;
+  phase: Phase;
+  iteration: number;
+  totalIterations: number;
+  epoch: number;
+  finalTestAccuracy: number | null;
+}
+
 export type Request =
   | { type: 'init'; urls: Urls }
   | { type: 'predict'; rgba: ArrayBuffer; width: number; height: number }
@@ -107,7 +247,23 @@ export type Request =
   | { type: 'train-resume' }
   | { type: 'train-step'; steps: number; config: SessionConfig }
   | { type: 'train-reset' }
-  | { type: 'load-data' };
+  | { type: 'load-data' }
+  | { type: 'class-counts' }
+  | { type: 'gallery'; perClass: number; offset: number }
+  | { type: 'digit'; split: Split; index: number }
+  | { type: 'forward'; split: Split; index: number; model: LessonModel }
+  | { type: 'figure5' }
+  | { type: 'gradient-check'; images: number; weights: number; hiddenUnits: number; seed: number }
+  | { type: 'lesson-train'; runs: { id: LessonRunId; config: SessionConfig }[] }
+  | { type: 'lesson-pause'; ids: LessonRunId[] }
+  | { type: 'lesson-resume'; ids: LessonRunId[] }
+  | { type: 'lesson-reset'; ids: LessonRunId[] }
+  | { type: 'lesson-weights'; model: LessonModel }
+  | { type: 'surface'; model: LessonModel; w1: PixelWeight; w2: PixelWeight; images: number; span: number; resolution: number }
+  | { type: 'surface-paths'; start: [number, number]; learningRate: number; beta: number; steps: number }
+  | { type: 'backprop-grid' }
+  | { type: 'backprop-time'; nLayers: number; nUnits: number; batch: number; seed: number; repeats: number }
+  | { type: 'backprop-slopes'; rows: TimingRow[] };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -120,10 +276,26 @@ export interface ReplyValue {
   'train-step': TrainingState;
   'train-reset': TrainingState;
   'load-data': null;
+  'class-counts': ClassCounts;
+  gallery: Gallery;
+  digit: Digit;
+  forward: ForwardResult;
+  figure5: Figure5Row[];
+  'gradient-check': DigitsCheck[];
+  'lesson-train': LessonRunState[];
+  'lesson-pause': LessonRunState[];
+  'lesson-resume': LessonRunState[];
+  'lesson-reset': LessonRunState[];
+  'lesson-weights': Uint8Array;
+  surface: SurfaceResult;
+  'surface-paths': SurfacePaths;
+  'backprop-grid': [number, number][];
+  'backprop-time': TimingRow;
+  'backprop-slopes': SweepFit[];
 }
 
 /** Where an error came from, so the page can say what to do about it. */
-export type ErrorContext = 'init' | 'models' | 'data' | 'predict' | 'training' | 'worker' | 'page';
+export type ErrorContext = 'init' | 'models' | 'data' | 'predict' | 'training' | 'worker' | 'page' | 'lesson';
 
 export type WorkerEvent =
   | { type: 'data-progress'; loadedBytes: number; totalBytes: number | null }
@@ -132,6 +304,10 @@ export type WorkerEvent =
   | { type: 'curve-reset' }
   | { type: 'curve-point'; point: CurvePoint }
   | { type: 'weights'; images: WeightImages }
+  | { type: 'lesson-state'; state: LessonRunState }
+  | { type: 'lesson-point'; id: LessonRunId; point: CurvePoint }
+  | { type: 'lesson-weights'; id: LessonRunId; rgba: Uint8Array }
+  | { type: 'lesson-failed'; id: LessonRunId; message: string }
   | {
       type: 'error';
       message: string;

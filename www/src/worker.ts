@@ -24,6 +24,7 @@ import {
   type TrainingState,
   type Urls,
 } from './protocol';
+import { createLessons, isLessonRequest } from './lessons-worker';
 
 /** How long one training chunk may hold the worker. */
 const CHUNK_MS = 30;
@@ -366,7 +367,18 @@ function runChunk(): void {
 
 type Handled<T extends Request['type']> = { value: ReplyValue[T]; transfer?: Transferable[] };
 
+// The lesson chapters' requests (parts 1-7).
+const lessons = createLessons({
+  post,
+  data: () => data,
+  dataLoading: () => dataLoading !== null,
+  shippedSoftmax: () => shipped.get('softmax'),
+  describe,
+  isTrap,
+});
+
 async function handle(request: Request): Promise<Handled<Request['type']>> {
+  if (isLessonRequest(request)) return lessons.handle(request);
   switch (request.type) {
     case 'init': {
       const started = performance.now();

@@ -194,7 +194,9 @@ test('reads drawn digits, trains live while staying responsive, pauses, steps an
   const dataStatus = await page.getByTestId('data-status').textContent();
   assert.match(dataStatus, /60,000 training and 10,000 test images, [\d.]+ MB downloaded/);
   console.log(dataStatus);
-  await page.getByTestId('setting-epochs').fill('5');
+  // Long enough that the run is still going when the test pauses it, however
+  // fast the machine (5 epochs of the softmax network can end in 4 s).
+  await page.getByTestId('setting-epochs').fill('20');
   await page.getByTestId('train-start').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="learning-curve"]').dataset.points) >= 2, null, {
     timeout: 10000,

@@ -10,5 +10,8 @@ export interface Chapter {
   /** The section's data-testid: `chapter-N` for the project's ten parts. */
   testid: string;
   title: string;
-  mount(section: HTMLElement, lab: Lab): void;
+  /** Its entry in the page's table of contents. */
+  nav: string;
+  /** Builds the chapter; a lesson chapter loads its module first. */
+  mount(section: HTMLElement, lab: Lab): void | Promise<void>;
 }

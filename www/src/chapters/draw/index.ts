@@ -174,5 +174,6 @@ export const drawChapter: Chapter = {
   id: 'draw',
   testid: 'chapter-draw',
   title: 'Draw a digit',
+  nav: 'Draw a digit',
   mount,
 };

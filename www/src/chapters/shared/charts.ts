@@ -1,0 +1,119 @@
+// Line charts for the lessons, drawn with Observable Plot (axes, grids,
+// log scales and tooltips are Plot's), and a legend that survives "Save PNG"
+// (small SVG swatches and text labels).
+
+import * as Plot from '@observablehq/plot';
+
+export { Plot };
+
+export interface Series {
+  name: string;
+  color: string;
+  points: { x: number; y: number }[];
+  dashed?: boolean;
+  /** Draw a dot at every point (measurements), not only a line. */
+  dots?: boolean;
+  /** No line, dots only. */
+  noLine?: boolean;
+}
+
+export interface Axis {
+  label: string;
+  type?: 'linear' | 'log';
+  domain?: [number, number];
+  ticks?: number[];
+  tickFormat?: string | ((value: number) => string);
+}
+
+export interface LineChartOptions {
+  width: number;
+  height?: number;
+  x: Axis;
+  y: Axis;
+  series: Series[];
+  /** More Plot marks, drawn on top. */
+  marks?: Plot.Markish[];
+  marginLeft?: number;
+}
+
+interface Row {
+  x: number;
+  y: number;
+  series: string;
+}
+
+/** A chart of `series` against a shared x. */
+export function lineChart(options: LineChartOptions): SVGSVGElement | HTMLElement {
+  const lines: Plot.Markish[] = [];
+  const all: Row[] = [];
+  for (const s of options.series) {
+    const rows = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => ({ ...p, series: s.name }));
+    all.push(...rows);
+    if (!s.noLine) lines.push(Plot.line(rows, { x: 'x', y: 'y', stroke: s.color, strokeWidth: 2, strokeDasharray: s.dashed ? '5,4' : undefined }));
+    if (s.dots || s.noLine) lines.push(Plot.dot(rows, { x: 'x', y: 'y', fill: s.color, r: 3 }));
+  }
+  const axis = (a: Axis) => ({
+    label: a.label,
+    type: a.type ?? 'linear',
+    grid: true,
+    nice: a.domain === undefined,
+    domain: a.domain,
+    ticks: a.ticks,
+    tickFormat: a.tickFormat,
+  });
+  return Plot.plot({
+    width: options.width,
+    height: options.height ?? 240,
+    marginLeft: options.marginLeft ?? 52,
+    marginRight: 16,
+    style: { fontSize: '12px', background: 'transparent' },
+    x: axis(options.x),
+    y: axis(options.y),
+    marks: [
+      ...lines,
+      ...(options.marks ?? []),
+      Plot.tip(all, Plot.pointer({ x: 'x', y: 'y', title: (d: Row) => `${d.series}\n${fmt(d.x)}, ${fmt(d.y)}` })),
+    ],
+  });
+}
+
+function fmt(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+}
+
+/** A legend as HTML that Save PNG keeps: a line swatch and a name per series. */
+export function legend(series: { name: string; color: string; dashed?: boolean; dot?: boolean }[]): HTMLElement {
+  const root = document.createElement('div');
+  root.className = 'legend';
+  for (const s of series) {
+    const item = document.createElement('span');
+    item.className = 'legend-item';
+    const swatch = s.dot
+      ? `<circle cx="9" cy="6" r="4" fill="${s.color}"/>`
+      : `<line x1="1" y1="6" x2="19" y2="6" stroke="${s.color}" stroke-width="3" ${s.dashed ? 'stroke-dasharray="5,3"' : ''}/>`;
+    item.innerHTML = `<svg width="20" height="12" viewBox="0 0 20 12" aria-hidden="true">${swatch}</svg><span data-png-text></span>`;
+    item.querySelector('span')!.textContent = s.name;
+    root.append(item);
+  }
+  return root;
+}
+
+/** The width a chart inside `root` can take: its content width, at least 260. */
+export function chartWidth(root: HTMLElement, columns = 1, gap = 16): number {
+  const width = root.clientWidth || 600;
+  return Math.max(260, Math.floor((width - gap * (columns - 1)) / columns));
+}
+
+/** Calls `redraw` when `root`'s width changes (not on every pixel of height). */
+export function onWidthChange(root: HTMLElement, redraw: () => void): void {
+  let width = root.clientWidth;
+  let frame = 0;
+  new ResizeObserver(() => {
+    if (root.clientWidth === width) return;
+    width = root.clientWidth;
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(redraw);
+  }).observe(root);
+}

@@ -1,0 +1,313 @@
+// The lesson chapters (parts 1-7), end to end in headless Chromium: each
+// chapter is opened, its main control worked, and its figure checked for
+// having drawn something (canvas pixels that are not all one colour, SVG
+// charts with marks in them); a screenshot of each is saved to
+// tests/screenshots/chapter-N.png. Also: every figure's Save PNG button
+// downloads a PNG, the URL hash carries the controls' state to a new page,
+// and the page fits a phone's width. Any console error, uncaught page error
+// or KaTeX error fails the test.
+//
+// Run: npm test (node --test), after `npm run build`. Needs Chromium at
+// /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './static-server.mjs';
+
+const www = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(www, 'dist');
+const screenshots = join(www, 'tests', 'screenshots');
+
+// The same launch recipe as page.test.mjs: Debian's Chromium on a closed network.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
+  mkdirSync(screenshots, { recursive: true });
+  server = await serve(dist);
+  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ helpers --
+
+async function openPage(hash = '', viewport = null) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const problems = [];
+  const onConsole = (where) => (message) => {
+    if (message.type() === 'error') problems.push(`${where} console error: ${message.text()}`);
+    // Observable Plot warns (and draws a ⚠ on the chart) about data it misreads.
+    if (message.type() === 'warning' && message.text().startsWith('Warning:')) problems.push(`${where} chart warning: ${message.text()}`);
+  };
+  page.on('console', onConsole('page'));
+  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(server.url + hash);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
+  return { page, problems };
+}
+
+function assertNoProblems(problems) {
+  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join('\n')}`);
+}
+
+function chapter(page, n) {
+  return page.getByTestId(`chapter-${n}`);
+}
+
+/** Scrolls chapter `n` into view (which starts its figures). */
+async function open(page, n) {
+  const section = chapter(page, n);
+  await section.scrollIntoViewIfNeeded();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
+  return section;
+}
+
+/** Distinct colours among a canvas's pixels (1 for a blank canvas). */
+async function canvasColours(locator) {
+  return locator.evaluate((canvas) => {
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  });
+}
+
+/** Marks drawn in the SVG charts under `locator`: paths, rects, circles, images. */
+async function svgMarks(locator) {
+  return locator.evaluate((root) => {
+    let n = 0;
+    for (const svg of root.querySelectorAll('svg')) {
+      for (const mark of svg.querySelectorAll('path, rect, circle, image, line')) {
+        const d = mark.getAttribute('d');
+        if (mark.tagName === 'path' && (!d || d.length < 4)) continue;
+        n += 1;
+      }
+    }
+    return n;
+  });
+}
+
+async function shoot(section, n, suffix = '') {
+  await section.screenshot({ path: join(screenshots, `chapter-${n}${suffix}.png`) });
+}
+
+// -------------------------------------------------------------------- tests --
+
+test('chapters 1-7: each one draws its figure from its main control', async () => {
+  const started = Date.now();
+  const { page, problems } = await openPage();
+  const toc = await page.getByTestId('toc').locator('a').allTextContents();
+  assert.equal(toc.length, 8, `the table of contents lists the draw section and parts 1-7: ${toc.join(' | ')}`);
+
+  // ---- 1. The data: gallery, resample, enlarge, counts.
+  let section = await open(page, 1);
+  await page.waitForFunction(() => document.querySelector('[data-testid="chapter-1"] .gallery')?.dataset.count === '100', null, { timeout: 10000 });
+  const firstCell = section.locator('.gallery .cell').first();
+  const firstIndex = await firstCell.getAttribute('data-index');
+  assert.ok((await canvasColours(firstCell.locator('canvas'))) > 10, 'the gallery shows digits, not blank squares');
+  await section.getByTestId('data-resample').click();
+  await page.waitForFunction(
+    (before) => document.querySelector('[data-testid="chapter-1"] .gallery .cell')?.dataset.index !== before,
+    firstIndex,
+    { timeout: 5000 },
+  );
+  // Enlarge a 7 (row 7, third image) and read its label.
+  await section.locator('.gallery-row').nth(7).locator('.cell').nth(2).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="data-enlarged-label"]')?.dataset.label === '7', null, { timeout: 5000 });
+  assert.ok((await canvasColours(section.getByTestId('data-enlarged-canvas'))) > 10);
+  await page.waitForFunction(() => document.querySelector('[data-testid="data-counts-table"]')?.dataset.total === '70000');
+  const counts = await section.getByTestId('data-counts-table').innerText();
+  assert.match(counts, /6,742/, 'ones in the training set');
+  assert.match(counts, /5,421/, 'fives in the training set');
+  assert.match(await page.evaluate(() => location.hash), /data\.sample=1/, 'the sample is in the hash');
+  await shoot(section, 1);
+
+  // ---- 2. The network: forward pass of a chosen test image.
+  section = await open(page, 2);
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-verdict"]')?.dataset.predicted !== undefined, null, { timeout: 10000 });
+  await section.getByTestId('network-index').fill('3');
+  await page.waitForFunction(() => /It is a 0/.test(document.querySelector('[data-testid="network-verdict"]')?.textContent ?? ''), null, { timeout: 5000 });
+  assert.ok((await svgMarks(section.locator('.diagram-box'))) > 70, 'the diagram has its nodes and edges');
+  assert.ok((await svgMarks(section.locator('.forward-charts'))) >= 20, 'the logit and probability charts have bars');
+  assert.ok((await canvasColours(section.getByTestId('network-contributions'))) > 10, 'the contributions image is drawn');
+  await section.getByTestId('network-mistake').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-verdict"] .wrong') !== null, null, { timeout: 15000 });
+  assert.match(await section.getByTestId('network-formula').innerText(), /=/);
+  await shoot(section, 2);
+
+  // ---- 3. The gradient: Figure 5 and the check on real digits.
+  section = await open(page, 3);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="gradient-table"] tbody tr').length === 10, null, { timeout: 10000 });
+  assert.ok((await svgMarks(section.getByTestId('gradient-figure5'))) >= 10, 'the error-against-h curve is drawn');
+  await page.waitForSelector('[data-testid="gradient-error-mlp"]', { timeout: 15000 });
+  const before3 = await section.getByTestId('gradient-error-mlp').textContent();
+  await section.getByTestId('gradient-run').click();
+  await page.waitForFunction((b) => document.querySelector('[data-testid="gradient-error-mlp"]')?.textContent !== b, before3, { timeout: 15000 });
+  for (const network of ['softmax', 'mlp']) {
+    const error = Number(await section.getByTestId(`gradient-error-${network}`).textContent());
+    assert.ok(error < 1e-6, `${network}: relative error ${error}`);
+  }
+  assert.ok((await svgMarks(section.getByTestId('gradient-digits'))) >= 100, 'the scatter of sampled weights is drawn');
+  await shoot(section, 3);
+
+  // ---- 4. Gradient descent: train, curves and weight images.
+  section = await open(page, 4);
+  await section.getByTestId('descent-epochs').fill('1');
+  await section.getByTestId('descent-train').click();
+  await page.waitForSelector('[data-testid="descent-status"][data-phase="finished"]', { timeout: 30000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chapter-4"] .curve-pair')?.dataset.points) >= 5);
+  assert.ok((await svgMarks(section.getByTestId('descent-curves'))) >= 4, 'the learning curves are drawn');
+  assert.equal(await section.getByTestId('descent-weight-images').getAttribute('data-count'), '10');
+  assert.ok((await canvasColours(section.getByTestId('descent-weight-images').locator('canvas').first())) > 10, 'the weight images are drawn');
+  const status4 = await section.getByTestId('descent-status').textContent();
+  const accuracy4 = Number(/([\d.]+)% of all 10,000 test images/.exec(status4)?.[1]);
+  assert.ok(accuracy4 > 80, `gradient descent reaches over 80% in an epoch: ${status4}`);
+  await shoot(section, 4);
+
+  // ---- 5. Momentum: both runs, overlaid.
+  section = await open(page, 5);
+  await section.getByTestId('momentum-epochs').fill('1');
+  await section.getByTestId('momentum-train').click();
+  await page.waitForSelector('[data-testid="momentum-status-momentum"][data-phase="finished"]', { timeout: 40000 });
+  assert.ok((await svgMarks(section.getByTestId('momentum-curves'))) >= 4, 'both curves are drawn');
+  const summary5 = await section.getByTestId('momentum-summary').innerText();
+  const [, gdAccuracy, momentumAccuracy] = /gets ([\d.]+)%[\s\S]*and ([\d.]+)%/.exec(summary5) ?? [];
+  assert.ok(Number(momentumAccuracy) > Number(gdAccuracy), `momentum learns faster at the same rate: ${summary5}`);
+  await shoot(section, 5);
+
+  // ---- 6. The cost surface: presets, start point, picking weights, playing.
+  section = await open(page, 6);
+  const contours = section.locator('.contour-box');
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-summary"]')?.dataset.momentum !== undefined, null, { timeout: 20000 });
+  const closed = async () =>
+    section.getByTestId('surface-summary').evaluate((s) => ({ gd: Number(s.dataset.gd), momentum: Number(s.dataset.momentum) }));
+  const valley = await closed();
+  console.log(`surface, valley preset: gradient descent closed ${(100 * valley.gd).toFixed(1)}% of the gap, momentum ${(100 * valley.momentum).toFixed(1)}%`);
+  assert.ok(valley.momentum > valley.gd + 0.4, `momentum clearly beats gradient descent in the valley: ${JSON.stringify(valley)}`);
+  assert.ok((await svgMarks(contours)) > 20, 'the contours and paths are drawn');
+  // The round bowl: gradient descent gets there; momentum is no better.
+  await section.getByTestId('surface-preset').selectOption('bowl');
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-w2-digit"]')?.value === '8');
+  await page.waitForFunction((v) => document.querySelector('[data-testid="surface-summary"]')?.dataset.gd !== v, String(valley.gd), { timeout: 20000 });
+  const bowl = await closed();
+  console.log(`surface, bowl preset: gradient descent closed ${(100 * bowl.gd).toFixed(1)}% of the gap, momentum ${(100 * bowl.momentum).toFixed(1)}%`);
+  assert.ok(bowl.gd > 0.95 && bowl.gd >= bowl.momentum, `gradient descent does as well in the round bowl: ${JSON.stringify(bowl)}`);
+  assert.match(await page.evaluate(() => location.hash), /surface\.preset=bowl/);
+  // Clicking on the plot moves the start.
+  const startBefore = await section.getByTestId('surface-start-1').inputValue();
+  const box = await contours.locator('svg').first().boundingBox();
+  await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.75);
+  await page.waitForFunction((b) => document.querySelector('[data-testid="surface-start-1"]')?.value !== b, startBefore);
+  assert.equal(await section.getByTestId('surface-preset').inputValue(), 'custom');
+  // Clicking a pixel of a weight image picks w1.
+  const digit5 = section.getByTestId('surface-weight-images').locator('canvas[data-digit="5"]');
+  const pixel = await digit5.boundingBox();
+  await page.mouse.click(pixel.x + pixel.width * (10.5 / 28), pixel.y + pixel.height * (20.5 / 28));
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-w1-digit"]')?.value === '5');
+  assert.equal(await section.getByTestId('surface-w1-y').inputValue(), '20');
+  assert.equal(await section.getByTestId('surface-w1-x').inputValue(), '10');
+  // Back to the valley, played step by step.
+  await section.getByTestId('surface-preset').selectOption('valley');
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-w1-digit"]')?.value === '3');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="surface-summary"]')?.dataset.momentum) > 0.9, null, { timeout: 20000 });
+  await section.getByTestId('surface-play').click();
+  await page.waitForFunction(() => {
+    const step = Number(document.querySelector('[data-testid="chapter-6"] .paths')?.dataset.step);
+    return step > 0 && step < 40;
+  });
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-play"]')?.textContent === 'Play', null, { timeout: 10000 });
+  assert.equal(await section.locator('.paths').getAttribute('data-step'), '40');
+  await shoot(section, 6);
+
+  // ---- 7. The cost of backpropagation: timed live.
+  section = await open(page, 7);
+  await section.getByTestId('backprop-run').click();
+  await page.waitForSelector('[data-testid="backprop-status"][data-done="true"]', { timeout: 90000 });
+  const slopes = JSON.parse(await section.getByTestId('backprop-slope-table').getAttribute('data-slopes'));
+  assert.equal(slopes.length, 2, 'one sweep along K and one along N');
+  for (const s of slopes) {
+    console.log(
+      `backprop cost, ${s.sweep === 'units' ? `K grows at N = ${s.fixed}` : `N grows at K = ${s.fixed}`}: ` +
+        `backprop slope ${s.backprop.measured?.toFixed(2)} (counted ${s.backprop.counted?.toFixed(2)}, theory ${s.backprop.asymptotic}), ` +
+        `one-at-a-time slope ${s.naive.measured?.toFixed(2)} (counted ${s.naive.counted?.toFixed(2)}, theory ${s.naive.asymptotic})`,
+    );
+    assert.ok(s.naive.measured > s.backprop.measured + 0.5, `the per-weight method grows faster: ${JSON.stringify(s)}`);
+  }
+  assert.ok((await svgMarks(section.getByTestId('backprop-units'))) >= 8);
+  assert.ok((await svgMarks(section.getByTestId('backprop-layers'))) >= 8);
+  await shoot(section, 7);
+
+  // ---- Every figure saves as a PNG.
+  const buttons = page.locator('button[data-save]');
+  const n = await buttons.count();
+  assert.ok(n >= 14, `a Save PNG button per figure (found ${n})`);
+  for (let i = 0; i < n; i++) {
+    const button = buttons.nth(i);
+    const name = await button.getAttribute('data-save');
+    await button.scrollIntoViewIfNeeded();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), button.click()]);
+    const path = await download.path();
+    const bytes = readFileSync(path);
+    assert.equal(download.suggestedFilename(), `gradlab-${name}.png`);
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name}: a PNG file`);
+    assert.ok(bytes.length > 2000, `${name}: the PNG has content (${bytes.length} bytes)`);
+  }
+
+  assert.equal(await page.locator('.katex-error').count(), 0, 'every formula typesets');
+  assert.equal(await page.getByTestId('error-panel').isHidden(), true, `no error shown: ${await page.getByTestId('error-panel').innerText()}`);
+  assertNoProblems(problems);
+  console.log(`chapters test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await page.close();
+});
+
+test('a link with state in its hash opens that chapter in that state, and the page fits a phone', async () => {
+  const { page, problems } = await openPage('#surface?surface.preset=bowl&network.image=42', { width: 390, height: 844 });
+  const section = chapter(page, 6);
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-summary"]')?.dataset.momentum !== undefined, null, { timeout: 20000 });
+  assert.equal(await section.getByTestId('surface-preset').inputValue(), 'bowl');
+  assert.equal(await section.getByTestId('surface-w2-digit').inputValue(), '8');
+  assert.equal(await page.getByTestId('network-index').inputValue(), '42');
+  const top = await section.evaluate((s) => s.getBoundingClientRect().top);
+  assert.ok(Math.abs(top) < 900, `the linked chapter is scrolled into view (top at ${top})`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `nothing is wider than a phone's screen (${overflow} px too wide)`);
+  await shoot(section, 6, '-phone');
+  await chapter(page, 2).scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-verdict"]')?.dataset.predicted !== undefined, null, { timeout: 10000 });
+  await shoot(chapter(page, 2), 2, '-phone');
+  assertNoProblems(problems);
+  await page.close();
+});
