@@ -8,6 +8,9 @@
 //! [`Session`] (a network being trained on the data) and [`Surface`] (the cost
 //! over two weights, for part 6). The lessons' other figures are free
 //! functions ([`figure5_table`], [`time_backprop`], [`sweep_slopes`]).
+//! Parts 8 and 9 add [`Faces`] (the exported faces), [`FacesNetwork`] (the
+//! shipped faces network, or one trained in the page) and
+//! [`FacesTraining`] (what a training run returns).
 
 use std::rc::Rc;
 
@@ -17,9 +20,14 @@ use wasm_bindgen::prelude::*;
 use crate::backprop_cost::{self, TimingRow};
 use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
+use crate::faces::hidden::{favoured_units, input_weight_images_rgba};
+use crate::faces::training::{
+    confusion_matrix, predict, train_faces, FacesTrainConfig, Prediction, TrainingSummary,
+};
+use crate::faces::{FaceSet, Split};
 use crate::gradcheck;
 use crate::mnist::{self, Dataset, Mnist};
-use crate::network::{classify_image, forward_pass, Model, ModelSpec, Network};
+use crate::network::{classify_image, forward_pass, Mlp, Model, ModelSpec, Network};
 use crate::optim::OptimizerKind;
 use crate::surface::{self, TwoWeightSlice, WeightIndex};
 use crate::train::{evaluate, TrainConfig, Trainer};
@@ -569,6 +577,220 @@ pub fn loglog_fit(points: JsValue) -> Result<JsValue, JsError> {
     let points: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(points)
         .map_err(|e| JsError::new(&format!("bad points: {e}")))?;
     to_js(&backprop_cost::loglog_fit(&points))
+}
+
+/// The prepared faces of parts 8 and 9 (`faces.safetensors`, layout
+/// version 1), to show and to train on.
+#[wasm_bindgen]
+pub struct Faces {
+    set: FaceSet,
+}
+
+#[wasm_bindgen]
+impl Faces {
+    /// Parses `faces.safetensors`; errors name `name` and the defect.
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str, bytes: &[u8]) -> Result<Faces, JsError> {
+        let set = FaceSet::from_safetensors(name, bytes).map_err(js_error)?;
+        Ok(Faces { set })
+    }
+
+    /// The side of the square images, in pixels.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.set.size()
+    }
+
+    /// The people's names, in label order.
+    pub fn people(&self) -> Result<JsValue, JsError> {
+        to_js(&self.set.people())
+    }
+
+    /// Each image's person (an index into `people`).
+    pub fn labels(&self) -> Vec<u8> {
+        self.set.labels().to_vec()
+    }
+
+    /// Each image's split: 0 training, 1 validation, 2 test.
+    pub fn splits(&self) -> Vec<u8> {
+        self.set.splits().iter().map(|s| s.code()).collect()
+    }
+
+    /// Images `indices` as grey RGBA, `size x size` each, one after another.
+    #[wasm_bindgen(js_name = imagesRgba)]
+    pub fn images_rgba(&self, indices: &[u32]) -> Result<Vec<u8>, JsError> {
+        let pixels = self.set.pixels();
+        let mut rgba = Vec::with_capacity(indices.len() * pixels.ncols() * 4);
+        for &index in indices {
+            let index = index as usize;
+            if index >= pixels.nrows() {
+                return Err(JsError::new(&format!(
+                    "no face {index}: there are {}",
+                    pixels.nrows()
+                )));
+            }
+            for &grey in pixels.row(index) {
+                rgba.extend_from_slice(&[grey, grey, grey, 255]);
+            }
+        }
+        Ok(rgba)
+    }
+}
+
+/// The settings the page lets a person change for part 8's training; the
+/// rest are [`FacesTrainConfig::default`]'s.
+#[derive(Deserialize)]
+struct FacesSettings {
+    hidden_units: usize,
+    learning_rate: f64,
+    momentum: f64,
+    epochs: usize,
+    seed: u64,
+}
+
+/// A one-hidden-layer network that tells the people of [`Faces`] apart: the
+/// shipped one (`model.safetensors`) or one trained in the page.
+#[wasm_bindgen]
+pub struct FacesNetwork {
+    network: Mlp<f32>,
+}
+
+#[wasm_bindgen]
+impl FacesNetwork {
+    /// The model file written by `gradlab faces train`.
+    #[wasm_bindgen(js_name = fromSafetensors)]
+    pub fn from_safetensors(name: &str, bytes: &[u8]) -> Result<FacesNetwork, JsError> {
+        match model_from_safetensors(name, bytes).map_err(js_error)? {
+            (Model::Mlp(network), _) => Ok(FacesNetwork { network }),
+            (model, _) => Err(JsError::new(&format!(
+                "{name} holds a {} network, not one with a hidden layer",
+                model.kind()
+            ))),
+        }
+    }
+
+    /// Trains a fresh network on `faces`' training set with `settings`
+    /// (`{ hidden_units, learning_rate, momentum, epochs, seed }`), calling
+    /// `on_point(point)` with each learning-curve point as it is measured.
+    /// Returns the network; [`FacesNetwork::summary`] has the rest.
+    pub fn train(
+        faces: &Faces,
+        settings: JsValue,
+        on_point: &js_sys::Function,
+    ) -> Result<FacesTraining, JsError> {
+        let settings: FacesSettings = serde_wasm_bindgen::from_value(settings)
+            .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
+        let defaults = FacesTrainConfig::default();
+        let config = FacesTrainConfig {
+            hidden_units: settings.hidden_units,
+            train: TrainConfig {
+                optimizer: OptimizerKind::Momentum {
+                    beta: settings.momentum,
+                },
+                learning_rate: settings.learning_rate,
+                epochs: settings.epochs,
+                seed: settings.seed,
+                ..defaults.train.clone()
+            },
+            ..defaults
+        };
+        let mut callback_error = None;
+        let report = train_faces(&faces.set, &config, |progress| {
+            let Some(point) = progress.point else { return };
+            if callback_error.is_some() {
+                return;
+            }
+            let value = match to_js(point) {
+                Ok(value) => value,
+                Err(error) => {
+                    callback_error = Some(error);
+                    return;
+                }
+            };
+            if let Err(error) = on_point.call1(&JsValue::NULL, &value) {
+                callback_error = Some(JsError::new(&format!(
+                    "the curve callback failed: {error:?}"
+                )));
+            }
+        })
+        .map_err(js_error)?;
+        if let Some(error) = callback_error {
+            return Err(error);
+        }
+        let summary = to_js(&TrainingSummary::new(&faces.set, &config, &report))?;
+        Ok(FacesTraining {
+            network: Some(FacesNetwork {
+                network: report.network,
+            }),
+            summary,
+        })
+    }
+
+    /// The `count` hidden units whose output weights favour person `person`
+    /// most: `[{ unit, score, weight }]`, best first.
+    #[wasm_bindgen(js_name = favouredUnits)]
+    pub fn favoured_units(&self, person: usize, count: usize) -> Result<JsValue, JsError> {
+        to_js(&favoured_units(&self.network, person, count).map_err(js_error)?)
+    }
+
+    /// The input weights of `units` as RGBA images, one after another, on one
+    /// shared diverging scale.
+    #[wasm_bindgen(js_name = unitImagesRgba)]
+    pub fn unit_images_rgba(&self, units: &[u32]) -> Result<Vec<u8>, JsError> {
+        let units: Vec<usize> = units.iter().map(|&u| u as usize).collect();
+        let images = input_weight_images_rgba(&self.network, &units).map_err(js_error)?;
+        Ok(images.concat())
+    }
+
+    /// The number of hidden units.
+    #[wasm_bindgen(getter, js_name = hiddenUnits)]
+    pub fn hidden_units(&self) -> usize {
+        self.network.weights()[0].ncols()
+    }
+
+    /// `{ predictions: [{ index, label, predicted, probability }], confusion }`
+    /// on `faces`' test set.
+    #[wasm_bindgen(js_name = testResults)]
+    pub fn test_results(&self, faces: &Faces) -> Result<JsValue, JsError> {
+        let test = faces.set.dataset(Split::Test);
+        let predictions = predict(&self.network, &test, &faces.set.indices(Split::Test));
+        let confusion = confusion_matrix(&predictions, faces.set.people().len());
+        to_js(&TestResults {
+            predictions,
+            confusion,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct TestResults {
+    predictions: Vec<Prediction>,
+    confusion: Vec<Vec<usize>>,
+}
+
+/// What [`FacesNetwork::train`] returns: the network and its
+/// `training.json`-shaped summary.
+#[wasm_bindgen]
+pub struct FacesTraining {
+    network: Option<FacesNetwork>,
+    summary: JsValue,
+}
+
+#[wasm_bindgen]
+impl FacesTraining {
+    /// The summary, in the layout of `training.json`.
+    #[wasm_bindgen(getter)]
+    pub fn summary(&self) -> JsValue {
+        self.summary.clone()
+    }
+
+    /// The trained network (once: it is moved out).
+    #[wasm_bindgen(js_name = takeNetwork)]
+    pub fn take_network(&mut self) -> Result<FacesNetwork, JsError> {
+        self.network
+            .take()
+            .ok_or_else(|| JsError::new("the trained network was taken already"))
+    }
 }
 
 #[cfg(test)]

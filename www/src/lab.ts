@@ -33,6 +33,7 @@ export class Lab {
       testImages: assetUrl('data/t10k-images-idx3-ubyte.gz'),
       testLabels: assetUrl('data/t10k-labels-idx1-ubyte.gz'),
     },
+    faces: { data: assetUrl('faces/faces.safetensors'), model: assetUrl('faces/model.safetensors'), training: assetUrl('faces/training.json') },
   };
 
   /** True once a shipped network can read drawings. */

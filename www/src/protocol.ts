@@ -45,6 +45,8 @@ export interface CurvePoint {
 export interface Urls {
   models: Record<ModelKind, string>;
   data: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
+  /** Parts 8 and 9: the exported faces, the shipped network and its training.json. */
+  faces: { data: string; model: string; training: string };
 }
 
 export type Phase = 'idle' | 'running' | 'paused' | 'finished';
@@ -238,6 +240,80 @@ export interface LessonRunState {
   finalTestAccuracy: number | null;
 }
 
+/** One learning-curve point of part 8, on all three sets (src/faces/training.rs `FacesCurvePoint`). */
+export interface FacesCurvePoint {
+  iteration: number;
+  epoch: number;
+  train_cost: number;
+  train_accuracy: number;
+  validation_cost: number;
+  validation_accuracy: number;
+  test_cost: number;
+  test_accuracy: number;
+}
+
+/** How the network classed one test face (src/faces/training.rs `Prediction`). */
+export interface FacePrediction {
+  index: number;
+  label: number;
+  predicted: number;
+  probability: number;
+}
+
+/** A hidden unit and how much it favours one person (src/faces/hidden.rs `UnitScore`). */
+export interface UnitScore {
+  unit: number;
+  score: number;
+  weight: number;
+}
+
+/** `training.json` (src/faces/training.rs `TrainingSummary`), the fields the page reads. */
+export interface FacesSummary {
+  people: string[];
+  size: number;
+  hidden_units: number;
+  config: { learning_rate: number; batch_size: number | null; epochs: number; seed: number; optimizer: { kind: string; beta?: number } };
+  train_images: number;
+  validation_images: number;
+  test_images: number;
+  test_accuracy: number;
+  validation_accuracy: number;
+  train_accuracy: number;
+  curve: FacesCurvePoint[];
+  confusion: number[][];
+  test_predictions: FacePrediction[];
+}
+
+/** What part 8 loads: every face (grey RGBA, one after another) and the shipped network's training. */
+export interface FacesInfo {
+  size: number;
+  people: string[];
+  labels: number[];
+  /** 0 training, 1 validation, 2 test. */
+  splits: number[];
+  rgba: Uint8Array;
+  shipped: FacesSummary;
+}
+
+/** What part 8 lets a person change. */
+export interface FacesSettings {
+  hidden_units: number;
+  learning_rate: number;
+  momentum: number;
+  epochs: number;
+  seed: number;
+}
+
+export type FacesModel = 'shipped' | 'trained';
+
+/** Part 9: for each chosen person, the units that favour them and their input weights as images. */
+export interface FacesUnits {
+  size: number;
+  people: { person: number; units: UnitScore[] }[];
+  /** `size x size` RGBA images, person by person, unit by unit, on one shared scale. */
+  rgba: Uint8Array;
+}
+
 export type Request =
   | { type: 'init'; urls: Urls }
   | { type: 'predict'; rgba: ArrayBuffer; width: number; height: number }
@@ -263,7 +339,10 @@ export type Request =
   | { type: 'surface-paths'; start: [number, number]; learningRate: number; beta: number; steps: number }
   | { type: 'backprop-grid' }
   | { type: 'backprop-time'; nLayers: number; nUnits: number; batch: number; seed: number; repeats: number }
-  | { type: 'backprop-slopes'; rows: TimingRow[] };
+  | { type: 'backprop-slopes'; rows: TimingRow[] }
+  | { type: 'faces-load' }
+  | { type: 'faces-train'; settings: FacesSettings }
+  | { type: 'faces-units'; model: FacesModel; people: number[]; count: number };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -292,6 +371,9 @@ export interface ReplyValue {
   'backprop-grid': [number, number][];
   'backprop-time': TimingRow;
   'backprop-slopes': SweepFit[];
+  'faces-load': FacesInfo;
+  'faces-train': FacesSummary;
+  'faces-units': FacesUnits;
 }
 
 /** Where an error came from, so the page can say what to do about it. */
@@ -308,6 +390,7 @@ export type WorkerEvent =
   | { type: 'lesson-point'; id: LessonRunId; point: CurvePoint }
   | { type: 'lesson-weights'; id: LessonRunId; rgba: Uint8Array }
   | { type: 'lesson-failed'; id: LessonRunId; message: string }
+  | { type: 'faces-point'; point: FacesCurvePoint }
   | {
       type: 'error';
       message: string;

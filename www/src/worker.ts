@@ -25,6 +25,7 @@ import {
   type Urls,
 } from './protocol';
 import { createLessons, isLessonRequest } from './lessons-worker';
+import { createFaces, isFacesRequest } from './faces-worker';
 
 /** How long one training chunk may hold the worker. */
 const CHUNK_MS = 30;
@@ -377,8 +378,12 @@ const lessons = createLessons({
   isTrap,
 });
 
+// Parts 8 and 9: the faces.
+const faces = createFaces({ post, urls: () => urls, fetchOk });
+
 async function handle(request: Request): Promise<Handled<Request['type']>> {
   if (isLessonRequest(request)) return lessons.handle(request);
+  if (isFacesRequest(request)) return faces.handle(request);
   switch (request.type) {
     case 'init': {
       const started = performance.now();

@@ -130,7 +130,7 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   const started = Date.now();
   const { page, problems } = await openPage();
   const toc = await page.getByTestId('toc').locator('a').allTextContents();
-  assert.equal(toc.length, 8, `the table of contents lists the draw section and parts 1-7: ${toc.join(' | ')}`);
+  assert.equal(toc.length, 10, `the table of contents lists the draw section and parts 1-9: ${toc.join(' | ')}`);
 
   // ---- 1. The data: gallery, resample, enlarge, counts.
   let section = await open(page, 1);

@@ -116,6 +116,8 @@ const DIGITS = {
 };
 
 async function draw(page, digit) {
+  // Checking a control below the fold scrolls the page; draw where the pad is now.
+  await page.getByTestId('draw-canvas').scrollIntoViewIfNeeded();
   const box = await page.getByTestId('draw-canvas').boundingBox();
   const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
   for (const stroke of DIGITS[digit]) {

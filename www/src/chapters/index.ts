@@ -1,6 +1,6 @@
 // The page's chapters, in order: the draw section, then the project's parts
-// as `chapter-1` .. `chapter-7`, each a module beside draw/ (parts 8-10, the
-// faces, come later). A lesson chapter's module (and KaTeX, and the chart
+// as `chapter-1` .. `chapter-9`, each a module beside draw/ (part 10 comes
+// later). A lesson chapter's module (and KaTeX, and the chart
 // library) loads once the page can read drawings, so that nothing delays
 // that moment.
 
@@ -45,4 +45,6 @@ export const chapters: readonly Chapter[] = [
   lesson(5, 'momentum', 'Momentum', 'Momentum', () => import('./momentum')),
   lesson(6, 'surface', 'The cost surface', 'The cost surface', () => import('./surface')),
   lesson(7, 'backprop', 'The cost of backpropagation', 'Cost of backprop', () => import('./backprop')),
+  lesson(8, 'faces', 'Faces', 'Faces', () => import('./faces')),
+  lesson(9, 'hidden', 'What the hidden units see', 'Hidden units', () => import('./hidden')),
 ];

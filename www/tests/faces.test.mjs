@@ -1,0 +1,219 @@
+// Parts 8 and 9 (faces), end to end in headless Chromium: chapter 8's
+// gallery, shipped learning curves and confusion matrix are drawn, the
+// network is retrained live (briefly) and its curve redrawn; chapter 9 is
+// worked by picking two people, for the shipped and the retrained network,
+// and its unit images are checked for having drawn something. Screenshots go
+// to tests/screenshots/chapter-8.png and chapter-9.png. Any console error,
+// uncaught page error or KaTeX error fails the test.
+//
+// Run: npm test (node --test), after `npm run build`. Needs Chromium at
+// /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './static-server.mjs';
+
+const www = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(www, 'dist');
+const screenshots = join(www, 'tests', 'screenshots');
+
+// The same launch recipe as page.test.mjs: Debian's Chromium on a closed network.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
+  mkdirSync(screenshots, { recursive: true });
+  server = await serve(dist);
+  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ helpers --
+
+async function openPage(hash = '', viewport = null) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const problems = [];
+  const onConsole = (where) => (message) => {
+    if (message.type() === 'error') problems.push(`${where} console error: ${message.text()}`);
+    // Observable Plot warns (and draws a ⚠ on the chart) about data it misreads.
+    if (message.type() === 'warning' && message.text().startsWith('Warning:')) problems.push(`${where} chart warning: ${message.text()}`);
+  };
+  page.on('console', onConsole('page'));
+  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(server.url + hash);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
+  return { page, problems };
+}
+
+function assertNoProblems(problems) {
+  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join('\n')}`);
+}
+
+function chapter(page, n) {
+  return page.getByTestId(`chapter-${n}`);
+}
+
+/** Scrolls chapter `n` into view (which starts its figures). */
+async function open(page, n) {
+  const section = chapter(page, n);
+  await section.scrollIntoViewIfNeeded();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
+  return section;
+}
+
+/** Distinct colours among a canvas's pixels (1 for a blank canvas). */
+async function canvasColours(locator) {
+  return locator.evaluate((canvas) => {
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  });
+}
+
+/** Marks drawn in the SVG charts under `locator`: paths, rects, circles, images. */
+async function svgMarks(locator) {
+  return locator.evaluate((root) => {
+    let n = 0;
+    for (const svg of root.querySelectorAll('svg')) {
+      for (const mark of svg.querySelectorAll('path, rect, circle, image, line')) {
+        const d = mark.getAttribute('d');
+        if (mark.tagName === 'path' && (!d || d.length < 4)) continue;
+        n += 1;
+      }
+    }
+    return n;
+  });
+}
+
+async function shoot(section, n, suffix = '') {
+  await section.screenshot({ path: join(screenshots, `chapter-${n}${suffix}.png`) });
+}
+
+// -------------------------------------------------------------------- tests --
+
+test('chapters 8 and 9: faces, retraining, and the hidden units of two people', async () => {
+  const started = Date.now();
+  const { page, problems } = await openPage();
+
+  // ---- 8. Faces: gallery, the shipped network's curves and confusion matrix.
+  let section = await open(page, 8);
+  await page.waitForFunction(() => document.querySelector('[data-testid="chapter-8"] .face-gallery')?.dataset.count === '60', null, { timeout: 15000 });
+  assert.equal(await section.locator('.face-row').count(), 6, 'a gallery row per person');
+  assert.ok((await canvasColours(section.locator('.face-gallery canvas').first())) > 20, 'the gallery shows faces, not blank squares');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chapter-8"] .curve-pair')?.dataset.points) >= 100, null, { timeout: 10000 });
+  assert.ok((await svgMarks(section.getByTestId('faces-curves'))) >= 6, 'the shipped learning curves are drawn');
+  const shipped = await section.getByTestId('faces-accuracy').textContent();
+  const shippedAccuracy = Number(/Test accuracy ([\d.]+)%/.exec(shipped)?.[1]);
+  assert.ok(shippedAccuracy >= 90, `the shipped network gets at least 90% of the test faces: ${shipped}`);
+  assert.equal(await section.locator('[data-testid="faces-confusion-table"] tbody tr').count(), 6);
+  const confusedShipped = Number(await section.getByTestId('faces-confused').getAttribute('data-count'));
+  if (confusedShipped === 0) assert.match(await section.getByTestId('faces-confused').innerText(), /No mistakes/);
+  else assert.equal(await section.getByTestId('faces-confused').locator('canvas').count(), confusedShipped);
+
+  // Retrain briefly, from the keyboard: fewer units and epochs, a new seed.
+  await section.getByTestId('faces-hidden').fill('12');
+  await section.getByTestId('faces-epochs').fill('40');
+  await section.getByTestId('faces-seed').fill('3');
+  await section.getByTestId('faces-train').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="faces-status"][data-phase="finished"]', { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="faces-accuracy"]')?.dataset.who === 'retrained');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chapter-8"] .curve-pair')?.dataset.points) === 41, null, { timeout: 5000 });
+  assert.ok((await svgMarks(section.getByTestId('faces-curves'))) >= 6, 'the retrained learning curves are drawn');
+  const retrained = await section.getByTestId('faces-accuracy').textContent();
+  assert.match(retrained, /12 hidden units/);
+  assert.match(retrained, /40 epochs, seed 3/);
+  const confusedRetrained = Number(await section.getByTestId('faces-confused').getAttribute('data-count'));
+  if (confusedRetrained > 0) assert.ok((await canvasColours(section.getByTestId('faces-confused').locator('canvas').first())) > 20, 'a confused face is drawn');
+  assert.match(await page.evaluate(() => location.hash), /faces\.epochs=40/, 'the settings are in the hash');
+  console.log(`faces: shipped ${shipped.trim()} | retrained ${retrained.trim()} (${confusedRetrained} test faces confused)`);
+  await shoot(section, 8);
+
+  // ---- 9. What the hidden units see: pick two people, then the retrained network.
+  section = await open(page, 9);
+  await page.waitForFunction(() => document.querySelector('[data-testid="hidden-people"]')?.dataset.count === '8', null, { timeout: 15000 });
+  await section.getByTestId('hidden-person-a').selectOption({ index: 2 });
+  await section.getByTestId('hidden-person-b').selectOption({ index: 4 });
+  const names = await section.getByTestId('hidden-person-a').locator('option').allTextContents();
+  await page.waitForFunction(
+    (want) => [...document.querySelectorAll('[data-testid="hidden-people"] h4')].map((h) => h.textContent).join(',') === want,
+    `${names[2]},${names[4]}`,
+    { timeout: 5000 },
+  );
+  assert.equal(await section.locator('.unit-cell canvas').count(), 8, 'four units for each of the two people');
+  for (let i = 0; i < 8; i++) {
+    assert.ok((await canvasColours(section.locator('.unit-cell canvas').nth(i))) > 20, `unit image ${i} is drawn`);
+  }
+  const trainedRadio = section.locator('input[name="hidden-model"][value="trained"]');
+  assert.equal(await trainedRadio.isDisabled(), false, 'the network retrained in part 8 can be chosen');
+  await trainedRadio.check();
+  await page.waitForFunction(() => document.querySelector('[data-testid="hidden-people"]')?.dataset.model === 'trained', null, { timeout: 5000 });
+  assert.match(await section.getByTestId('hidden-status').textContent(), /retrained/);
+  assert.match(await page.evaluate(() => location.hash), /hidden\.a=2&hidden\.b=4|hidden\.b=4.*hidden\.a=2|hidden\.a=2.*hidden\.b=4/, 'the two people are in the hash');
+  await section.getByTestId('hidden-person-a').focus();
+  await trainedRadio.focus();
+  await page.locator('input[name="hidden-model"][value="shipped"]').check();
+  await page.waitForFunction(() => document.querySelector('[data-testid="hidden-people"]')?.dataset.model === 'shipped', null, { timeout: 5000 });
+  await shoot(section, 9);
+
+  // Both chapters' figures save as PNGs.
+  for (const name of ['faces-gallery', 'faces-curves', 'faces-confusion', 'hidden-units']) {
+    const button = page.locator(`button[data-save="${name}"]`);
+    await button.scrollIntoViewIfNeeded();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), button.click()]);
+    const bytes = readFileSync(await download.path());
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name}: a PNG file`);
+    assert.ok(bytes.length > 2000, `${name}: the PNG has content (${bytes.length} bytes)`);
+  }
+
+  assert.equal(await page.locator('.katex-error').count(), 0, 'every formula typesets');
+  assert.equal(await page.getByTestId('error-panel').isHidden(), true, `no error shown: ${await page.getByTestId('error-panel').innerText()}`);
+  assertNoProblems(problems);
+  console.log(`faces test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await page.close();
+});
+
+test('a link with the faces chapters\' state opens them in that state', async () => {
+  const { page, problems } = await openPage('#hidden?hidden.a=5&hidden.b=3&faces.hidden=7');
+  const section = chapter(page, 9);
+  await page.waitForFunction(() => document.querySelector('[data-testid="hidden-people"]')?.dataset.count === '8', null, { timeout: 20000 });
+  assert.equal(await section.getByTestId('hidden-person-a').inputValue(), '5');
+  assert.equal(await section.getByTestId('hidden-person-b').inputValue(), '3');
+  assert.equal(await page.getByTestId('faces-hidden').inputValue(), '7');
+  assertNoProblems(problems);
+  await page.close();
+});
