@@ -1,0 +1,123 @@
+// What the lesson tests (chapters.test.mjs, faces.test.mjs) share: the page
+// served from www/dist on a loopback port, Debian's Chromium, a page opened
+// with every console error and page error collected, and checks that a
+// figure drew something. Not a test file itself.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './static-server.mjs';
+
+export const www = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const dist = join(www, 'dist');
+export const screenshots = join(www, 'tests', 'screenshots');
+
+// Debian's Chromium on a closed network: without the background-networking
+// flags its connections are refused many at a time.
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let server;
+let context;
+let profile;
+
+/** Registers hooks that serve www/dist and launch Chromium around a file's tests. */
+export function useBrowser() {
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
+  mkdirSync(screenshots, { recursive: true });
+  server = await serve(dist);
+  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+}
+
+// ------------------------------------------------------------------ helpers --
+
+export async function openPage(hash = '', viewport = null) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const problems = [];
+  const onConsole = (where) => (message) => {
+    if (message.type() === 'error') problems.push(`${where} console error: ${message.text()}`);
+    // Observable Plot warns (and draws a ⚠ on the chart) about data it misreads.
+    if (message.type() === 'warning' && message.text().startsWith('Warning:')) problems.push(`${where} chart warning: ${message.text()}`);
+  };
+  page.on('console', onConsole('page'));
+  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(server.url + hash);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
+  return { page, problems };
+}
+
+export function assertNoProblems(problems) {
+  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join('\n')}`);
+}
+
+export function chapter(page, n) {
+  return page.getByTestId(`chapter-${n}`);
+}
+
+/** Scrolls chapter `n` into view (which starts its figures). */
+export async function open(page, n) {
+  const section = chapter(page, n);
+  await section.scrollIntoViewIfNeeded();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
+  return section;
+}
+
+/** Distinct colours among a canvas's pixels (1 for a blank canvas). */
+export async function canvasColours(locator) {
+  return locator.evaluate((canvas) => {
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return seen.size;
+  });
+}
+
+/** Marks drawn in the SVG charts under `locator`: paths, rects, circles, images. */
+export async function svgMarks(locator) {
+  return locator.evaluate((root) => {
+    let n = 0;
+    for (const svg of root.querySelectorAll('svg')) {
+      for (const mark of svg.querySelectorAll('path, rect, circle, image, line')) {
+        const d = mark.getAttribute('d');
+        if (mark.tagName === 'path' && (!d || d.length < 4)) continue;
+        n += 1;
+      }
+    }
+    return n;
+  });
+}
+
+export async function shoot(section, n, suffix = '') {
+  await section.screenshot({ path: join(screenshots, `chapter-${n}${suffix}.png`) });
+}
+
