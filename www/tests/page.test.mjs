@@ -14,24 +14,13 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './lesson-harness.mjs';
 import { serve } from './static-server.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(www, 'dist');
 const screenshots = join(www, 'tests', 'screenshots');
 
-// Flags for Debian's Chromium on a closed network: without the
-// background-networking ones its connections are refused many at a time.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The page should read drawings this soon after navigation on localhost. */
 const READY_GOAL_MS = 1500;
