@@ -5,8 +5,6 @@ mod common;
 
 use std::process::{Command, Output};
 
-use serde_json::Value;
-
 fn gradlab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gradlab"))
         .args(args)
@@ -15,23 +13,9 @@ fn gradlab(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON object ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
-
 #[test]
 fn gradcheck_json_has_ten_rows_from_h_1_to_1e_9() {
-    let value = json_of(&gradlab(&["gradcheck", "--json"]));
+    let value = common::json_of(&gradlab(&["gradcheck", "--json"]));
     let rows = value["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 10);
     for (decade, row) in rows.iter().enumerate() {
@@ -43,7 +27,7 @@ fn gradcheck_json_has_ten_rows_from_h_1_to_1e_9() {
 
 #[test]
 fn mnist_stats_json_has_ten_counts_per_split() {
-    let value = json_of(&gradlab(&["mnist", "stats", "--json"]));
+    let value = common::json_of(&gradlab(&["mnist", "stats", "--json"]));
     let sum = |split: &str| {
         value[split]
             .as_array()
@@ -71,7 +55,7 @@ fn missing_data_says_where_it_looked_and_how_to_get_it() {
 fn train_writes_a_model_that_surface_reads() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("softmax");
-    let value = json_of(&gradlab(&[
+    let value = common::json_of(&gradlab(&[
         "mnist",
         "train",
         "--model",
@@ -93,7 +77,7 @@ fn train_writes_a_model_that_surface_reads() {
     assert!(out.join("report.json").is_file());
 
     let weights = out.join("model.safetensors");
-    let surface = json_of(&gradlab(&[
+    let surface = common::json_of(&gradlab(&[
         "surface",
         "--weights",
         weights.to_str().unwrap(),
@@ -112,7 +96,7 @@ fn train_writes_a_model_that_surface_reads() {
 
 #[test]
 fn mlp_training_json_reports_test_accuracy() {
-    let value = json_of(&gradlab(&[
+    let value = common::json_of(&gradlab(&[
         "mnist",
         "train",
         "--model",
@@ -153,7 +137,7 @@ fn a_negative_learning_rate_is_refused_and_nothing_is_written() {
 
 #[test]
 fn backprop_cost_json_times_both_methods() {
-    let value = json_of(&gradlab(&[
+    let value = common::json_of(&gradlab(&[
         "backprop-cost",
         "--sizes",
         "2:4,3:4,2:6",

@@ -4,6 +4,8 @@
 //! against a local HTTP server, the folder source, and the `gradlab faces`
 //! commands.
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -596,26 +598,12 @@ fn gradlab(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON object ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
-}
-
 #[test]
 fn prepare_train_and_hidden_write_the_versioned_layout() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let prepared = gradlab(&["faces", "prepare", "--out", out, "--json"]);
-    let value = json_of(&prepared);
+    let value = common::json_of(&prepared);
     let stderr = String::from_utf8_lossy(&prepared.stderr);
     assert!(stderr.contains("150 repaired"), "{stderr}");
     assert!(stderr.contains("left out: s8/10.pgm") && stderr.contains("left out: s9/8.pgm"));
@@ -626,7 +614,7 @@ fn prepare_train_and_hidden_write_the_versioned_layout() {
     assert_eq!(manifest["version"], 1);
     assert_eq!(manifest["images"].as_array().unwrap().len(), 60);
 
-    let trained = json_of(&gradlab(&["faces", "train", "--data", out, "--json"]));
+    let trained = common::json_of(&gradlab(&["faces", "train", "--data", out, "--json"]));
     let accuracy = trained["test_accuracy"].as_f64().unwrap();
     assert!(accuracy >= 0.9, "test accuracy {accuracy}");
     assert!(trained["curve"].as_array().unwrap().len() > 10);
@@ -640,7 +628,7 @@ fn prepare_train_and_hidden_write_the_versioned_layout() {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
 
-    let shown = json_of(&gradlab(&[
+    let shown = common::json_of(&gradlab(&[
         "faces", "hidden", "--data", out, "--people", "s10,s1", "--units", "2", "--json",
     ]));
     let people = shown["people"].as_array().unwrap();
@@ -685,7 +673,7 @@ fn prepare_from_facescrub_lists_downloads_then_prepares_what_came() {
     let list_file = dir.path().join("facescrub_actors.txt");
     std::fs::write(&list_file, list).unwrap();
     let (downloads, out) = (dir.path().join("downloads"), dir.path().join("faces"));
-    let value = json_of(&gradlab(&[
+    let value = common::json_of(&gradlab(&[
         "faces",
         "prepare",
         "--source",

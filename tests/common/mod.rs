@@ -26,3 +26,20 @@ pub fn mnist() -> Mnist {
     );
     Mnist::load(&dir).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The one JSON object a `--json` command printed, after checking that it
+/// succeeded (its stderr is the failure message otherwise).
+#[allow(dead_code)]
+pub fn json_of(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
