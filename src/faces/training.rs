@@ -156,15 +156,37 @@ fn curve_point(
 pub fn train_faces(
     faces: &FaceSet,
     config: &FacesTrainConfig,
+    on_progress: impl FnMut(FacesProgress<'_>),
+) -> Result<FacesTrainReport, TrainError> {
+    let sets = Splits {
+        train: faces.dataset(Split::Train),
+        validation: faces.dataset(Split::Validation),
+        test: faces.dataset(Split::Test),
+        test_indices: faces.indices(Split::Test),
+    };
+    train_on(&sets, faces.people().len(), config, on_progress)
+}
+
+/// The three sets one classifier is trained and measured on, and where the
+/// test items sit in the whole set (for [`Prediction::index`]).
+pub struct Splits {
+    pub train: Dataset,
+    pub validation: Dataset,
+    pub test: Dataset,
+    pub test_indices: Vec<usize>,
+}
+
+/// [`train_faces`] on any labelled 8-bit inputs: faces' pixels, or part 10's
+/// quantised CNN features ([`crate::transfer`]).
+pub fn train_on(
+    sets: &Splits,
+    n_classes: usize,
+    config: &FacesTrainConfig,
     mut on_progress: impl FnMut(FacesProgress<'_>),
 ) -> Result<FacesTrainReport, TrainError> {
-    let (train, validation, test) = (
-        faces.dataset(Split::Train),
-        faces.dataset(Split::Validation),
-        faces.dataset(Split::Test),
-    );
+    let (train, validation, test) = (&sets.train, &sets.validation, &sets.test);
     let mut network = Mlp::new(
-        &[train.n_pixels(), config.hidden_units, faces.people().len()],
+        &[train.n_pixels(), config.hidden_units, n_classes],
         config.activation,
         &mut Trainer::<Mlp<f32>>::rng_for(config.train.seed),
     );
@@ -173,11 +195,11 @@ pub fn train_faces(
     let total_iterations = trainer.steps_per_epoch() * config.train.epochs;
     let evaluate_every =
         (trainer.steps_per_epoch() / config.train.evaluations_per_epoch.max(1)).max(1);
-    let mut curve = vec![curve_point(&trainer, &train, &validation, &test)];
+    let mut curve = vec![curve_point(&trainer, train, validation, test)];
     for iteration in 1..=total_iterations {
-        let batch_cost = trainer.step(&train)?;
+        let batch_cost = trainer.step(train)?;
         let point = if iteration % evaluate_every == 0 || iteration == total_iterations {
-            curve.push(curve_point(&trainer, &train, &validation, &test));
+            curve.push(curve_point(&trainer, train, validation, test));
             curve.last()
         } else {
             None
@@ -190,9 +212,8 @@ pub fn train_faces(
         });
     }
     let network = trainer.into_network();
-    let test_indices = faces.indices(Split::Test);
-    let test_predictions = predict(&network, &test, &test_indices);
-    let confusion = confusion_matrix(&test_predictions, faces.people().len());
+    let test_predictions = predict(&network, test, &sets.test_indices);
+    let confusion = confusion_matrix(&test_predictions, n_classes);
     Ok(FacesTrainReport {
         network,
         curve,

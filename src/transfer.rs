@@ -1,0 +1,451 @@
+//! Part 10: a small classifier on a pretrained network's features instead of
+//! on pixels.
+//!
+//! The features of each face (one number per channel of a chosen layer, see
+//! [`crate::cnn`]) become a [`FeatureSet`]: scaled to 0..1 by each feature's
+//! largest value on the training set and stored as 8 bits, exactly as pixels
+//! are. The classifier, its trainer and the page's worker then treat them as
+//! they treat a face: the same one-hidden-layer network
+//! ([`crate::faces::training`]), on the same split, so that the comparison
+//! with pixels is about the inputs and nothing else. (Eight bits keep 0.2% of
+//! a feature's range; the difference in accuracy is below one test face.)
+//!
+//! This module needs no CNN: the page reads `features.safetensors` and
+//! retrains the classifier in its worker.
+//!
+//! `features.safetensors` (format `gradlab-features`, version 1):
+//!
+//! | tensor | dtype | shape | |
+//! | --- | --- | --- | --- |
+//! | `features` | U8 | n x d | quantised features, one face per row |
+//! | `scale` | F32 | d | each feature's value at 255 |
+//! | `labels` | U8 | n | person, an index into metadata `people` |
+//! | `splits` | U8 | n | 0 train, 1 validation, 2 test |
+//!
+//! Metadata: `format`, `version`, `backbone`, `layer`, `people` and `files`
+//! (JSON lists, the faces' order in `faces.safetensors`).
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::Serialize;
+
+use crate::faces::training::{FacesCurvePoint, FacesTrainConfig, Prediction, Splits};
+use crate::faces::{FaceSet, Split, MAX_PEOPLE};
+use crate::mnist::Dataset;
+use crate::network::Activation;
+use crate::optim::OptimizerKind;
+use crate::train::TrainConfig;
+
+pub const FEATURES_FORMAT: &str = "gradlab-features";
+pub const FEATURES_VERSION: u32 = 1;
+pub const FEATURES_FILE: &str = "features.safetensors";
+pub const CLASSIFIER_FILE: &str = "classifier.safetensors";
+pub const RESULTS_FILE: &str = "features.json";
+/// A layer's channels: the widest layer of either network has 4096.
+pub const MAX_FEATURES: usize = 65_536;
+
+/// Why features could not be made or read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TransferError {
+    #[error("{file}: {reason}")]
+    File { file: String, reason: String },
+    #[error("{rows} feature rows for {faces} faces")]
+    Count { rows: usize, faces: usize },
+    #[error("face {index} ({file}): {reason}")]
+    Row {
+        index: usize,
+        file: String,
+        reason: String,
+    },
+}
+
+/// Part 10's inputs: one row of quantised features per face, with the faces'
+/// people and split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureSet {
+    backbone: String,
+    layer: String,
+    people: Vec<String>,
+    features: Array2<u8>,
+    scale: Vec<f32>,
+    labels: Vec<u8>,
+    splits: Vec<Split>,
+    files: Vec<String>,
+}
+
+impl FeatureSet {
+    /// Quantises `rows` (one per face of `faces`, in order). Features are
+    /// activations after a ReLU, so 0 is their least value; each is divided
+    /// by its largest value over the training faces (a feature never lit in
+    /// training keeps scale 1) and clipped to 0..1.
+    pub fn quantise(
+        faces: &FaceSet,
+        rows: &[Vec<f32>],
+        backbone: &str,
+        layer: &str,
+    ) -> Result<Self, TransferError> {
+        if rows.len() != faces.len() {
+            return Err(TransferError::Count {
+                rows: rows.len(),
+                faces: faces.len(),
+            });
+        }
+        let d = rows.first().map_or(0, Vec::len);
+        for (index, row) in rows.iter().enumerate() {
+            let reason = if row.len() != d || d == 0 || d > MAX_FEATURES {
+                Some(format!("{} features, the first face has {d}", row.len()))
+            } else if row.iter().any(|v| !v.is_finite()) {
+                Some("a feature is not a finite number".into())
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(TransferError::Row {
+                    index,
+                    file: faces.files()[index].clone(),
+                    reason,
+                });
+            }
+        }
+        let mut scale = vec![0f32; d];
+        for (row, &split) in rows.iter().zip(faces.splits()) {
+            if split == Split::Train {
+                for (s, &v) in scale.iter_mut().zip(row) {
+                    *s = s.max(v);
+                }
+            }
+        }
+        for s in &mut scale {
+            if *s <= 0.0 {
+                *s = 1.0;
+            }
+        }
+        let mut features = Array2::<u8>::zeros((rows.len(), d));
+        for (mut out, row) in features.rows_mut().into_iter().zip(rows) {
+            for ((q, &v), &s) in out.iter_mut().zip(row).zip(&scale) {
+                *q = ((v / s).clamp(0.0, 1.0) * 255.0).round() as u8;
+            }
+        }
+        Ok(FeatureSet {
+            backbone: backbone.into(),
+            layer: layer.into(),
+            people: faces.people().to_vec(),
+            features,
+            scale,
+            labels: faces.labels().to_vec(),
+            splits: faces.splits().to_vec(),
+            files: faces.files().to_vec(),
+        })
+    }
+
+    pub fn backbone(&self) -> &str {
+        &self.backbone
+    }
+
+    pub fn layer(&self) -> &str {
+        &self.layer
+    }
+
+    pub fn people(&self) -> &[String] {
+        &self.people
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Features per face.
+    pub fn dim(&self) -> usize {
+        self.features.ncols()
+    }
+
+    pub fn indices(&self, split: Split) -> Vec<usize> {
+        (0..self.len())
+            .filter(|&i| self.splits[i] == split)
+            .collect()
+    }
+
+    /// The faces of `split` as a [`Dataset`] of `1 x d` "images".
+    pub fn dataset(&self, split: Split) -> Dataset {
+        let indices = self.indices(split);
+        let rows = self.features.select(ndarray::Axis(0), &indices);
+        let labels = indices.iter().map(|&i| self.labels[i]).collect();
+        Dataset::from_pixels(rows, labels, (1, self.dim()), self.people.len())
+            .expect("labels are below the number of people and rows are d wide")
+    }
+
+    /// The three sets for [`crate::faces::training::train_on`].
+    pub fn splits(&self) -> Splits {
+        Splits {
+            train: self.dataset(Split::Train),
+            validation: self.dataset(Split::Validation),
+            test: self.dataset(Split::Test),
+            test_indices: self.indices(Split::Test),
+        }
+    }
+
+    /// `features.safetensors` (see the module documentation).
+    pub fn to_safetensors(&self) -> Vec<u8> {
+        let n = self.len();
+        let splits: Vec<u8> = self.splits.iter().map(|s| s.code()).collect();
+        let features = self.features.as_standard_layout();
+        let scale: Vec<u8> = self.scale.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let tensors = [
+            (
+                "features",
+                Dtype::U8,
+                vec![n, self.dim()],
+                features.as_slice().expect("standard layout is contiguous"),
+            ),
+            ("scale", Dtype::F32, vec![self.dim()], &scale[..]),
+            ("labels", Dtype::U8, vec![n], &self.labels[..]),
+            ("splits", Dtype::U8, vec![n], &splits[..]),
+        ];
+        let views = tensors.iter().map(|(name, dtype, shape, bytes)| {
+            let view = TensorView::new(*dtype, shape.clone(), bytes)
+                .expect("tensors sized from their shapes");
+            (name.to_string(), view)
+        });
+        let json = |v: &Vec<String>| serde_json::to_string(v).expect("names serialise");
+        let metadata = HashMap::from([
+            ("format".to_string(), FEATURES_FORMAT.to_string()),
+            ("version".to_string(), FEATURES_VERSION.to_string()),
+            ("backbone".to_string(), self.backbone.clone()),
+            ("layer".to_string(), self.layer.clone()),
+            ("people".to_string(), json(&self.people)),
+            ("files".to_string(), json(&self.files)),
+        ]);
+        safetensors::serialize(views, Some(metadata))
+            .expect("tensors with small string metadata always serialise")
+    }
+
+    /// Reads `features.safetensors`, checking format, version, shapes and
+    /// labels; `file` names it in errors.
+    pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, TransferError> {
+        let bad = |reason: String| TransferError::File {
+            file: file.into(),
+            reason,
+        };
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
+        let metadata = header.metadata().clone().unwrap_or_default();
+        let meta = |key: &str| {
+            metadata
+                .get(key)
+                .cloned()
+                .ok_or_else(|| bad(format!("no metadata entry `{key}`")))
+        };
+        let format = meta("format")?;
+        if format != FEATURES_FORMAT {
+            return Err(bad(format!(
+                "format is `{format}`, not `{FEATURES_FORMAT}`"
+            )));
+        }
+        let version = meta("version")?;
+        if version != FEATURES_VERSION.to_string() {
+            return Err(bad(format!(
+                "layout version {version}; this gradlab reads version {FEATURES_VERSION}"
+            )));
+        }
+        let list = |key: &str| -> Result<Vec<String>, TransferError> {
+            serde_json::from_str(&meta(key)?)
+                .map_err(|e| bad(format!("metadata `{key}` is not a JSON list of names: {e}")))
+        };
+        let people = list("people")?;
+        if people.is_empty() || people.len() > MAX_PEOPLE {
+            return Err(bad(format!("{} people", people.len())));
+        }
+        let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+        let tensor = |name: &str, dtype: Dtype| -> Result<(Vec<usize>, &[u8]), TransferError> {
+            let view = tensors
+                .tensor(name)
+                .map_err(|_| bad(format!("no tensor `{name}`")))?;
+            if view.dtype() != dtype {
+                return Err(bad(format!(
+                    "tensor `{name}` is {:?}, expected {dtype:?}",
+                    view.dtype()
+                )));
+            }
+            Ok((view.shape().to_vec(), view.data()))
+        };
+        let (shape, feature_bytes) = tensor("features", Dtype::U8)?;
+        let [n, d] = shape[..] else {
+            return Err(bad(format!(
+                "`features` has shape {shape:?}, expected n x d"
+            )));
+        };
+        if n == 0 || d == 0 || d > MAX_FEATURES {
+            return Err(bad(format!("{n} faces of {d} features")));
+        }
+        let expect = |name: &str, dtype: Dtype, len: usize| -> Result<&[u8], TransferError> {
+            let (shape, data) = tensor(name, dtype)?;
+            if shape != [len] {
+                return Err(bad(format!(
+                    "`{name}` has shape {shape:?}, expected [{len}]"
+                )));
+            }
+            Ok(data)
+        };
+        let scale: Vec<f32> = expect("scale", Dtype::F32, d)?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let labels = expect("labels", Dtype::U8, n)?.to_vec();
+        if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
+            return Err(bad(format!(
+                "label {label} but only {} people",
+                people.len()
+            )));
+        }
+        let splits = expect("splits", Dtype::U8, n)?
+            .iter()
+            .map(|&code| Split::from_code(code).ok_or_else(|| bad(format!("split code {code}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let files = list("files")?;
+        if files.len() != n {
+            return Err(bad(format!("{} file names for {n} faces", files.len())));
+        }
+        Ok(FeatureSet {
+            backbone: meta("backbone")?,
+            layer: meta("layer")?,
+            people,
+            features: Array2::from_shape_vec((n, d), feature_bytes.to_vec())
+                .expect("shape checked above"),
+            scale,
+            labels,
+            splits,
+            files,
+        })
+    }
+}
+
+/// The classifier's settings on features, chosen on the validation set of the
+/// default faces (SqueezeNet fire9, 512 features): the faces' network and
+/// schedule, with the usual random start (part 9's reason for a small one,
+/// pictures of the weights, does not apply to features) and a larger rate,
+/// since features are sparser than pixels (most of them near 0 for a face).
+pub fn default_config() -> FacesTrainConfig {
+    let faces = FacesTrainConfig::default();
+    FacesTrainConfig {
+        hidden_units: 30,
+        activation: Activation::Tanh,
+        initial_scale: 1.0,
+        train: TrainConfig {
+            optimizer: OptimizerKind::Momentum { beta: 0.9 },
+            learning_rate: 0.01,
+            ..faces.train
+        },
+    }
+}
+
+/// One classifier's results, for `features.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassifierResult {
+    pub test_accuracy: f64,
+    pub validation_accuracy: f64,
+    pub train_accuracy: f64,
+    pub test_cost: f64,
+    pub curve: Vec<FacesCurvePoint>,
+    /// `confusion[true][predicted]` on the test set.
+    pub confusion: Vec<Vec<usize>>,
+    pub test_predictions: Vec<Prediction>,
+    pub config: FacesTrainConfig,
+}
+
+/// `features.json`: the features' classifier beside the same classifier on
+/// the faces' pixels, on the same split.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransferSummary {
+    pub format: &'static str,
+    pub version: u32,
+    pub backbone: String,
+    pub layer: String,
+    pub features: usize,
+    pub pixels: usize,
+    pub people: Vec<String>,
+    pub train_images: usize,
+    pub validation_images: usize,
+    pub test_images: usize,
+    pub test_accuracy: f64,
+    pub pixel_test_accuracy: f64,
+    pub on_features: ClassifierResult,
+    pub on_pixels: ClassifierResult,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faces::{PrepareConfig, SourceImage};
+    use image::GrayImage;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn faces() -> FaceSet {
+        let images: Vec<SourceImage> = (0..2u8)
+            .flat_map(|person| {
+                (0..5u8).map(move |i| SourceImage {
+                    person: format!("p{person}"),
+                    file: format!("p{person}/{i}.png"),
+                    image: GrayImage::from_pixel(4, 4, image::Luma([person * 100 + i])),
+                })
+            })
+            .collect();
+        let people = vec!["p0".to_string(), "p1".to_string()];
+        let config = PrepareConfig {
+            size: 4,
+            ..PrepareConfig::default()
+        };
+        FaceSet::prepare(&images, &people, &config).unwrap()
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn quantising_scales_by_the_training_maximum() {
+        let faces = faces();
+        let rows: Vec<Vec<f32>> = (0..faces.len())
+            .map(|i| vec![i as f32, 0.0, 1000.0])
+            .collect();
+        let set = FeatureSet::quantise(&faces, &rows, "net", "layer").unwrap();
+        let train_max = faces
+            .indices(Split::Train)
+            .into_iter()
+            .map(|i| i as f32)
+            .fold(0.0, f32::max);
+        assert_eq!(set.scale, vec![train_max, 1.0, 1000.0]);
+        for (i, row) in set.features.rows().into_iter().enumerate() {
+            let expected = ((i as f32 / train_max).min(1.0) * 255.0).round() as u8;
+            assert_eq!(row.to_vec(), vec![expected, 0, 255]);
+        }
+        let back = FeatureSet::from_safetensors("f", &set.to_safetensors()).unwrap();
+        assert_eq!(back, set);
+        assert_eq!(back.dataset(Split::Train).n_pixels(), 3);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn bad_rows_and_files_are_named() {
+        let faces = faces();
+        let mut rows = vec![vec![1.0f32, 2.0]; faces.len()];
+        rows[3] = vec![f32::NAN, 2.0];
+        let error = FeatureSet::quantise(&faces, &rows, "net", "layer").unwrap_err();
+        assert!(
+            matches!(error, TransferError::Row { index: 3, .. }),
+            "{error}"
+        );
+        let error = FeatureSet::quantise(&faces, &rows[1..], "net", "layer").unwrap_err();
+        assert!(matches!(error, TransferError::Count { .. }));
+        rows[3] = vec![1.0, 2.0];
+        let bytes = FeatureSet::quantise(&faces, &rows, "net", "layer")
+            .unwrap()
+            .to_safetensors();
+        for end in [0, 8, bytes.len() / 2, bytes.len() - 1] {
+            let error = FeatureSet::from_safetensors("cut.safetensors", &bytes[..end]).unwrap_err();
+            assert!(
+                error.to_string().starts_with("cut.safetensors: "),
+                "{error}"
+            );
+        }
+    }
+}
