@@ -31,7 +31,9 @@ use ndarray::Array2;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::Serialize;
 
-use crate::faces::training::{FacesCurvePoint, FacesTrainConfig, Prediction, Splits};
+use crate::faces::training::{
+    FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
+};
 use crate::faces::{FaceSet, Split, MAX_PEOPLE};
 use crate::mnist::Dataset;
 use crate::network::Activation;
@@ -355,6 +357,22 @@ pub struct ClassifierResult {
     pub confusion: Vec<Vec<usize>>,
     pub test_predictions: Vec<Prediction>,
     pub config: FacesTrainConfig,
+}
+
+impl ClassifierResult {
+    pub fn new(report: &FacesTrainReport, config: &FacesTrainConfig) -> Self {
+        let last = report.last();
+        ClassifierResult {
+            test_accuracy: last.test_accuracy,
+            validation_accuracy: last.validation_accuracy,
+            train_accuracy: last.train_accuracy,
+            test_cost: last.test_cost,
+            curve: report.curve.clone(),
+            confusion: report.confusion.clone(),
+            test_predictions: report.test_predictions.clone(),
+            config: config.clone(),
+        }
+    }
 }
 
 /// `features.json`: the features' classifier beside the same classifier on

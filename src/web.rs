@@ -22,7 +22,8 @@ use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
 use crate::faces::hidden::{favoured_units, input_weight_images_rgba};
 use crate::faces::training::{
-    confusion_matrix, predict, train_faces, FacesTrainConfig, Prediction, TrainingSummary,
+    confusion_matrix, predict, train_on, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
+    TrainingSummary,
 };
 use crate::faces::{FaceSet, Split};
 use crate::gradcheck;
@@ -31,6 +32,7 @@ use crate::network::{classify_image, forward_pass, Mlp, Model, ModelSpec, Networ
 use crate::optim::OptimizerKind;
 use crate::surface::{self, TwoWeightSlice, WeightIndex};
 use crate::train::{evaluate, TrainConfig, Trainer};
+use crate::transfer::{self, ClassifierResult, FeatureSet};
 use crate::visual;
 
 /// Installs the panic hook, so that a panic reaches the console (and the
@@ -678,46 +680,40 @@ impl FacesNetwork {
         settings: JsValue,
         on_point: &js_sys::Function,
     ) -> Result<FacesTraining, JsError> {
-        let settings: FacesSettings = serde_wasm_bindgen::from_value(settings)
-            .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
-        let defaults = FacesTrainConfig::default();
-        let config = FacesTrainConfig {
-            hidden_units: settings.hidden_units,
-            train: TrainConfig {
-                optimizer: OptimizerKind::Momentum {
-                    beta: settings.momentum,
-                },
-                learning_rate: settings.learning_rate,
-                epochs: settings.epochs,
-                seed: settings.seed,
-                ..defaults.train.clone()
-            },
-            ..defaults
-        };
-        let mut callback_error = None;
-        let report = train_faces(&faces.set, &config, |progress| {
-            let Some(point) = progress.point else { return };
-            if callback_error.is_some() {
-                return;
-            }
-            let value = match to_js(point) {
-                Ok(value) => value,
-                Err(error) => {
-                    callback_error = Some(error);
-                    return;
-                }
-            };
-            if let Err(error) = on_point.call1(&JsValue::NULL, &value) {
-                callback_error = Some(JsError::new(&format!(
-                    "the curve callback failed: {error:?}"
-                )));
-            }
-        })
-        .map_err(js_error)?;
-        if let Some(error) = callback_error {
-            return Err(error);
-        }
+        let config = settings_over(settings, FacesTrainConfig::default())?;
+        let report = train_reporting(
+            &Splits::of_faces(&faces.set),
+            faces.set.people().len(),
+            &config,
+            on_point,
+        )?;
         let summary = to_js(&TrainingSummary::new(&faces.set, &config, &report))?;
+        Ok(FacesTraining {
+            network: Some(FacesNetwork {
+                network: report.network,
+            }),
+            summary,
+        })
+    }
+
+    /// Part 10: trains a fresh network on `features`' training set, as
+    /// [`FacesNetwork::train`] does on pixels; settings not given are
+    /// [`transfer::default_config`]'s. The summary is a `features.json`
+    /// classifier result.
+    #[wasm_bindgen(js_name = trainOnFeatures)]
+    pub fn train_on_features(
+        features: &Features,
+        settings: JsValue,
+        on_point: &js_sys::Function,
+    ) -> Result<FacesTraining, JsError> {
+        let config = settings_over(settings, transfer::default_config())?;
+        let report = train_reporting(
+            &features.set.splits(),
+            features.set.people().len(),
+            &config,
+            on_point,
+        )?;
+        let summary = to_js(&ClassifierResult::new(&report, &config))?;
         Ok(FacesTraining {
             network: Some(FacesNetwork {
                 network: report.network,
@@ -759,6 +755,108 @@ impl FacesNetwork {
             predictions,
             confusion,
         })
+    }
+}
+
+/// `settings` (`{ hidden_units, learning_rate, momentum, epochs, seed }`)
+/// over `defaults`.
+fn settings_over(
+    settings: JsValue,
+    defaults: FacesTrainConfig,
+) -> Result<FacesTrainConfig, JsError> {
+    let settings: FacesSettings = serde_wasm_bindgen::from_value(settings)
+        .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
+    Ok(FacesTrainConfig {
+        hidden_units: settings.hidden_units,
+        train: TrainConfig {
+            optimizer: OptimizerKind::Momentum {
+                beta: settings.momentum,
+            },
+            learning_rate: settings.learning_rate,
+            epochs: settings.epochs,
+            seed: settings.seed,
+            ..defaults.train.clone()
+        },
+        ..defaults
+    })
+}
+
+/// Trains on `sets`, handing each learning-curve point to `on_point`; the
+/// first error the callback raises ends the run.
+fn train_reporting(
+    sets: &Splits,
+    n_classes: usize,
+    config: &FacesTrainConfig,
+    on_point: &js_sys::Function,
+) -> Result<FacesTrainReport, JsError> {
+    let mut callback_error = None;
+    let report = train_on(sets, n_classes, config, |progress| {
+        let Some(point) = progress.point else { return };
+        if callback_error.is_some() {
+            return;
+        }
+        let value = match to_js(point) {
+            Ok(value) => value,
+            Err(error) => {
+                callback_error = Some(error);
+                return;
+            }
+        };
+        if let Err(error) = on_point.call1(&JsValue::NULL, &value) {
+            callback_error = Some(JsError::new(&format!(
+                "the curve callback failed: {error:?}"
+            )));
+        }
+    })
+    .map_err(js_error)?;
+    match callback_error {
+        Some(error) => Err(error),
+        None => Ok(report),
+    }
+}
+
+/// Part 10's features of the faces (`features.safetensors`, layout version
+/// 1), to train the small classifier on in the page.
+#[wasm_bindgen]
+pub struct Features {
+    set: FeatureSet,
+}
+
+#[wasm_bindgen]
+impl Features {
+    /// Parses `features.safetensors`; errors name `name` and the defect.
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str, bytes: &[u8]) -> Result<Features, JsError> {
+        let set = FeatureSet::from_safetensors(name, bytes).map_err(js_error)?;
+        Ok(Features { set })
+    }
+
+    /// Features per face.
+    #[wasm_bindgen(getter)]
+    pub fn dim(&self) -> usize {
+        self.set.dim()
+    }
+
+    /// Faces.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.set.len()
+    }
+
+    /// The network the features come from, and its layer.
+    #[wasm_bindgen(getter)]
+    pub fn backbone(&self) -> String {
+        self.set.backbone().to_string()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn layer(&self) -> String {
+        self.set.layer().to_string()
+    }
+
+    /// The people's names, in label order.
+    pub fn people(&self) -> Result<JsValue, JsError> {
+        to_js(&self.set.people())
     }
 }
 

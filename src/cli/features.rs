@@ -14,7 +14,7 @@ use serde_json::json;
 
 use gradlab::cnn::{self, imagenet, squeezenet, AlexNet, Backbone, SqueezeNet};
 use gradlab::export::{model_to_safetensors, write_atomically};
-use gradlab::faces::training::{self, FacesTrainConfig, FacesTrainReport};
+use gradlab::faces::training::{self, FacesTrainConfig};
 use gradlab::faces::{orl, FaceSet, Split, MANIFEST_FILE};
 use gradlab::network::Model;
 use gradlab::transfer::{
@@ -291,20 +291,6 @@ fn face_images(faces: &FaceSet, data: &Path, wheel: Option<&Path>) -> Result<Vec
         .collect())
 }
 
-fn result_of(report: &FacesTrainReport, config: &FacesTrainConfig) -> ClassifierResult {
-    let last = report.last();
-    ClassifierResult {
-        test_accuracy: last.test_accuracy,
-        validation_accuracy: last.validation_accuracy,
-        train_accuracy: last.train_accuracy,
-        test_cost: last.test_cost,
-        curve: report.curve.clone(),
-        confusion: report.confusion.clone(),
-        test_predictions: report.test_predictions.clone(),
-        config: config.clone(),
-    }
-}
-
 pub fn features(args: FeaturesArgs) -> Result<()> {
     let started = Instant::now();
     if args.batch == 0 || args.hidden == 0 {
@@ -380,8 +366,8 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
         test_images: count(Split::Test),
         test_accuracy: on_features.last().test_accuracy,
         pixel_test_accuracy: on_pixels.last().test_accuracy,
-        on_features: result_of(&on_features, &feature_config),
-        on_pixels: result_of(&on_pixels, &pixel_config),
+        on_features: ClassifierResult::new(&on_features, &feature_config),
+        on_pixels: ClassifierResult::new(&on_pixels, &pixel_config),
     };
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(

@@ -158,13 +158,12 @@ pub fn train_faces(
     config: &FacesTrainConfig,
     on_progress: impl FnMut(FacesProgress<'_>),
 ) -> Result<FacesTrainReport, TrainError> {
-    let sets = Splits {
-        train: faces.dataset(Split::Train),
-        validation: faces.dataset(Split::Validation),
-        test: faces.dataset(Split::Test),
-        test_indices: faces.indices(Split::Test),
-    };
-    train_on(&sets, faces.people().len(), config, on_progress)
+    train_on(
+        &Splits::of_faces(faces),
+        faces.people().len(),
+        config,
+        on_progress,
+    )
 }
 
 /// The three sets one classifier is trained and measured on, and where the
@@ -174,6 +173,18 @@ pub struct Splits {
     pub validation: Dataset,
     pub test: Dataset,
     pub test_indices: Vec<usize>,
+}
+
+impl Splits {
+    /// The faces' own three sets, of pixels.
+    pub fn of_faces(faces: &FaceSet) -> Self {
+        Splits {
+            train: faces.dataset(Split::Train),
+            validation: faces.dataset(Split::Validation),
+            test: faces.dataset(Split::Test),
+            test_indices: faces.indices(Split::Test),
+        }
+    }
 }
 
 /// [`train_faces`] on any labelled 8-bit inputs: faces' pixels, or part 10's
