@@ -24,6 +24,15 @@ export function isFacesRequest(request: Request): request is FacesRequest {
 /** The settings a person may ask for; outside them a run would take too long. */
 const LIMITS = { hidden_units: [1, 200], epochs: [1, 2000], learning_rate: [1e-6, 1], momentum: [0, 0.999] } as const;
 
+/** Throws, naming the setting, when `settings` are outside LIMITS. Part 10's
+ * classifier has the same network and trainer, so it is held to them too. */
+export function checkSettings(settings: FacesSettings): void {
+  for (const [key, [min, max]] of Object.entries(LIMITS) as [keyof typeof LIMITS, readonly [number, number]][]) {
+    const value = settings[key];
+    if (!(value >= min && value <= max)) throw new Error(`${key.replace('_', ' ')} must be between ${min} and ${max}, not ${value}`);
+  }
+}
+
 export function createFaces(host: FacesHost) {
   let faces: Faces | null = null;
   let shipped: FacesNetwork | null = null;
@@ -54,13 +63,6 @@ export function createFaces(host: FacesHost) {
     };
   }
 
-  function check(settings: FacesSettings): void {
-    for (const [key, [min, max]] of Object.entries(LIMITS) as [keyof typeof LIMITS, readonly [number, number]][]) {
-      const value = settings[key];
-      if (!(value >= min && value <= max)) throw new Error(`${key.replace('_', ' ')} must be between ${min} and ${max}, not ${value}`);
-    }
-  }
-
   function units(model: FacesModel, people: number[], count: number): FacesUnits {
     if (!faces) throw new Error('the faces are not loaded yet');
     const network = model === 'trained' ? trained : shipped;
@@ -84,7 +86,7 @@ export function createFaces(host: FacesHost) {
         }
         case 'faces-train': {
           if (!faces) throw new Error('the faces are not loaded yet');
-          check(request.settings);
+          checkSettings(request.settings);
           const run = FacesNetwork.train(faces, request.settings, (point: FacesCurvePoint) => host.post({ type: 'faces-point', point }));
           const summary = run.summary as FacesSummary;
           trained?.free();

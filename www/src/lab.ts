@@ -34,6 +34,11 @@ export class Lab {
       testLabels: assetUrl('data/t10k-labels-idx1-ubyte.gz'),
     },
     faces: { data: assetUrl('faces/faces.safetensors'), model: assetUrl('faces/model.safetensors'), training: assetUrl('faces/training.json') },
+    features: {
+      data: assetUrl('features/features.safetensors'),
+      classifier: assetUrl('features/classifier.safetensors'),
+      results: assetUrl('features/features.json'),
+    },
   };
 
   /** True once a shipped network can read drawings. */

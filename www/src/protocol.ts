@@ -47,6 +47,8 @@ export interface Urls {
   data: { trainImages: string; trainLabels: string; testImages: string; testLabels: string };
   /** Parts 8 and 9: the exported faces, the shipped network and its training.json. */
   faces: { data: string; model: string; training: string };
+  /** Part 10: the exported features, the shipped classifier on them and features.json. */
+  features: { data: string; classifier: string; results: string };
 }
 
 export type Phase = 'idle' | 'running' | 'paused' | 'finished';
@@ -295,7 +297,7 @@ export interface FacesInfo {
   shipped: FacesSummary;
 }
 
-/** What part 8 lets a person change. */
+/** What parts 8 and 10 let a person change. */
 export interface FacesSettings {
   hidden_units: number;
   learning_rate: number;
@@ -312,6 +314,58 @@ export interface FacesUnits {
   people: { person: number; units: UnitScore[] }[];
   /** `size x size` RGBA images, person by person, unit by unit, on one shared scale. */
   rgba: Uint8Array;
+}
+
+/** src/faces/training.rs `FacesTrainConfig` as serialised in features.json (the fields the page reads). */
+export interface ClassifierConfig {
+  hidden_units: number;
+  activation: string;
+  initial_scale: number;
+  train: { learning_rate: number; batch_size: number | null; epochs: number; seed: number; optimizer: { kind: string; beta?: number } };
+}
+
+/** One classifier's results (src/transfer.rs `ClassifierResult`): features.json's
+ * `on_features` and `on_pixels`, and what a run in the page returns. */
+export interface ClassifierResult {
+  test_accuracy: number;
+  validation_accuracy: number;
+  train_accuracy: number;
+  test_cost: number;
+  curve: FacesCurvePoint[];
+  /** `confusion[true][predicted]` on the test set. */
+  confusion: number[][];
+  test_predictions: FacePrediction[];
+  config: ClassifierConfig;
+}
+
+/** features.json (src/transfer.rs `TransferSummary`). */
+export interface FeaturesResults {
+  backbone: string;
+  layer: string;
+  features: number;
+  pixels: number;
+  people: string[];
+  train_images: number;
+  validation_images: number;
+  test_images: number;
+  test_accuracy: number;
+  pixel_test_accuracy: number;
+  on_features: ClassifierResult;
+  on_pixels: ClassifierResult;
+}
+
+/** What part 10 loads: the features as the module read them, and features.json. */
+export interface FeaturesInfo {
+  backbone: string;
+  layer: string;
+  /** Features per face. */
+  dim: number;
+  /** Faces. */
+  length: number;
+  people: string[];
+  /** Hidden units of the shipped classifier (classifier.safetensors). */
+  classifierHiddenUnits: number;
+  results: FeaturesResults;
 }
 
 export type Request =
@@ -342,7 +396,9 @@ export type Request =
   | { type: 'backprop-slopes'; rows: TimingRow[] }
   | { type: 'faces-load' }
   | { type: 'faces-train'; settings: FacesSettings }
-  | { type: 'faces-units'; model: FacesModel; people: number[]; count: number };
+  | { type: 'faces-units'; model: FacesModel; people: number[]; count: number }
+  | { type: 'features-load' }
+  | { type: 'features-train'; settings: FacesSettings };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -374,6 +430,8 @@ export interface ReplyValue {
   'faces-load': FacesInfo;
   'faces-train': FacesSummary;
   'faces-units': FacesUnits;
+  'features-load': FeaturesInfo;
+  'features-train': ClassifierResult;
 }
 
 /** Where an error came from, so the page can say what to do about it. */
@@ -391,6 +449,8 @@ export type WorkerEvent =
   | { type: 'lesson-weights'; id: LessonRunId; rgba: Uint8Array }
   | { type: 'lesson-failed'; id: LessonRunId; message: string }
   | { type: 'faces-point'; point: FacesCurvePoint }
+  /** Part 10's own event, so that a part 8 run queued behind it never takes its points. */
+  | { type: 'features-point'; point: FacesCurvePoint }
   | {
       type: 'error';
       message: string;

@@ -26,6 +26,7 @@ import {
 } from './protocol';
 import { createLessons, isLessonRequest } from './lessons-worker';
 import { createFaces, isFacesRequest } from './faces-worker';
+import { createFeatures, isFeaturesRequest } from './features-worker';
 
 /** How long one training chunk may hold the worker. */
 const CHUNK_MS = 30;
@@ -380,10 +381,13 @@ const lessons = createLessons({
 
 // Parts 8 and 9: the faces.
 const faces = createFaces({ post, urls: () => urls, fetchOk });
+// Part 10: a pretrained network's features of the faces.
+const features = createFeatures({ post, urls: () => urls, fetchOk });
 
 async function handle(request: Request): Promise<Handled<Request['type']>> {
   if (isLessonRequest(request)) return lessons.handle(request);
   if (isFacesRequest(request)) return faces.handle(request);
+  if (isFeaturesRequest(request)) return features.handle(request);
   switch (request.type) {
     case 'init': {
       const started = performance.now();

@@ -22,7 +22,7 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   const started = Date.now();
   const { page, problems } = await openPage();
   const toc = await page.getByTestId('toc').locator('a').allTextContents();
-  assert.equal(toc.length, 10, `the table of contents lists the draw section and parts 1-9: ${toc.join(' | ')}`);
+  assert.equal(toc.length, 11, `the table of contents lists the draw section and parts 1-10: ${toc.join(' | ')}`);
 
   // ---- 1. The data: gallery, resample, enlarge, counts.
   let section = await open(page, 1);

@@ -1,8 +1,7 @@
 // The page's chapters, in order: the draw section, then the project's parts
-// as `chapter-1` .. `chapter-9`, each a module beside draw/ (part 10 comes
-// later). A lesson chapter's module (and KaTeX, and the chart
-// library) loads once the page can read drawings, so that nothing delays
-// that moment.
+// as `chapter-1` .. `chapter-10`, each a module beside draw/. A lesson
+// chapter's module (and KaTeX, and the chart library) loads once the page can
+// read drawings, so that nothing delays that moment.
 
 import type { Lab } from '../lab';
 import type { Chapter } from './chapter';
@@ -47,4 +46,5 @@ export const chapters: readonly Chapter[] = [
   lesson(7, 'backprop', 'The cost of backpropagation', 'Cost of backprop', () => import('./backprop')),
   lesson(8, 'faces', 'Faces', 'Faces', () => import('./faces')),
   lesson(9, 'hidden', 'What the hidden units see', 'Hidden units', () => import('./hidden')),
+  lesson(10, 'features', 'A pretrained network’s features', 'Pretrained features', () => import('./features')),
 ];

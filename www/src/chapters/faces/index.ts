@@ -6,6 +6,7 @@
 import type { Lab } from '../../lab';
 import type { FacesCurvePoint, FacesInfo, FacesSettings, FacesSummary } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
+import { confusionTable, mistakes } from '../shared/confusion';
 import { chapterHead, figure, numberField, percent, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
@@ -166,17 +167,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
 
   const drawConfusion = (summary: FacesSummary) => {
     const people = summary.people;
-    const head = `<tr><th scope="col">true ↓ / said →</th>${people.map((p) => `<th scope="col">${p}</th>`).join('')}</tr>`;
-    const body = summary.confusion
-      .map(
-        (row, i) =>
-          `<tr><th scope="row">${people[i]}</th>${row
-            .map((n, j) => `<td class="${i === j ? 'right-cell' : n > 0 ? 'wrong-cell' : ''}">${n}</td>`)
-            .join('')}</tr>`,
-      )
-      .join('');
-    confusionWrap.innerHTML = `<table class="counts confusion" data-testid="faces-confusion-table"><caption class="visually-hidden">Test faces: true person by row, predicted person by column</caption><thead>${head}</thead><tbody>${body}</tbody></table>`;
-    const wrong = summary.test_predictions.filter((p) => p.predicted !== p.label);
+    confusionWrap.innerHTML = confusionTable(people, summary.confusion, 'faces-confusion-table');
+    const wrong = mistakes(summary.test_predictions);
     confused.dataset.count = String(wrong.length);
     if (!faces) return;
     if (wrong.length === 0) {
