@@ -23,10 +23,18 @@
 pub mod backprop_cost;
 #[cfg(feature = "cnn")]
 pub mod cnn;
+/// Without `cnn`, the feature `pickle` gives just the weight-pickle decoder,
+/// at the same path (`gradlab::cnn::pickle`), for the fuzz targets.
+#[cfg(all(feature = "pickle", not(feature = "cnn")))]
+pub mod cnn {
+    #[path = "pickle.rs"]
+    pub mod pickle;
+}
 pub mod draw;
 pub mod export;
 pub mod faces;
 pub mod gradcheck;
+pub mod kernels;
 pub mod mnist;
 pub mod network;
 pub mod optim;
@@ -49,14 +57,43 @@ pub trait Real:
     + std::fmt::Debug
     + std::fmt::Display
     + std::iter::Sum
+    + Default
     + Send
     + Sync
     + 'static
 {
+    /// `tanh`, as fast as accuracy allows: see [`kernels::tanh`] for f32;
+    /// f64 (the gradient checks) uses the exact function.
+    fn fast_tanh(self) -> Self;
+
+    /// A byte's value (`as` conversion, which the compiler vectorises; the
+    /// generic `from_u8` returns an `Option` and does not).
+    fn from_byte(byte: u8) -> Self;
 }
 
-impl Real for f32 {}
-impl Real for f64 {}
+impl Real for f32 {
+    #[inline]
+    fn fast_tanh(self) -> Self {
+        kernels::tanh(self)
+    }
+
+    #[inline]
+    fn from_byte(byte: u8) -> Self {
+        f32::from(byte)
+    }
+}
+
+impl Real for f64 {
+    #[inline]
+    fn fast_tanh(self) -> Self {
+        self.tanh()
+    }
+
+    #[inline]
+    fn from_byte(byte: u8) -> Self {
+        f64::from(byte)
+    }
+}
 
 // Under `wasm-pack test`, the unit tests run in the browser (Chromium), where
 // the page runs the same code.

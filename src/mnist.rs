@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ShapeBuilder};
 use serde::Serialize;
 
 use crate::Real;
@@ -63,6 +63,12 @@ pub enum IdxError {
         shape: String,
         expected: usize,
         found: usize,
+    },
+    #[error("{file}: the header promises images of {rows}x{cols} pixels, more than this machine can address; the file is damaged")]
+    ImageTooLarge {
+        file: String,
+        rows: usize,
+        cols: usize,
     },
     #[error("{file}: label {label} at index {index}; labels must be digits 0-9")]
     BadLabel {
@@ -134,8 +140,18 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
             found,
         });
     }
-    let pixels = Array2::from_shape_vec((count, rows * cols), bytes[HEADER..].to_vec())
-        .expect("length checked against the header");
+    // With no images the length check says nothing about the image size, and
+    // an array's row length must still fit in an isize.
+    let pixels_per_image = rows
+        .checked_mul(cols)
+        .filter(|&n| isize::try_from(n).is_ok())
+        .ok_or_else(|| IdxError::ImageTooLarge {
+            file: file.into(),
+            rows,
+            cols,
+        })?;
+    let pixels = Array2::from_shape_vec((count, pixels_per_image), bytes[HEADER..].to_vec())
+        .expect("length checked against the header, row length against isize");
     Ok(IdxImages { pixels, rows, cols })
 }
 
@@ -320,33 +336,57 @@ impl Dataset {
         self.pixels
             .row(index)
             .iter()
-            .map(|&pixel| T::from_u8(pixel).expect("u8 fits every float") * scale)
+            .map(|&pixel| T::from_byte(pixel) * scale)
             .collect()
     }
 
     /// The images at `indices` as the project's `X`: (1 + pixels) x m, one
     /// column per image, row 0 all ones, pixels scaled to 0..1.
     pub fn inputs<T: Real>(&self, indices: &[usize]) -> Array2<T> {
+        let mut x = Array2::zeros((0, 0));
+        self.inputs_into(indices, &mut x);
+        x
+    }
+
+    /// [`Dataset::inputs`] into `x`, reusing its memory when it already has
+    /// the shape (the trainer's batches do).
+    pub fn inputs_into<T: Real>(&self, indices: &[usize], x: &mut Array2<T>) {
+        let shape = (self.n_pixels() + 1, indices.len());
+        // Column-major: each image's column is contiguous, and is filled in
+        // one pass from its row of bytes.
+        if x.dim() != shape || !x.t().is_standard_layout() {
+            *x = Array2::zeros(shape.f());
+        }
         let scale = T::one() / T::from_f64(255.0).expect("255 fits every float");
-        // Built image by image (m x n, each image contiguous), then viewed
-        // transposed: X's columns are contiguous, which suits the products.
-        let mut x_t = Array2::<T>::zeros((indices.len(), self.n_pixels() + 1));
-        for (mut row, &index) in x_t.rows_mut().into_iter().zip(indices) {
-            row[0] = T::one();
-            for (slot, &pixel) in row.iter_mut().skip(1).zip(self.pixels.row(index)) {
-                *slot = T::from_u8(pixel).expect("u8 fits every float") * scale;
+        for (mut column, &index) in x.columns_mut().into_iter().zip(indices) {
+            let column = column
+                .as_slice_mut()
+                .expect("a column-major matrix has contiguous columns");
+            column[0] = T::one();
+            for (slot, &pixel) in column[1..].iter_mut().zip(self.pixels.row(index)) {
+                *slot = T::from_byte(pixel) * scale;
             }
         }
-        x_t.reversed_axes()
     }
 
     /// The labels at `indices` as the project's `Y`: k x m, one-hot columns.
     pub fn one_hot<T: Real>(&self, indices: &[usize]) -> Array2<T> {
-        let mut y = Array2::zeros((self.n_classes, indices.len()));
+        let mut y = Array2::zeros((0, 0));
+        self.one_hot_into(indices, &mut y);
+        y
+    }
+
+    /// [`Dataset::one_hot`] into `y`, reusing its memory when it has the shape.
+    pub fn one_hot_into<T: Real>(&self, indices: &[usize], y: &mut Array2<T>) {
+        let shape = (self.n_classes, indices.len());
+        if y.dim() != shape {
+            *y = Array2::zeros(shape);
+        } else {
+            y.fill(T::zero());
+        }
         for (j, &i) in indices.iter().enumerate() {
             y[[self.labels[i] as usize, j]] = T::one();
         }
-        y
     }
 
     /// How many images of each digit (labels beyond 9, which only a

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::mnist::Dataset;
-use crate::network::{predicted_classes, Network};
+use crate::network::{predicted_classes, Network, Scratch};
 use crate::optim::{Optimizer, OptimizerKind};
 
 /// Images per forward pass when evaluating a whole split: bounds memory.
@@ -189,6 +189,17 @@ pub struct Trainer<N> {
     iteration: usize,
     /// The first batch's mean cost, the yardstick for divergence.
     first_cost: Option<f64>,
+    /// The batch, its one-hot labels, the passes' matrices and the gradient,
+    /// kept between steps: a step allocates nothing after the first.
+    batch: Batch,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Batch {
+    x: Array2<f32>,
+    y: Array2<f32>,
+    scratch: Scratch<f32>,
+    gradient: Vec<Array2<f32>>,
 }
 
 impl<N: Network<f32>> Trainer<N> {
@@ -215,6 +226,7 @@ impl<N: Network<f32>> Trainer<N> {
             cursor: 0,
             iteration: 0,
             first_cost: None,
+            batch: Batch::default(),
         };
         trainer.shuffle();
         Ok(trainer)
@@ -289,10 +301,28 @@ impl<N: Network<f32>> Trainer<N> {
         let end = (self.cursor + self.batch_size()).min(self.order.len());
         let batch = &self.order[self.cursor..end];
         self.cursor = end;
-        let x = train.inputs::<f32>(batch);
-        let y = train.one_hot::<f32>(batch);
-        let (cost, mut gradient) = self.network.cost_and_gradient(x.view(), y.view());
+        let Batch {
+            x,
+            y,
+            scratch,
+            gradient,
+        } = &mut self.batch;
+        train.inputs_into(batch, x);
+        train.one_hot_into(batch, y);
+        if gradient.len() != self.network.weights().len() {
+            *gradient = self
+                .network
+                .weights()
+                .iter()
+                .map(|w| Array2::zeros(w.raw_dim()))
+                .collect();
+        }
+        // The mean gradient over the batch: the 1/m is applied inside the
+        // products, not in a pass of its own.
         let m = batch.len() as f32;
+        let cost =
+            self.network
+                .cost_and_gradient_into(x.view(), y.view(), 1.0 / m, scratch, gradient);
         let mean_cost = f64::from(cost / m);
         let first_cost = *self.first_cost.get_or_insert(mean_cost);
         if !mean_cost.is_finite() || mean_cost > DIVERGENCE_FACTOR * first_cost.max(1.0) {
@@ -304,8 +334,7 @@ impl<N: Network<f32>> Trainer<N> {
                 suggestion: learning_rate / 10.0,
             });
         }
-        gradient.iter_mut().for_each(|g: &mut Array2<f32>| *g /= m);
-        self.optimizer.step(self.network.weights_mut(), &gradient);
+        self.optimizer.step(self.network.weights_mut(), gradient);
         self.iteration += 1;
         Ok(mean_cost)
     }

@@ -27,6 +27,7 @@ use crate::faces::training::{
 };
 use crate::faces::{FaceSet, Split};
 use crate::gradcheck;
+use crate::kernels;
 use crate::mnist::{self, Dataset, Mnist};
 use crate::network::{classify_image, forward_pass, Mlp, Model, ModelSpec, Network};
 use crate::optim::OptimizerKind;
@@ -57,6 +58,29 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = simdEnabled)]
 pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
+}
+
+/// The benchmark's yardstick: `iterations` rounds of 64 independent f32
+/// multiply-adds in 128-bit registers ([`kernels::simd_peak_kernel`]); the
+/// caller times it. Returns a checksum.
+#[wasm_bindgen(js_name = simdPeakKernel)]
+pub fn simd_peak_kernel(iterations: u32) -> f32 {
+    kernels::simd_peak_kernel(iterations, 1.0)
+}
+
+/// Floating-point operations per iteration of [`simd_peak_kernel`].
+#[wasm_bindgen(js_name = simdPeakFlopsPerIteration)]
+pub fn simd_peak_flops_per_iteration() -> f64 {
+    kernels::SIMD_PEAK_FLOPS_PER_ITERATION
+}
+
+/// `reps` products `W^T X` of the MLP's first layer (785 x `units` weights,
+/// a batch of `batch` images) through the training kernel
+/// ([`kernels::matmul_kernel`]), `2 * 785 * units * batch` operations each;
+/// the caller times it. Returns a checksum.
+#[wasm_bindgen(js_name = matmulKernel)]
+pub fn matmul_kernel(units: usize, batch: usize, reps: u32) -> f32 {
+    kernels::matmul_kernel(units, batch, reps)
 }
 
 /// A drawing (RGBA canvas pixels, the alpha channel as ink) turned into the

@@ -18,14 +18,14 @@
 //! that layer and for the layer below: that reuse is what makes
 //! backpropagation cost about as much as a forward pass (part 7 measures it).
 
-use ndarray::{concatenate, s, Array2, ArrayView2, Axis, Zip};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Zip};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use super::softmax::{affine, cost_and_output_delta};
-use super::Network;
-use crate::Real;
+use super::softmax::cost_and_output_delta_in_place;
+use super::{sized, Network, Scratch};
+use crate::{kernels, Real};
 
 /// The non-linearity `g` of the hidden units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +62,17 @@ impl Activation {
         }
     }
 
+    /// `g` applied to every entry of `z`. For f32, tanh is
+    /// [`crate::kernels::tanh`], a rational approximation within a few units
+    /// in the last place that the compiler vectorises (libm's `tanhf` does not
+    /// vectorise, and took a fifth of a training step).
+    pub fn apply_in_place<T: Real>(self, mut z: ArrayViewMut2<T>) {
+        match self {
+            Activation::Tanh => z.mapv_inplace(T::fast_tanh),
+            Activation::Relu => z.mapv_inplace(|v| v.max(T::zero())),
+        }
+    }
+
     /// The lower-case name used on the command line and in exported files.
     pub fn name(self) -> &'static str {
         match self {
@@ -77,14 +88,6 @@ impl Activation {
 pub struct Mlp<T: Real> {
     weights: Vec<Array2<T>>,
     activation: Activation,
-}
-
-/// What the forward pass keeps for the backward pass.
-struct ForwardPass<T> {
-    /// `A_0 = X` is borrowed, so this holds `A_1 .. A_{L-1}`, each with its
-    /// ones row on top.
-    hidden: Vec<Array2<T>>,
-    logits: Array2<T>,
 }
 
 impl<T: Real> Mlp<T> {
@@ -155,25 +158,29 @@ impl<T: Real> Mlp<T> {
             .collect()
     }
 
-    fn forward(&self, x: ArrayView2<T>) -> ForwardPass<T> {
+    /// The forward pass into `scratch`: the hidden layers' activations,
+    /// then the logits (in `scratch.output`).
+    fn forward_into(&self, x: ArrayView2<T>, scratch: &mut Scratch<T>) {
         let (last, hidden_layers) = self.weights.split_last().expect("at least one layer");
-        let mut hidden: Vec<Array2<T>> = Vec::with_capacity(hidden_layers.len());
-        for w in hidden_layers {
-            let input = hidden.last().map_or(x, |a| a.view());
-            let mut z = affine(w.view(), input);
-            z.mapv_inplace(|v| self.activation.apply(v));
-            hidden.push(with_ones_row(z.view()));
+        let m = x.ncols();
+        scratch
+            .hidden
+            .resize_with(hidden_layers.len(), Default::default);
+        for (l, w) in hidden_layers.iter().enumerate() {
+            let (below, rest) = scratch.hidden.split_at_mut(l);
+            let input = below.last().map_or(x, |a| a.view());
+            // A_l = [1; g(W_l^T A_{l-1})]: the product is written straight
+            // below the ones row, and g applied where it lies.
+            let a = sized(&mut rest[0], w.ncols() + 1, m);
+            a.row_mut(0).fill(T::one());
+            let mut z = a.slice_mut(s![1.., ..]);
+            kernels::matmul_into(T::zero(), &mut z, T::one(), w.t(), input);
+            self.activation.apply_in_place(z);
         }
-        let input = hidden.last().map_or(x, |a| a.view());
-        let logits = affine(last.view(), input);
-        ForwardPass { hidden, logits }
+        let input = scratch.hidden.last().map_or(x, |a| a.view());
+        let z = sized(&mut scratch.output, last.ncols(), m);
+        kernels::matmul_into(T::zero(), &mut z.view_mut(), T::one(), last.t(), input);
     }
-}
-
-/// `[1; A]`: the activations with a row of ones on top, for the next bias.
-fn with_ones_row<T: Real>(a: ArrayView2<T>) -> Array2<T> {
-    let ones = Array2::<T>::ones((1, a.ncols()));
-    concatenate(Axis(0), &[ones.view(), a]).expect("both have m columns")
 }
 
 impl<T: Real> Network<T> for Mlp<T> {
@@ -186,32 +193,55 @@ impl<T: Real> Network<T> for Mlp<T> {
     }
 
     fn logits(&self, x: ArrayView2<T>) -> Array2<T> {
-        self.forward(x).logits
+        let mut scratch = Scratch::default();
+        self.forward_into(x, &mut scratch);
+        scratch.output
     }
 
-    fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>) {
-        let ForwardPass { hidden, logits } = self.forward(x);
-        let (cost, mut delta) = cost_and_output_delta(logits.view(), y);
-        let mut gradient = Vec::with_capacity(self.weights.len());
+    fn cost_and_gradient_into(
+        &self,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        scale: T,
+        scratch: &mut Scratch<T>,
+        gradient: &mut [Array2<T>],
+    ) -> T {
+        self.forward_into(x, scratch);
+        let Scratch {
+            hidden,
+            output,
+            deltas,
+        } = scratch;
+        // D_L = P - Y, in place of the logits.
+        let cost = cost_and_output_delta_in_place(output, y);
+        deltas.resize_with(hidden.len(), Default::default);
         for layer in (0..self.weights.len()).rev() {
             let input = if layer == 0 {
                 x
             } else {
                 hidden[layer - 1].view()
             };
+            let (lower, upper) = deltas.split_at_mut(layer);
+            let delta: &Array2<T> = upper.first().unwrap_or(output);
             // dC/dW_l = A_{l-1} D_l^T
-            gradient.push(input.dot(&delta.t()));
+            kernels::matmul_into(
+                T::zero(),
+                &mut gradient[layer].view_mut(),
+                scale,
+                input,
+                delta.t(),
+            );
             if layer > 0 {
                 // D_{l-1} = (W_l[1..] D_l) * g'(Z_{l-1}); g' from the stored A.
-                let mut next = self.weights[layer].slice(s![1.., ..]).dot(&delta);
-                Zip::from(&mut next)
+                let w = self.weights[layer].slice(s![1.., ..]);
+                let below = sized(&mut lower[layer - 1], w.nrows(), delta.ncols());
+                kernels::matmul_into(T::zero(), &mut below.view_mut(), T::one(), w, delta.view());
+                Zip::from(below)
                     .and(input.slice(s![1.., ..]))
                     .for_each(|d, &a| *d = *d * self.activation.derivative_from_output(a));
-                delta = next;
             }
         }
-        gradient.reverse();
-        (cost, gradient)
+        cost
     }
 }
 

@@ -10,7 +10,7 @@
 pub mod mlp;
 pub mod softmax;
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis, ShapeBuilder};
 
 use crate::Real;
 
@@ -32,7 +32,30 @@ pub trait Network<T: Real> {
     /// The cost `C = -sum(Y * log P)` summed over the m columns, and its
     /// gradient with respect to each weight matrix (same shapes as
     /// [`Network::weights`]), by backpropagation.
-    fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>);
+    fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>) {
+        let mut gradient: Vec<Array2<T>> = self
+            .weights()
+            .iter()
+            .map(|w| Array2::zeros(w.raw_dim()))
+            .collect();
+        let cost =
+            self.cost_and_gradient_into(x, y, T::one(), &mut Scratch::default(), &mut gradient);
+        (cost, gradient)
+    }
+
+    /// [`Network::cost_and_gradient`] without allocating: the gradient times
+    /// `scale` is written into `gradient` (the weights' shapes), the passes'
+    /// intermediate matrices live in `scratch`, and the cost returned is the
+    /// plain sum. The trainer keeps both between steps and passes `1 / m`, so
+    /// that a step allocates nothing and the mean costs no extra pass.
+    fn cost_and_gradient_into(
+        &self,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        scale: T,
+        scratch: &mut Scratch<T>,
+        gradient: &mut [Array2<T>],
+    ) -> T;
 
     /// Class probabilities `P = softmax(Z)`, column by column (k x m).
     fn probabilities(&self, x: ArrayView2<T>) -> Array2<T> {
@@ -43,6 +66,28 @@ pub trait Network<T: Real> {
     fn cost(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> T {
         softmax::negative_log_likelihood(self.logits(x).view(), y)
     }
+}
+
+/// The matrices of one batch's forward and backward passes, kept between
+/// steps: each is reallocated only when the batch size changes.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch<T> {
+    /// `A_1 .. A_{L-1}`, each with its ones row on top.
+    hidden: Vec<Array2<T>>,
+    /// The logits, then (in place) the output delta `P - Y`.
+    output: Array2<T>,
+    /// `D_1 .. D_{L-1}`, the hidden layers' deltas.
+    deltas: Vec<Array2<T>>,
+}
+
+/// `buffer`, made `rows x cols` and column-major (one image per contiguous
+/// column) if it is not already; its values are left to the caller.
+fn sized<T: Real>(buffer: &mut Array2<T>, rows: usize, cols: usize) -> &mut Array2<T> {
+    let column_major = buffer.t().is_standard_layout();
+    if buffer.dim() != (rows, cols) || !column_major {
+        *buffer = Array2::zeros((rows, cols).f());
+    }
+    buffer
 }
 
 /// The index of the largest entry of each column: the predicted class of
@@ -105,6 +150,17 @@ impl<T: Real> Network<T> for Model<T> {
     }
     fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>) {
         self.inner().cost_and_gradient(x, y)
+    }
+    fn cost_and_gradient_into(
+        &self,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        scale: T,
+        scratch: &mut Scratch<T>,
+        gradient: &mut [Array2<T>],
+    ) -> T {
+        self.inner()
+            .cost_and_gradient_into(x, y, scale, scratch, gradient)
     }
 }
 

@@ -22,8 +22,8 @@ use ndarray::{Array2, ArrayView2, Zip};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
-use super::Network;
-use crate::Real;
+use super::{Network, Scratch};
+use crate::{kernels, Real};
 
 /// `softmax(Z)` column by column, stable for logits of any finite size.
 ///
@@ -61,20 +61,32 @@ pub fn negative_log_likelihood<T: Real>(z: ArrayView2<T>, y: ArrayView2<T>) -> T
 ///
 /// This is where every network's backward pass starts.
 pub fn cost_and_output_delta<T: Real>(z: ArrayView2<T>, y: ArrayView2<T>) -> (T, Array2<T>) {
-    let mut delta = log_softmax_columns(z);
-    let cost = -Zip::from(&delta)
-        .and(&y)
-        .fold(T::zero(), |acc, &lp, &target| acc + target * lp);
-    Zip::from(&mut delta)
-        .and(&y)
-        .for_each(|d, &target| *d = d.exp() - target);
+    let mut delta = z.to_owned();
+    let cost = cost_and_output_delta_in_place(&mut delta, y);
     (cost, delta)
 }
 
-/// `Z = W^T X`, computed as `(X^T W)^T` so that each column of `Z` (one image)
+/// [`cost_and_output_delta`] overwriting the logits with the delta, column by
+/// column: `log p = z - max - log(sum exp(z - max))`, the cost
+/// `-sum(y log p)`, then `p - y`.
+pub fn cost_and_output_delta_in_place<T: Real>(z: &mut Array2<T>, y: ArrayView2<T>) -> T {
+    let mut cost = T::zero();
+    for (mut column, targets) in z.columns_mut().into_iter().zip(y.columns()) {
+        let max = column.fold(T::neg_infinity(), |m, &v| m.max(v));
+        let log_sum = column.iter().map(|&v| (v - max).exp()).sum::<T>().ln();
+        for (v, &target) in column.iter_mut().zip(targets) {
+            let log_p = *v - max - log_sum;
+            cost = cost - target * log_p;
+            *v = log_p.exp() - target;
+        }
+    }
+    cost
+}
+
+/// `Z = W^T X`, stored column-major so that each column of `Z` (one image)
 /// is contiguous in memory for the column-wise softmax that follows.
 pub fn affine<T: Real>(w: ArrayView2<T>, x: ArrayView2<T>) -> Array2<T> {
-    x.t().dot(&w).reversed_axes()
+    kernels::matmul(w.t(), x, true)
 }
 
 /// The no-hidden-layer network `P = softmax(W^T X)` of part 2.
@@ -153,11 +165,20 @@ impl<T: Real> Network<T> for SoftmaxNet<T> {
         affine(self.w().view(), x)
     }
 
-    fn cost_and_gradient(&self, x: ArrayView2<T>, y: ArrayView2<T>) -> (T, Vec<Array2<T>>) {
-        let (cost, p_minus_y) = cost_and_output_delta(self.logits(x).view(), y);
+    fn cost_and_gradient_into(
+        &self,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        scale: T,
+        scratch: &mut Scratch<T>,
+        gradient: &mut [Array2<T>],
+    ) -> T {
+        let z = super::sized(&mut scratch.output, self.w().ncols(), x.ncols());
+        kernels::matmul_into(T::zero(), &mut z.view_mut(), T::one(), self.w().t(), x);
+        let cost = cost_and_output_delta_in_place(z, y);
         // dC/dW = X (P - Y)^T
-        let gradient = x.dot(&p_minus_y.t());
-        (cost, vec![gradient])
+        kernels::matmul_into(T::zero(), &mut gradient[0].view_mut(), scale, x, z.t());
+        cost
     }
 }
 

@@ -1,0 +1,238 @@
+//! The matrix products training spends its time in.
+//!
+//! Every product of the networks goes through [`matmul`], which hands it to
+//! the [gemm](https://docs.rs/gemm) crate: packed, cache-blocked kernels that
+//! pick AVX2/FMA (or AVX-512) at run time natively and 128-bit SIMD in
+//! WebAssembly (its `wasm-simd128-enable` feature; the module is built with
+//! `+simd128`, see `.cargo/config.toml`). Operands are ndarray views with any
+//! strides, so `A^T B` needs no transposed copy: gemm reads `A` by columns.
+//! One thread: the page trains in one worker, and the benchmarks compare one
+//! core with one core.
+//!
+//! [`simd_peak_kernel`] and [`matmul_kernel`] exist for the benchmarks: the
+//! first is the most a core can do (independent multiply-adds, no memory
+//! traffic), the second the product training uses, so that the page can report
+//! its GFLOP/s as a fraction of that peak.
+
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
+
+use crate::Real;
+
+/// `C = alpha C + beta A B`, into `c` (whose shape must be `A`'s rows by `B`'s
+/// columns). With `alpha` zero, `C`'s old values are not read (they may be
+/// anything, even NaN).
+///
+/// # Panics
+/// If the shapes do not fit, or `c` has overlapping elements (a broadcast
+/// view), which no caller makes.
+pub fn matmul_into<T: Real>(
+    alpha: T,
+    c: &mut ArrayViewMut2<T>,
+    beta: T,
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+) {
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    assert!(
+        k == k2 && c.dim() == (m, n),
+        "matmul shapes: {m}x{k} times {k2}x{n} into {:?}",
+        c.dim()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        // No terms: C = alpha C (gemm would skip even that).
+        c.mapv_inplace(|v| {
+            if alpha == T::zero() {
+                T::zero()
+            } else {
+                alpha * v
+            }
+        });
+        return;
+    }
+    let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
+    assert!(
+        (c_rs != 0 || m == 1) && (c_cs != 0 || n == 1),
+        "the output must not be a broadcast view"
+    );
+    let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
+    let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
+    // SAFETY: the pointers and strides come from live ndarray views whose
+    // shapes were checked above to be m x k, k x n and m x n, so every element
+    // gemm touches is inside its view; `c` is borrowed mutably and distinct
+    // elements of it do not alias (checked above); `T` is f32 or f64
+    // (`Real`), both of which gemm supports.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            c_cs,
+            c_rs,
+            alpha != T::zero(),
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            alpha,
+            beta,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// `A B` as a new matrix. Its layout is column-major when `column_major`,
+/// which makes each column (one image, for `Z = W^T X`) contiguous for the
+/// column-wise softmax and activations that follow.
+pub fn matmul<T: Real>(a: ArrayView2<T>, b: ArrayView2<T>, column_major: bool) -> Array2<T> {
+    let shape = (a.nrows(), b.ncols());
+    let mut c = if column_major {
+        Array2::zeros(shape.f())
+    } else {
+        Array2::zeros(shape)
+    };
+    matmul_into(T::zero(), &mut c.view_mut(), T::one(), a, b);
+    c
+}
+
+/// `tanh(x)` for f32 as a rational function, `x P(x^2) / Q(x^2)` with `P` of
+/// degree 6 and `Q` of degree 3 in `x^2`, on `x` clamped to +-9 (beyond it
+/// tanh rounds to +-1 in f32). No branches and no library calls, so a loop of
+/// it vectorises (4 lanes in WebAssembly, 8 with AVX2). The coefficients are
+/// the minimax fit that Eigen and XLA use for float tanh. Its largest error
+/// against f64 tanh on -20..20 is 4.0e-7 (near x = 5.9, about 7 units in the
+/// last place of numbers near 1; libm's `tanhf`: 9.3e-8), far below what f32
+/// training resolves.
+#[inline]
+pub fn tanh(x: f32) -> f32 {
+    const ALPHA: [f32; 7] = [
+        4.893_524_6e-3,
+        6.372_619_3e-4,
+        1.485_722_4e-5,
+        5.122_297e-8,
+        -8.604_672e-11,
+        2.000_188e-13,
+        -2.760_768_5e-16,
+    ];
+    const BETA: [f32; 4] = [4.893_525e-3, 2.268_434_6e-3, 1.185_347_1e-4, 1.198_258_4e-6];
+    let x = x.clamp(-9.0, 9.0);
+    let x2 = x * x;
+    let p = ALPHA.iter().rev().fold(0.0, |acc, &a| acc * x2 + a);
+    let q = BETA.iter().rev().fold(0.0, |acc, &b| acc * x2 + b);
+    x * p / q
+}
+
+/// Floating-point operations of one [`simd_peak_kernel`] iteration: 16
+/// independent 4-lane multiply-adds (2 operations each) per iteration.
+pub const SIMD_PEAK_FLOPS_PER_ITERATION: f64 = 16.0 * 4.0 * 2.0;
+
+/// The most one core does: `iterations` rounds of 16 independent chains of
+/// 4-lane `acc = acc * m + a`, all in registers (enough chains to hide the
+/// latency of each multiply and add). Returns a sum so that nothing is
+/// optimised away. In WebAssembly with `+simd128` this compiles to `f32x4.mul`
+/// and `f32x4.add`; natively the compiler uses what the target has.
+pub fn simd_peak_kernel(iterations: u32, seed: f32) -> f32 {
+    let mut acc = [[seed; 4]; 16];
+    for (i, chain) in acc.iter_mut().enumerate() {
+        for (j, lane) in chain.iter_mut().enumerate() {
+            *lane += (i * 4 + j) as f32 * 1e-3;
+        }
+    }
+    // |m| < 1 and a small `a`: the values settle instead of overflowing.
+    let (m, a) = (0.999_f32, 1e-4_f32);
+    for _ in 0..iterations {
+        for chain in acc.iter_mut() {
+            for lane in chain.iter_mut() {
+                *lane = *lane * m + a;
+            }
+        }
+        // Keeps the loop from being collapsed into a closed form.
+        std::hint::black_box(&mut acc);
+    }
+    acc.iter().flatten().sum()
+}
+
+/// `reps` products `W^T X` of the MLP's first layer (`W` is 785 x `units`, `X`
+/// 785 x `batch`), as training computes them; returns a checksum.
+pub fn matmul_kernel(units: usize, batch: usize, reps: u32) -> f32 {
+    let w =
+        Array2::<f32>::from_shape_fn((785, units), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 1e-2);
+    let x = Array2::<f32>::from_shape_fn((785, batch).f(), |(i, j)| ((i + j) % 5) as f32 * 0.2);
+    let mut z = Array2::<f32>::zeros((units, batch).f());
+    for _ in 0..reps {
+        matmul_into(0.0, &mut z.view_mut(), 1.0, w.t(), x.view());
+        std::hint::black_box(&mut z);
+    }
+    z.sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, s};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn matches_ndarray_for_every_layout_and_transpose() {
+        let a = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f64 * 0.1 - 1.0);
+        let b = Array2::from_shape_fn((7, 3), |(i, j)| (i + 2 * j) as f64 * 0.3 - 0.5);
+        let expected = a.dot(&b);
+        for column_major in [false, true] {
+            assert_eq!(matmul(a.view(), b.view(), column_major), expected);
+        }
+        // A^T B with A stored transposed, and a strided (sliced) operand.
+        let a_t = a.t().to_owned();
+        let got = matmul(a_t.t(), b.view(), false);
+        assert!((&got - &expected).iter().all(|d| d.abs() < 1e-12));
+        let wide = Array2::from_shape_fn((7, 6), |(i, j)| (i + 2 * (j / 2)) as f64 * 0.3 - 0.5);
+        let got = matmul(a.view(), wide.slice(s![.., ..;2]), false);
+        assert!((&got - &expected).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn accumulates_with_alpha_and_ignores_old_values_without() {
+        let a = array![[1.0_f32, 2.0], [3.0, 4.0]];
+        let b = array![[1.0_f32, 0.0], [0.0, 1.0]];
+        let mut c = array![[f32::NAN, f32::NAN], [f32::NAN, f32::NAN]];
+        matmul_into(0.0, &mut c.view_mut(), 2.0, a.view(), b.view());
+        assert_eq!(c, array![[2.0, 4.0], [6.0, 8.0]]);
+        matmul_into(1.0, &mut c.view_mut(), 1.0, a.view(), b.view());
+        assert_eq!(c, array![[3.0, 6.0], [9.0, 12.0]]);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn fast_tanh_is_within_a_few_ulp_of_tanh() {
+        let mut worst = 0.0_f64;
+        for i in -200_000..=200_000 {
+            let x = i as f32 * 1e-4; // -20 .. 20, step 1e-4
+            let exact = (x as f64).tanh();
+            let error = (tanh(x) as f64 - exact).abs();
+            worst = worst.max(error);
+        }
+        // Measured 4.0e-7 (f32 spacing near 1 is 6e-8).
+        assert!(worst < 5e-7, "worst error {worst:e}");
+        assert_eq!(tanh(0.0), 0.0);
+        assert_eq!(tanh(f32::INFINITY), tanh(9.0));
+        assert!(tanh(f32::NAN).is_nan());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_benchmark_kernels_compute_something() {
+        assert!(simd_peak_kernel(10, 1.0).is_finite());
+        // Z = W^T X summed: checked against ndarray on a smaller batch.
+        let w =
+            Array2::<f32>::from_shape_fn((785, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f32 * 1e-2);
+        let x = Array2::<f32>::from_shape_fn((785, 2), |(i, j)| ((i + j) % 5) as f32 * 0.2);
+        let expected = w.t().dot(&x).sum();
+        assert!((matmul_kernel(3, 2, 1) - expected).abs() < 1e-3 * expected);
+    }
+}
