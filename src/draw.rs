@@ -33,6 +33,21 @@ pub enum DrawError {
     },
     #[error("nothing is drawn yet")]
     NoInk,
+    #[error("a canvas of {width}x{height} pixels is larger than this machine can address")]
+    TooLarge { width: usize, height: usize },
+}
+
+/// `width * height * channels`, or [`DrawError::TooLarge`] when that (or a
+/// side, which the resampling takes as a `u32`) does not fit.
+fn buffer_len(width: usize, height: usize, channels: usize) -> Result<usize, DrawError> {
+    let too_large = DrawError::TooLarge { width, height };
+    if u32::try_from(width).is_err() || u32::try_from(height).is_err() {
+        return Err(too_large);
+    }
+    width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(channels))
+        .ok_or(too_large)
 }
 
 type Gray = ImageBuffer<Luma<f32>, Vec<f32>>;
@@ -40,7 +55,7 @@ type Gray = ImageBuffer<Luma<f32>, Vec<f32>>;
 /// The ink of an RGBA canvas (4 bytes a pixel, row by row): its alpha channel,
 /// 0..1. Strokes drawn in any colour on a transparent canvas are ink.
 pub fn ink_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<f32>, DrawError> {
-    let expected = width * height * 4;
+    let expected = buffer_len(width, height, 4)?;
     if rgba.len() != expected {
         return Err(DrawError::BufferSize {
             width,
@@ -58,11 +73,12 @@ pub fn ink_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<f32
 /// The 28x28 input (row by row, 0..1, 1 is ink) for a drawing given as ink
 /// intensities, `width` x `height`, row by row.
 pub fn to_mnist(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, DrawError> {
-    if ink.len() != width * height {
+    let expected = buffer_len(width, height, 1)?;
+    if ink.len() != expected {
         return Err(DrawError::BufferSize {
             width,
             height,
-            expected: width * height,
+            expected,
             found: ink.len(),
         });
     }

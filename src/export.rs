@@ -221,7 +221,19 @@ pub fn model_from_safetensors(
         tensors.meta_usize("image_rows")?,
         tensors.meta_usize("image_cols")?,
     );
-    let n_inputs = image_shape.0 * image_shape.1 + 1;
+    // Checked: the metadata comes from the file, and a product that wraps
+    // would pass the shape check against a small tensor.
+    let n_inputs = image_shape
+        .0
+        .checked_mul(image_shape.1)
+        .and_then(|n| n.checked_add(1))
+        .ok_or_else(|| {
+            bad(
+                "image_cols",
+                &format!("{} (with {} rows)", image_shape.1, image_shape.0),
+                "an image size that fits in memory",
+            )
+        })?;
     let model = match tensors.meta("kind")? {
         "softmax" => Model::Softmax(SoftmaxNet::from_weights(
             tensors.matrix("W1", (Some(n_inputs), None))?,
@@ -251,6 +263,21 @@ pub fn model_from_safetensors(
         }
         other => return Err(bad("kind", other, "softmax or mlp")),
     };
+    // A layer of no units (no classes, no hidden units) has nothing to
+    // predict or pass on.
+    if let Some((l, w)) = model
+        .weights()
+        .iter()
+        .enumerate()
+        .find(|(_, w)| w.ncols() == 0)
+    {
+        return Err(ModelFileError::WrongShape {
+            file: file.into(),
+            name: format!("W{}", l + 1),
+            found: w.shape().to_vec(),
+            expected: format!("[{}, at least 1]", w.nrows()),
+        });
+    }
     Ok((model, image_shape))
 }
 
@@ -277,6 +304,52 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError>
         let _ = std::fs::remove_file(&temporary);
     }
     result.map_err(write_error)
+}
+
+/// Writes several files that belong together (a model and its report) so
+/// that a failure leaves none of them changed: every file is first written
+/// in full to a temporary file beside it, and only when all are written are
+/// they renamed into place (a rename needs no space, so a full disk fails
+/// before it). On an error every temporary file is removed and the files
+/// already there are as they were.
+pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<(), ModelFileError> {
+    let mut written: Vec<(std::path::PathBuf, &Path)> = Vec::with_capacity(files.len());
+    let clean_up = |written: &[(std::path::PathBuf, &Path)]| {
+        for (temporary, _) in written {
+            // Best effort, as in `write_atomically`.
+            let _ = std::fs::remove_file(temporary);
+        }
+    };
+    for &(path, bytes) in files {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temporary = dir.join(format!(".{name}.partial-{}", std::process::id()));
+        if let Err(source) = std::fs::write(&temporary, bytes) {
+            let _ = std::fs::remove_file(&temporary);
+            clean_up(&written);
+            return Err(ModelFileError::Write {
+                file: path.display().to_string(),
+                source,
+            });
+        }
+        written.push((temporary, path));
+    }
+    for (i, (temporary, path)) in written.iter().enumerate() {
+        if let Err(source) = std::fs::rename(temporary, path) {
+            clean_up(&written[i..]);
+            return Err(ModelFileError::Write {
+                file: path.display().to_string(),
+                source,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

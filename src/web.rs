@@ -357,6 +357,10 @@ impl Session {
         let trainer = Trainer::new(model, config.train, mnist.train.len()).map_err(js_error)?;
         Ok(Session {
             data: mnist,
+        config
+            .model
+            .check(mnist.train.n_pixels(), mnist::N_CLASSES)
+            .map_err(js_error)?;
             trainer,
         })
     }
@@ -821,6 +825,8 @@ fn train_reporting(
         }
         let value = match to_js(point) {
             Ok(value) => value,
+    crate::network::size::check_sizes(&[sets.train.n_pixels(), config.hidden_units, n_classes])
+        .map_err(js_error)?;
             Err(error) => {
                 callback_error = Some(error);
                 return;

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use gradlab::export::{model_to_safetensors, write_atomically};
+use gradlab::export::{model_to_safetensors, write_all_atomically, write_atomically};
 use gradlab::faces::facescrub::{self, DownloadConfig};
 use gradlab::faces::hidden;
 use gradlab::faces::training::{self, FacesTrainConfig, TrainingSummary};
@@ -271,12 +271,15 @@ fn prepare(args: PrepareArgs) -> Result<()> {
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    write_atomically(&args.out.join(FACES_FILE), &faces.to_safetensors())?;
-    write_atomically(
-        &args.out.join(MANIFEST_FILE),
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-    write_atomically(&args.out.join("gallery.png"), &png(&faces.gallery(), 2)?)?;
+    // All three or none: a failed write leaves the folder as it was.
+    write_all_atomically(&[
+        (&args.out.join(FACES_FILE), &faces.to_safetensors()),
+        (
+            &args.out.join(MANIFEST_FILE),
+            serde_json::to_string_pretty(&manifest)?.as_bytes(),
+        ),
+        (&args.out.join("gallery.png"), &png(&faces.gallery(), 2)?),
+    ])?;
 
     eprintln!(
         "prepared {} faces of {} people at {}x{}:",
@@ -534,6 +537,11 @@ fn train(args: FacesTrainArgs) -> Result<()> {
     if args.hidden == 0 {
         bail!("--hidden must be at least 1");
     }
+    gradlab::network::size::check_sizes(&[
+        faces.pixels().ncols(),
+        args.hidden,
+        faces.people().len(),
+    ])?;
     if !(args.initial_scale.is_finite() && args.initial_scale >= 0.0) {
         bail!("--initial-scale must be a number 0 or above");
     }
@@ -620,16 +628,18 @@ fn train(args: FacesTrainArgs) -> Result<()> {
         );
     }
     let model = Model::Mlp(report.network.clone());
-    write_atomically(
-        &out.join(MODEL_FILE),
-        &model_to_safetensors(&model, (faces.size(), faces.size())),
-    )?;
     let mut value = serde_json::to_value(&summary)?;
     value["seconds"] = json!(seconds);
-    write_atomically(
-        &out.join(TRAINING_FILE),
-        serde_json::to_string_pretty(&value)?.as_bytes(),
-    )?;
+    write_all_atomically(&[
+        (
+            &out.join(MODEL_FILE),
+            &model_to_safetensors(&model, (faces.size(), faces.size())),
+        ),
+        (
+            &out.join(TRAINING_FILE),
+            serde_json::to_string_pretty(&value)?.as_bytes(),
+        ),
+    ])?;
     eprintln!(
         "wrote {MODEL_FILE} and {TRAINING_FILE} in {}",
         out.display()

@@ -13,7 +13,7 @@ use image::RgbImage;
 use serde_json::json;
 
 use gradlab::cnn::{self, imagenet, squeezenet, AlexNet, Backbone, SqueezeNet};
-use gradlab::export::{model_to_safetensors, write_atomically};
+use gradlab::export::{model_to_safetensors, write_all_atomically, write_atomically};
 use gradlab::faces::training::{self, FacesTrainConfig};
 use gradlab::faces::{orl, FaceSet, Split, MANIFEST_FILE};
 use gradlab::network::Model;
@@ -384,17 +384,20 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    write_atomically(&args.out.join(FEATURES_FILE), &set.to_safetensors())?;
-    write_atomically(
-        &args.out.join(CLASSIFIER_FILE),
-        &model_to_safetensors(&Model::Mlp(on_features.network.clone()), (1, set.dim())),
-    )?;
     let mut value = serde_json::to_value(&summary)?;
     value["seconds"] = json!(seconds);
-    write_atomically(
-        &args.out.join(RESULTS_FILE),
-        serde_json::to_string_pretty(&value)?.as_bytes(),
-    )?;
+    // All three or none: a failed write leaves the folder as it was.
+    write_all_atomically(&[
+        (&args.out.join(FEATURES_FILE), &set.to_safetensors()),
+        (
+            &args.out.join(CLASSIFIER_FILE),
+            &model_to_safetensors(&Model::Mlp(on_features.network.clone()), (1, set.dim())),
+        ),
+        (
+            &args.out.join(RESULTS_FILE),
+            serde_json::to_string_pretty(&value)?.as_bytes(),
+        ),
+    ])?;
     eprintln!(
         "wrote {FEATURES_FILE}, {CLASSIFIER_FILE} and {RESULTS_FILE} in {}",
         args.out.display()

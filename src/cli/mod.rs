@@ -15,7 +15,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use gradlab::backprop_cost;
-use gradlab::export::{model_from_safetensors, model_to_safetensors, write_atomically};
+use gradlab::export::{
+    model_from_safetensors, model_to_safetensors, write_all_atomically, write_atomically,
+};
 use gradlab::gradcheck;
 use gradlab::mnist::Mnist;
 use gradlab::network::{Activation, Model, ModelKind, ModelSpec};
@@ -419,6 +421,9 @@ fn mnist_train(args: TrainArgs) -> Result<()> {
         ..TrainConfig::default()
     };
     config.validate()?;
+    // Before anything is allocated or written: a size from the command line
+    // that would not fit in memory is an error, not an aborted allocation.
+    spec.check(mnist.train.n_pixels(), gradlab::mnist::N_CLASSES)?;
     if let Some(out) = &args.out {
         std::fs::create_dir_all(out)
             .with_context(|| format!("cannot create output folder {}", out.display()))?;
@@ -470,14 +475,17 @@ fn mnist_train(args: TrainArgs) -> Result<()> {
     });
     if let Some(out) = &args.out {
         let model_path = out.join("model.safetensors");
-        write_atomically(
-            &model_path,
-            &model_to_safetensors(&report.network, mnist.train.image_shape()),
-        )?;
-        write_atomically(
-            &out.join("report.json"),
-            serde_json::to_string_pretty(&summary)?.as_bytes(),
-        )?;
+        // Both or neither: a failed write leaves the folder as it was.
+        write_all_atomically(&[
+            (
+                &model_path,
+                &model_to_safetensors(&report.network, mnist.train.image_shape()),
+            ),
+            (
+                &out.join("report.json"),
+                serde_json::to_string_pretty(&summary)?.as_bytes(),
+            ),
+        ])?;
         eprintln!("wrote {} and report.json", model_path.display());
     }
     if args.json {

@@ -20,6 +20,16 @@ use std::rc::Rc;
 /// building a structure so deep that dropping it overflows the stack.
 pub const MAX_NESTING: usize = 16;
 
+/// How much a pickle may copy through its memo (`BINGET` and friends), in
+/// bytes of the copies' contents: this many, plus [`MEMO_COPY_PER_BYTE`] per
+/// byte of the file. A memo entry is copied each time it is fetched, so a
+/// few bytes that fetch a list of lists of fetched lists would otherwise ask
+/// for exponentially much memory (a 2 KB file asked for terabytes). A real
+/// weight pickle fetches only globals, dtypes and one-byte strings.
+pub const MEMO_COPY_ALLOWANCE: usize = 1 << 20;
+/// See [`MEMO_COPY_ALLOWANCE`].
+pub const MEMO_COPY_PER_BYTE: usize = 4;
+
 /// Why a pickle could not be read as named float32 arrays.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PickleError {
@@ -136,6 +146,30 @@ impl Value {
         }
     }
 
+    /// About how many bytes a copy of this value takes: its strings and a
+    /// little for every value, and with `shared` also the bytes and arrays
+    /// it shares (an `Rc` clone, but each array that reaches the result is
+    /// copied out, and bytes can be built into any number of arrays).
+    fn size(&self, shared: bool) -> usize {
+        const NODE: usize = 16;
+        match self {
+            Value::Str(s) => NODE + s.len(),
+            Value::Bytes(b) if shared => NODE + b.len(),
+            Value::Array(array) if shared => NODE + 4 * array.data.len() + 8 * array.shape.len(),
+            Value::Global(module, name) => NODE + module.len() + name.len(),
+            Value::Dtype { descr, .. } => NODE + descr.len(),
+            Value::Tuple(items, _) | Value::List(items, _) => items
+                .iter()
+                .fold(NODE, |total, item| total.saturating_add(item.size(shared))),
+            Value::Dict(pairs, _) => pairs.iter().fold(NODE, |total, (k, v)| {
+                total
+                    .saturating_add(k.size(shared))
+                    .saturating_add(v.size(shared))
+            }),
+            _ => NODE,
+        }
+    }
+
     fn depth(&self) -> usize {
         match self {
             Value::Tuple(_, d) | Value::List(_, d) | Value::Dict(_, d) => *d,
@@ -156,6 +190,9 @@ struct Machine<'a> {
     op_at: usize,
     stack: Vec<Value>,
     memo: HashMap<u32, Value>,
+    /// Bytes copied out of the memo so far, and the most allowed.
+    memo_copied: usize,
+    memo_copy_limit: usize,
 }
 
 impl<'a> Machine<'a> {
@@ -167,6 +204,11 @@ impl<'a> Machine<'a> {
             op_at: 0,
             stack: Vec::new(),
             memo: HashMap::new(),
+            memo_copied: 0,
+            memo_copy_limit: bytes
+                .len()
+                .saturating_mul(MEMO_COPY_PER_BYTE)
+                .saturating_add(MEMO_COPY_ALLOWANCE),
         }
     }
 
@@ -268,11 +310,32 @@ impl<'a> Machine<'a> {
             .filter(|v| !matches!(v, Value::Mark))
             .ok_or_else(|| self.malformed("nothing to memoise"))?
             .clone();
+        // Storing copies too: a large string stored under many keys.
+        self.count_memo_copy(top.size(false))?;
         self.memo.insert(key, top);
         Ok(())
     }
 
+    /// Adds `size` bytes to what the memo has copied; an error past the limit.
+    fn count_memo_copy(&mut self, size: usize) -> Result<(), PickleError> {
+        self.memo_copied = self.memo_copied.saturating_add(size);
+        if self.memo_copied > self.memo_copy_limit {
+            return Err(self.malformed(format!(
+                "its memo copies more than {} bytes ({MEMO_COPY_PER_BYTE} per byte of the file \
+                 and {MEMO_COPY_ALLOWANCE} more); a weight pickle copies next to nothing",
+                self.memo_copy_limit
+            )));
+        }
+        Ok(())
+    }
+
     fn memo_get(&mut self, key: u32) -> Result<(), PickleError> {
+        let size = self
+            .memo
+            .get(&key)
+            .map(|value| value.size(true))
+            .ok_or_else(|| self.malformed(format!("memo entry {key} was never stored")))?;
+        self.count_memo_copy(size)?;
         let value = self
             .memo
             .get(&key)

@@ -8,6 +8,7 @@
 //! `dC/dW = X (P - Y)^T`.
 
 pub mod mlp;
+pub mod size;
 pub mod softmax;
 
 use ndarray::{Array2, ArrayView2, Axis, ShapeBuilder};

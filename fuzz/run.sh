@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs fuzz targets for a fixed time each on their committed seeds:
+#   fuzz/run.sh SECONDS [TARGET...]    (all targets when none is named)
+# What libFuzzer finds new goes to fuzz/target/grown-corpus/TARGET (ignored by
+# git), not into the seeds under fuzz/corpus/; a crash stops with a non-zero
+# exit and leaves the input in fuzz/artifacts/TARGET/.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
+shift
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+for target in "${targets[@]}"; do
+  grown="target/grown-corpus/$target"
+  mkdir -p "$grown" "corpus/$target"
+  printf '\n== fuzz: %s for %s s\n' "$target" "$seconds" >&2
+  # The first folder receives new inputs; the second (the seeds) is only read.
+  cargo +nightly fuzz run "$target" "$grown" "corpus/$target" -- \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+done
