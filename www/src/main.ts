@@ -10,6 +10,9 @@ declare global {
   interface Window {
     /** Milliseconds from navigation to the first moment a drawing can be read. */
     gradlabReadyMs?: number;
+    /** Test hook: the page's failure-path tests (tests/failures.test.mjs) send
+     * the worker requests the page never sends, such as a panic on purpose. */
+    __gradlab?: { lab: Lab };
   }
 }
 
@@ -25,6 +28,7 @@ window.addEventListener('unhandledrejection', (event) => {
 });
 
 const lab = new Lab(errors);
+window.__gradlab = { lab };
 const main = document.querySelector<HTMLElement>('#chapters')!;
 
 // The table of contents: links that scroll to a chapter and keep the

@@ -398,7 +398,10 @@ export type Request =
   | { type: 'faces-train'; settings: FacesSettings }
   | { type: 'faces-units'; model: FacesModel; people: number[]; count: number }
   | { type: 'features-load' }
-  | { type: 'features-train'; settings: FacesSettings };
+  | { type: 'features-train'; settings: FacesSettings }
+  /** Test only (tests/failures.test.mjs): a Rust panic inside the module, to
+   * check that the trap is shown and the worker restarted. The page never sends it. */
+  | { type: 'panic-for-test'; message: string };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -432,6 +435,7 @@ export interface ReplyValue {
   'faces-units': FacesUnits;
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;
+  'panic-for-test': null;
 }
 
 /** Where an error came from, so the page can say what to do about it. */

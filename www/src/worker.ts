@@ -7,7 +7,7 @@
 // one chunk. Every call into the module is wrapped: a thrown error becomes a
 // reply or an `error` event with the module's message, never a silent stop.
 
-import init, { Classifier, Data, Session, inkRgba, preprocessDrawing, simdEnabled } from '../pkg/gradlab.js';
+import init, { Classifier, Data, Session, inkRgba, panicForTest, preprocessDrawing, simdEnabled } from '../pkg/gradlab.js';
 import {
   MODEL_KINDS,
   type CurvePoint,
@@ -66,11 +66,21 @@ function isTrap(error: unknown): boolean {
   return error instanceof WebAssembly.RuntimeError;
 }
 
+/** A panic as console_error_panic_hook logs it ("panicked at FILE:LINE:COL:\n
+ * MESSAGE\n\nStack:\n\n…"), on one line: the message, then where. */
+function panicMessage(logged: string): string {
+  const head = logged.split('\n\nStack:')[0].trim();
+  const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, ' ');
+  const parts = /^panicked at ([^\n]*?):?\n([\s\S]*)$/.exec(head);
+  return parts ? `${oneLine(parts[2])} (at ${parts[1]})` : oneLine(head);
+}
+
 function describe(error: unknown): string {
   if (isTrap(error)) {
-    const panic = lastConsoleError.split('\n')[0];
+    const panic = panicMessage(lastConsoleError);
     lastConsoleError = '';
-    return `the WebAssembly module crashed (${String((error as Error).message)})${panic ? `: ${panic}` : ''}`;
+    // The trap itself says only "unreachable": the panic's message says why.
+    return panic ? `the WebAssembly module crashed: ${panic}` : `the WebAssembly module crashed (${String((error as Error).message)})`;
   }
   if (error instanceof Error) return error.message;
   return String(error);
@@ -459,6 +469,10 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
       postWeights();
       return { value: state() };
     }
+    case 'panic-for-test':
+      // Traps the module: the reply is a fatal error and the page restarts the worker.
+      panicForTest(request.message);
+      return { value: null };
   }
 }
 
