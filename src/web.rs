@@ -357,6 +357,10 @@ impl Session {
         let config: SessionConfig = serde_wasm_bindgen::from_value(config)
             .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
         let mnist = Rc::clone(&data.mnist);
+        config
+            .model
+            .check(mnist.train.n_pixels(), mnist::N_CLASSES)
+            .map_err(js_error)?;
         let model = config.model.build(
             mnist.train.n_pixels(),
             mnist::N_CLASSES,
@@ -365,10 +369,6 @@ impl Session {
         let trainer = Trainer::new(model, config.train, mnist.train.len()).map_err(js_error)?;
         Ok(Session {
             data: mnist,
-        config
-            .model
-            .check(mnist.train.n_pixels(), mnist::N_CLASSES)
-            .map_err(js_error)?;
             trainer,
         })
     }
@@ -825,6 +825,8 @@ fn train_reporting(
     config: &FacesTrainConfig,
     on_point: &js_sys::Function,
 ) -> Result<FacesTrainReport, JsError> {
+    crate::network::size::check_sizes(&[sets.train.n_pixels(), config.hidden_units, n_classes])
+        .map_err(js_error)?;
     let mut callback_error = None;
     let report = train_on(sets, n_classes, config, |progress| {
         let Some(point) = progress.point else { return };
@@ -833,8 +835,6 @@ fn train_reporting(
         }
         let value = match to_js(point) {
             Ok(value) => value,
-    crate::network::size::check_sizes(&[sets.train.n_pixels(), config.hidden_units, n_classes])
-        .map_err(js_error)?;
             Err(error) => {
                 callback_error = Some(error);
                 return;
