@@ -27,6 +27,12 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install wasm-pack --locked
 fi
 
+# cargo-fuzz, for the fuzz targets' smoke run in scripts/test.sh (fuzz/).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  step "installing cargo-fuzz (about 3 minutes)"
+  cargo install cargo-fuzz --locked
+fi
+
 # Debian's Chromium and its driver, for the browser tests (wasm-pack's and
 # Playwright's); never a downloaded browser.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

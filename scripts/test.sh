@@ -15,6 +15,15 @@ cargo fmt --check
 printf '\n== native tests (cargo test)\n' >&2
 cargo test --locked
 
+printf '\n== fuzz targets, 20 s each on their seeds (fuzz/README.md)\n' >&2
+# AddressSanitizer needs nightly; without one the targets run on stable
+# without it (see fuzz/README.md).
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+  FUZZ_TOOLCHAIN=nightly fuzz/run.sh 20
+else
+  FUZZ_TOOLCHAIN= FUZZ_SANITIZER=none fuzz/run.sh 20
+fi
+
 printf '\n== set-up for part 10: SqueezeNet weights to safetensors (once)\n' >&2
 cargo run --locked --profile test --bin gradlab -- cnn import-squeezenet
 

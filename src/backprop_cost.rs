@@ -113,6 +113,17 @@ pub enum BackpropCostError {
     EmptyNetwork { n_layers: usize, n_units: usize },
     #[error("the batch must hold at least one example")]
     EmptyBatch,
+    #[error(
+        "{n_layers} layers of {n_units} units with batches of {batch} would not fit in memory: \
+         at most {} weights, and {} inputs a batch",
+        crate::network::size::MAX_WEIGHTS,
+        crate::network::size::MAX_WEIGHTS
+    )]
+    TooLarge {
+        n_layers: usize,
+        n_units: usize,
+        batch: usize,
+    },
 }
 
 /// A fully connected network of `n_layers` weight layers of `n_units` units:
@@ -350,6 +361,21 @@ pub fn time_methods(
     }
     if batch == 0 {
         return Err(BackpropCostError::EmptyBatch);
+    }
+    // Checked arithmetic: sizes come from the command line or the page.
+    let limit = crate::network::size::MAX_WEIGHTS;
+    let fits = |n_layers: usize, n_units: usize| {
+        let per_layer = n_units.checked_add(1).and_then(|n| n.checked_mul(n_units));
+        let weights = per_layer.and_then(|w| w.checked_mul(n_layers));
+        let inputs = n_units.checked_add(1).and_then(|n| n.checked_mul(batch));
+        weights.is_some_and(|w| w <= limit) && inputs.is_some_and(|i| i <= limit)
+    };
+    if let Some(&(n_layers, n_units)) = sizes.iter().find(|&&(n, k)| !fits(n, k)) {
+        return Err(BackpropCostError::TooLarge {
+            n_layers,
+            n_units,
+            batch,
+        });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut rows = Vec::with_capacity(sizes.len());
@@ -819,6 +845,18 @@ mod tests {
             time_methods(&[(2, 4)], 0, 0, ticking_clock()),
             Err(BackpropCostError::EmptyBatch)
         );
+        // Too large for memory, or beyond usize: refused, not allocated.
+        for (n_layers, n_units, batch) in [(4, 100_000, 32), (usize::MAX, 2, 1), (1, 4, usize::MAX)]
+        {
+            assert_eq!(
+                time_methods(&[(n_layers, n_units)], batch, 0, ticking_clock()),
+                Err(BackpropCostError::TooLarge {
+                    n_layers,
+                    n_units,
+                    batch
+                })
+            );
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]

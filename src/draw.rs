@@ -82,6 +82,11 @@ pub fn to_mnist(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, Dr
             found: ink.len(),
         });
     }
+    // A canvas of no pixels has no ink; said at once, not after scanning
+    // every column of a 0-pixel-high canvas a billion pixels wide.
+    if expected == 0 {
+        return Err(DrawError::NoInk);
+    }
     // 1. The bounding box of everything that is not blank.
     let inked = |x: usize, y: usize| ink[y * width + x] > 0.0;
     let rows: Vec<usize> = (0..height)

@@ -197,6 +197,11 @@ fn a_diverging_learning_rate_stops_training_and_nothing_is_written() {
         ],
     );
     assert_unchanged(&out, &before);
+    // A folder the run had to make is not left behind, empty, either.
+    let fresh = root.path().join("fresh");
+    let output = gradlab(&train_args(&data, &fresh, &["--learning-rate", "1e30"]));
+    assert_fails_saying(&output, &["training diverged"]);
+    assert!(!fresh.exists(), "the folder this run made is removed");
 }
 
 #[test]

@@ -150,3 +150,40 @@ fn a_model_with_no_classes_is_a_named_error() {
     );
     assert!(error.to_string().contains("at least 1"), "{error}");
 }
+
+#[test]
+fn an_empty_canvas_a_billion_pixels_wide_is_no_ink_at_once() {
+    // Found by the draw target (a 10 s "slow unit"): width 973,733,888,
+    // height 0, no bytes. The buffer check passed (0 = 0) and the search
+    // for inked columns then visited every one of the billion columns.
+    let bytes = regression("draw", "empty-canvas-a-billion-wide");
+    let width = u32::from_le_bytes(bytes[0..4].try_into().unwrap()) as usize;
+    let height = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    assert_eq!((width, height), (973_733_888, 0));
+    let started = std::time::Instant::now();
+    let ink = gradlab::draw::ink_from_rgba(&bytes[8..], width, height).unwrap();
+    assert_eq!(
+        gradlab::draw::to_mnist(&ink, width, height),
+        Err(gradlab::draw::DrawError::NoInk)
+    );
+    assert!(
+        started.elapsed().as_millis() < 100,
+        "{:?}",
+        started.elapsed()
+    );
+    // And its twin, which stopped the draw target with a 13 s timeout: 0
+    // wide, 0xfd000000 tall.
+    let bytes = regression("draw", "empty-canvas-4-billion-tall");
+    let height = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    assert_eq!(height, 0xfd00_0000);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        gradlab::draw::to_mnist(&[], 0, height),
+        Err(gradlab::draw::DrawError::NoInk)
+    );
+    assert!(
+        started.elapsed().as_millis() < 100,
+        "{:?}",
+        started.elapsed()
+    );
+}

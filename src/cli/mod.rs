@@ -424,11 +424,31 @@ fn mnist_train(args: TrainArgs) -> Result<()> {
     // Before anything is allocated or written: a size from the command line
     // that would not fit in memory is an error, not an aborted allocation.
     spec.check(mnist.train.n_pixels(), gradlab::mnist::N_CLASSES)?;
+    // The folder is made first, so that one that cannot be made is said
+    // before training; if this run made it and then fails, it is removed.
+    let mut made_out = None;
     if let Some(out) = &args.out {
+        if !out.exists() {
+            made_out = Some(out.clone());
+        }
         std::fs::create_dir_all(out)
             .with_context(|| format!("cannot create output folder {}", out.display()))?;
     }
+    let result = train_and_write(&args, &mnist, spec, &config);
+    if let (Err(_), Some(out)) = (&result, &made_out) {
+        // Only if still empty: never anything a person put there meanwhile.
+        let _ = std::fs::remove_dir(out);
+    }
+    result
+}
 
+/// The rest of [`mnist_train`], once the data and settings are checked.
+fn train_and_write(
+    args: &TrainArgs,
+    mnist: &Mnist,
+    spec: ModelSpec,
+    config: &TrainConfig,
+) -> Result<()> {
     let model: Model<f32> = spec.build(
         mnist.train.n_pixels(),
         gradlab::mnist::N_CLASSES,
@@ -436,7 +456,7 @@ fn mnist_train(args: TrainArgs) -> Result<()> {
     );
     let started = Instant::now();
     let bar = progress_bar(0, &format!("training {}", model.kind()));
-    let report = train::train(model, &mnist.train, &mnist.test, &config, |progress| {
+    let report = train::train(model, &mnist.train, &mnist.test, config, |progress| {
         if bar.length() != Some(progress.total_iterations as u64) {
             bar.set_length(progress.total_iterations as u64);
         }

@@ -27,6 +27,11 @@ pub enum SizeError {
         /// `None` when the count itself overflows.
         weights: Option<usize>,
     },
+    #[error(
+        "a network with layers of {} units has a layer of none; every layer needs at least one unit",
+        show_sizes(.sizes)
+    )]
+    EmptyLayer { sizes: Vec<usize> },
 }
 
 fn show_sizes(sizes: &[usize]) -> String {
@@ -49,9 +54,14 @@ pub fn weight_count(sizes: &[usize]) -> Option<usize> {
     })
 }
 
-/// Checks that a network with layers of `sizes` units fits under
-/// [`MAX_WEIGHTS`]; returns its weight count.
+/// Checks that a network with layers of `sizes` units has no empty layer and
+/// fits under [`MAX_WEIGHTS`]; returns its weight count.
 pub fn check_sizes(sizes: &[usize]) -> Result<usize, SizeError> {
+    if sizes.contains(&0) {
+        return Err(SizeError::EmptyLayer {
+            sizes: sizes.to_vec(),
+        });
+    }
     match weight_count(sizes) {
         Some(weights) if weights <= MAX_WEIGHTS => Ok(weights),
         weights => Err(SizeError::TooManyWeights {
@@ -106,5 +116,13 @@ mod tests {
             ..spec
         };
         assert_eq!(fits.check(784, 10), Ok(238_510));
+        let empty = ModelSpec {
+            hidden_units: 0,
+            ..spec
+        };
+        assert!(matches!(
+            empty.check(784, 10),
+            Err(SizeError::EmptyLayer { .. })
+        ));
     }
 }
