@@ -1,0 +1,123 @@
+// System (a) of train-bench.mjs: gradlab's wasm build in a module Web Worker,
+// as the page runs it (www/src/worker.ts): MNIST fetched as the page's .gz
+// files and unpacked with DecompressionStream, `new Data(...)`,
+// `new Session(data, { model, train })`, `session.step(n)`. Then the
+// yardsticks: the peak of one core's 128-bit SIMD (gradlab's simdPeakKernel,
+// and the same loop written directly in WebAssembly, wasm-peak.mjs) and the
+// rate of the f32 matrix product the training step uses (matmulKernel).
+//
+// Message in: { steps: { mlp, softmax }, runs, warmUp, yardstickSeconds,
+// yardstickRuns }. Message out:
+// { ok: true, result } or { ok: false, error }.
+import init, * as wasm from '/pkg/gradlab.js';
+import { handPeakKernel } from './wasm-peak.mjs';
+
+const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+
+async function load(name) {
+  const response = await fetch(`/public/data/${name}.gz`);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for /public/data/${name}.gz`);
+  const stream = response.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+function summary(rates) {
+  const sorted = [...rates].sort((a, b) => a - b);
+  return { median: sorted[sorted.length >> 1], min: sorted[0], max: sorted[sorted.length - 1], rates };
+}
+
+/** Seconds for one call of `run(count)`. */
+function time(run, count) {
+  const start = performance.now();
+  run(count);
+  return (performance.now() - start) / 1000;
+}
+
+/** Grows `count` until one call takes at least `seconds / 4`, then scales it to about `seconds`. */
+function calibrate(run, count, seconds) {
+  for (;;) {
+    const took = time(run, count);
+    if (took >= seconds / 4) return Math.max(1, Math.round((count * seconds) / took));
+    count *= took > 0 ? Math.min(16, Math.max(2, Math.ceil(seconds / 4 / took))) : 16;
+  }
+}
+
+/** GFLOP/s of `run(count)` (flops per unit `flopsPer`), median of `times` calls of about `seconds`. */
+function rate(run, flopsPer, seconds, times) {
+  const count = calibrate(run, 1, seconds);
+  const rates = [];
+  let checksum = 0;
+  for (let i = 0; i < times; i++) {
+    const start = performance.now();
+    checksum += run(count);
+    rates.push((count * flopsPer) / ((performance.now() - start) / 1000) / 1e9);
+  }
+  return { ...summary(rates), count, seconds: (count * flopsPer) / 1e9 / median(rates), checksum };
+}
+
+async function main({ steps, runs, warmUp, yardstickSeconds, yardstickRuns }) {
+  const started = performance.now();
+  await init();
+  const data = new wasm.Data(...(await Promise.all(FILES.map(load))));
+  const loadSeconds = (performance.now() - started) / 1000;
+  const networks = [
+    ['mlp', { kind: 'mlp', hidden_units: 300, activation: 'tanh' }],
+    ['softmax', { kind: 'softmax', hidden_units: 300, activation: 'tanh' }],
+  ];
+  const results = {};
+  for (const [name, model] of networks) {
+    // The page's settings for this issue: momentum 0.9, learning rate 0.05,
+    // batch 100; epochs only bound the schedule (Session.step stops at its end).
+    const train = { optimizer: { kind: 'momentum', beta: 0.9 }, learning_rate: 0.05, batch_size: 100, epochs: 1000, seed: 0 };
+    const session = new wasm.Session(data, { model, train });
+    session.step(warmUp);
+    const rates = [];
+    let cost = NaN;
+    for (let run = 0; run < runs; run++) {
+      const start = performance.now();
+      const report = session.step(steps[name]);
+      rates.push((steps[name] * 100) / ((performance.now() - start) / 1000));
+      cost = report.batch_cost;
+    }
+    results[name] = { ...summary(rates), steps: steps[name], runs, lastCost: cost };
+    session.free();
+  }
+  data.free();
+
+  // The yardsticks, after training, in the same worker.
+  const peak = rate((n) => wasm.simdPeakKernel(n), wasm.simdPeakFlopsPerIteration(), yardstickSeconds, yardstickRuns);
+  const handPeak = {};
+  for (const chains of [8, 12, 16]) {
+    const { peak: kernel, flopsPerIteration } = handPeakKernel(chains);
+    handPeak[chains] = { chains, flopsPerIteration, ...rate((n) => kernel(n), flopsPerIteration, yardstickSeconds, yardstickRuns) };
+  }
+  const gemm = {};
+  for (const units of [300, 10]) {
+    const batch = 100;
+    gemm[`${units}`] = {
+      units,
+      batch,
+      ...rate((n) => wasm.matmulKernel(units, batch, n), 2 * 785 * units * batch, yardstickSeconds, yardstickRuns),
+    };
+  }
+  return {
+    simd: wasm.simdEnabled(),
+    crossOriginIsolated: self.crossOriginIsolated,
+    loadSeconds,
+    networks: results,
+    peak,
+    peakFlopsPerIteration: wasm.simdPeakFlopsPerIteration(),
+    handPeak,
+    gemm,
+  };
+}
+
+self.onmessage = async (event) => {
+  try {
+    self.postMessage({ ok: true, result: await main(event.data) });
+  } catch (error) {
+    self.postMessage({ ok: false, error: `${error?.message ?? error}\n${error?.stack ?? ''}` });
+  }
+};
