@@ -39,7 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("softmax", ModelSpec::default()),
     ];
     for (name, spec) in networks {
-        let steps = if name == "softmax" { softmax_steps } else { steps };
+        let steps = if name == "softmax" {
+            softmax_steps
+        } else {
+            steps
+        };
         // Batch 100, momentum 0.9: the page's defaults and the setting.
         let config = TrainConfig {
             epochs: 1000,
