@@ -417,11 +417,13 @@ impl Dataset {
     /// first, starting the search at image `offset` (wrapping around), so that
     /// a gallery can be re-drawn with another sample.
     pub fn gallery_indices(&self, per_class: usize, offset: usize) -> Vec<Vec<usize>> {
+        // `per_class` and `offset` come from the page: a capacity no larger
+        // than the data, and an offset reduced before it is added to.
         let mut gallery: Vec<Vec<usize>> = (0..N_CLASSES)
-            .map(|_| Vec::with_capacity(per_class))
+            .map(|_| Vec::with_capacity(per_class.min(self.len())))
             .collect();
         for step in 0..self.len() {
-            let index = (offset + step) % self.len();
+            let index = (offset % self.len() + step) % self.len();
             let Some(class) = gallery.get_mut(self.labels[index] as usize) else {
                 continue;
             };
@@ -713,5 +715,8 @@ mod tests {
         assert_eq!(gallery[9], vec![15, 16]);
         let shifted = data.gallery_indices(2, 3);
         assert_eq!(shifted[0], vec![6, 0], "wraps around to the start");
+        // Anything the page may pass: no overflow, no huge allocation.
+        assert_eq!(data.gallery_indices(2, 3 + 23 * 1000), shifted);
+        assert_eq!(data.gallery_indices(usize::MAX, usize::MAX)[0].len(), 3);
     }
 }

@@ -73,7 +73,8 @@ pub fn max_abs(values: impl IntoIterator<Item = f32>) -> f32 {
 /// ((1 + pixels) x units, bias in row 0) as images, one after another, each
 /// `pixels` RGBA values: the bias row is left out, the colour scale is shared.
 pub fn weight_images_rgba(w: ndarray::ArrayView2<f32>, first: usize, count: usize) -> Vec<u8> {
-    let last = (first + count).min(w.ncols());
+    // Saturating: `first` and `count` come from the page.
+    let last = first.saturating_add(count).min(w.ncols());
     let first = first.min(last);
     let pixels = w.slice(ndarray::s![1.., first..last]);
     let scale = max_abs(pixels.iter().copied());
