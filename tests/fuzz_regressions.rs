@@ -187,3 +187,29 @@ fn an_empty_canvas_a_billion_pixels_wide_is_no_ink_at_once() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_facescrub_name_of_dots_and_white_space_is_one_safe_folder() {
+    // Found by the facescrub_line target after 5 minutes: a name of dots, a
+    // vertical tab, more dots. `person_folder` trimmed the leading dots, then
+    // the white space, which left dots leading again: a hidden folder, and
+    // for the name ". .." the parent folder "..", outside the downloads.
+    let bytes = regression("facescrub_line", "name-of-dots-and-space");
+    let entries = gradlab::faces::facescrub::parse_list("list", &String::from_utf8_lossy(&bytes))
+        .expect("the line itself is well formed");
+    for entry in &entries {
+        let folder = gradlab::faces::facescrub::person_folder(&entry.name);
+        assert!(
+            !folder.starts_with('.') && !folder.contains('/'),
+            "{folder:?}"
+        );
+        let path = gradlab::faces::facescrub::face_path(std::path::Path::new("downloads"), entry);
+        assert!(
+            path.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{}",
+            path.display()
+        );
+    }
+    assert_eq!(gradlab::faces::facescrub::person_folder(". .."), "_");
+}

@@ -191,7 +191,11 @@ pub fn person_folder(name: &str) -> String {
             }
         })
         .collect();
-    let safe = safe.trim_start_matches('.').trim();
+    // Dots and white space together, until neither leads: trimming one and
+    // then the other let ". .." become "..", the parent folder.
+    let safe = safe
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end();
     if safe.is_empty() {
         "_".into()
     } else {
@@ -622,5 +626,10 @@ mod tests {
         assert_eq!(person_folder("Alec Baldwin"), "Alec Baldwin");
         assert_eq!(person_folder("../etc/x"), "_etc_x");
         assert_eq!(person_folder("."), "_");
+        // Found by the facescrub_line fuzz target: dots after white space
+        // after dots survived, so ". .." was the parent folder.
+        assert_eq!(person_folder(". .."), "_");
+        assert_eq!(person_folder(".. ..x"), "x");
+        assert_eq!(person_folder("...\u{b}...Ann"), "Ann");
     }
 }
