@@ -1,7 +1,7 @@
 //! Property tests (proptest): what must hold for any input, not just the
 //! examples in the unit tests. Case counts are kept small so that the file
 //! runs in seconds; a failure is shrunk to a small case and recorded in
-//! proptest-regressions/properties.txt, which is committed.
+//! tests/properties.proptest-regressions, which is then committed.
 
 use gradlab::draw::{self, SIDE};
 use gradlab::gradcheck::{finite_difference_gradient, Difference};

@@ -18,9 +18,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(ink) = gradlab::draw::ink_from_rgba(rgba, width, height) {
         let _ = gradlab::draw::to_mnist(&ink, width, height);
     }
-    // A canvas of the declared size (kept to 512 x 512 so that one run
+    // A canvas of the declared size (kept to 256 x 256 so that one run
     // stays fast), filled with the given bytes.
-    let (width, height) = (width.min(512), height.min(512));
+    let (width, height) = (width.min(256), height.min(256));
     if rgba.is_empty() || width == 0 || height == 0 {
         return;
     }
