@@ -3,6 +3,9 @@
 //! runs in seconds; a failure is shrunk to a small case and recorded in
 //! tests/properties.proptest-regressions, which is then committed.
 
+// Native only: proptest is a native dev-dependency (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 use gradlab::draw::{self, SIDE};
 use gradlab::gradcheck::{finite_difference_gradient, Difference};
 use gradlab::network::softmax::softmax_columns;
