@@ -53,8 +53,8 @@ fn assert_close(found: &[f32], expected: &[f32], tolerance: f32, what: &str) {
     }
 }
 
-#[test]
-fn squeezenet_matches_an_independent_numpy_forward_pass() {
+/// SqueezeNet, the photograph as its input, and its 1000 class scores.
+fn squeezenet_on_the_photo() -> (Backbone, Tensor, Vec<f32>) {
     let net = Backbone::SqueezeNet(
         SqueezeNet::from_weights(&weights_from(&squeezenet_weights(), squeezenet::NAME)).unwrap(),
     );
@@ -66,6 +66,12 @@ fn squeezenet_matches_an_independent_numpy_forward_pass() {
         .unwrap()
         .to_vec1::<f32>()
         .unwrap();
+    (net, input, logits)
+}
+
+#[test]
+fn squeezenet_matches_an_independent_numpy_forward_pass() {
+    let (net, input, logits) = squeezenet_on_the_photo();
     let top = imagenet::top_k(&logits, 5);
     // cnn_reference.py: top-5 (index, logit) and the sum of all 1000 logits.
     let reference = [
@@ -112,17 +118,7 @@ fn squeezenet_matches_an_independent_numpy_forward_pass() {
 fn squeezenet_sees_a_temple_in_a_photograph_of_one() {
     // The photograph (scikit-learn's china.jpg) is of a Chinese temple; all
     // five of the network's top classes are buildings of that kind.
-    let net = Backbone::SqueezeNet(
-        SqueezeNet::from_weights(&weights_from(&squeezenet_weights(), squeezenet::NAME)).unwrap(),
-    );
-    let input = cnn::input_tensor(&[photo()], &squeezenet::INPUT).unwrap();
-    let logits = net
-        .logits(&input)
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .to_vec1::<f32>()
-        .unwrap();
+    let (_, _, logits) = squeezenet_on_the_photo();
     let names: Vec<&str> = imagenet::top_k(&logits, 5)
         .iter()
         .map(|&(i, _)| imagenet::class_name(i).unwrap())
