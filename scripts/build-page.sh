@@ -1,11 +1,36 @@
 #!/usr/bin/env bash
-# Builds the page: the Rust core to WebAssembly (with SIMD, see
-# .cargo/config.toml) into www/pkg, then the frontend into www/dist.
+# Builds the page: the Rust core to WebAssembly into www/pkg, twice, then the
+# frontend into www/dist.
+#   www/pkg/gradlab_bg.wasm          128-bit SIMD (.cargo/config.toml's +simd128),
+#                                    for every browser with WebAssembly SIMD;
+#   www/pkg/gradlab_relaxed_bg.wasm  the same code with +relaxed-simd: fused
+#                                    multiply-adds in the matrix products
+#                                    (vendor/README.md), loaded where the
+#                                    browser supports it (www/src/wasm-build.ts).
+# Both come from the same source, so they share one JavaScript glue file; the
+# script checks that wasm-bindgen generated the same glue for both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 if [ -n "${RUSTFLAGS+set}" ]; then
-  echo "warning: RUSTFLAGS is set; it replaces .cargo/config.toml's +simd128 for the wasm build" >&2
+  # Any RUSTFLAGS, even an empty one, would replace the target features below.
+  echo "warning: RUSTFLAGS is set; the WebAssembly builds ignore it" >&2
+  unset RUSTFLAGS
 fi
 wasm-pack build --release --target web --out-dir www/pkg --no-pack --no-default-features
+
+# The relaxed-SIMD module: its own target folder (other flags, other
+# artifacts, so neither build invalidates the other) and a scratch out-dir.
+relaxed_out=target/wasm-relaxed-pkg
+rm -rf "$relaxed_out"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/wasm-relaxed" \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+  wasm-pack build --release --target web --out-dir "$relaxed_out" --no-pack --no-default-features
+if ! cmp -s www/pkg/gradlab.js "$relaxed_out/gradlab.js"; then
+  echo "error: the relaxed-SIMD build's JavaScript glue differs from the plain build's" >&2
+  diff www/pkg/gradlab.js "$relaxed_out/gradlab.js" | head -20 >&2
+  exit 1
+fi
+cp "$relaxed_out/gradlab_bg.wasm" www/pkg/gradlab_relaxed_bg.wasm
+
 npm run --prefix www build

@@ -9,6 +9,11 @@
 //! One thread: the page trains in one worker, and the benchmarks compare one
 //! core with one core.
 //!
+//! The page ships two modules: this plain `+simd128` one and a
+//! `+relaxed-simd` one, in which gemm's multiply-adds are fused (a patched
+//! copy of gemm's f32 kernels, vendor/README.md); the browser's support
+//! decides which it loads.
+//!
 //! [`simd_peak_kernel`] and [`matmul_kernel`] exist for the benchmarks: the
 //! first is the most a core can do (independent multiply-adds, no memory
 //! traffic), the second the product training uses, so that the page can report
@@ -136,15 +141,17 @@ pub fn tanh(x: f32) -> f32 {
 /// chains measured 23, 28 and 27 GFLOP/s in Chromium here).
 const PEAK_CHAINS: usize = 12;
 
-/// Floating-point operations of one [`simd_peak_kernel`] iteration: one
-/// 4-lane multiply and one 4-lane add per chain.
+/// Floating-point operations of one [`simd_peak_kernel`] iteration: a 4-lane
+/// multiply-add (2 flops a lane) per chain.
 pub const SIMD_PEAK_FLOPS_PER_ITERATION: f64 = (PEAK_CHAINS * 4 * 2) as f64;
 
 /// The most one core does: `iterations` rounds of [`PEAK_CHAINS`] independent
 /// chains of 4-lane `acc = acc * m + a`, all in registers, no memory traffic.
 /// Returns a sum so that nothing is optimised away. In WebAssembly this is
-/// written with `f32x4` intrinsics (a multiply and an add, as gemm's kernels
-/// do); natively the compiler vectorises the same loop.
+/// written with `f32x4` intrinsics, as gemm's kernels compute in the same
+/// module: a multiply and an add, or one fused `relaxed_madd` in the
+/// relaxed-SIMD build (vendor/README.md); natively the compiler vectorises
+/// the same loop.
 pub fn simd_peak_kernel(iterations: u32, seed: f32) -> f32 {
     // |m| < 1 and a small `a`: the values settle instead of overflowing.
     let (m, a) = (0.999_f32, 1e-4_f32);
@@ -156,7 +163,16 @@ pub fn simd_peak_kernel(iterations: u32, seed: f32) -> f32 {
             std::array::from_fn(|i| f32x4_splat(seed + i as f32 * 1e-3));
         for _ in 0..iterations {
             for v in acc.iter_mut() {
-                *v = f32x4_add(f32x4_mul(*v, mv), av);
+                // The same operation as gemm's kernels in this build: fused
+                // in the relaxed-SIMD module, a multiply and an add otherwise.
+                #[cfg(target_feature = "relaxed-simd")]
+                {
+                    *v = f32x4_relaxed_madd(*v, mv, av);
+                }
+                #[cfg(not(target_feature = "relaxed-simd"))]
+                {
+                    *v = f32x4_add(f32x4_mul(*v, mv), av);
+                }
             }
         }
         // Only the result escapes: the loop's state stays in registers.
@@ -215,6 +231,31 @@ mod tests {
         let wide = Array2::from_shape_fn((7, 6), |(i, j)| (i + 2 * (j / 2)) as f64 * 0.3 - 0.5);
         let got = matmul(a.view(), wide.slice(s![.., ..;2]), false);
         assert!((&got - &expected).iter().all(|d| d.abs() < 1e-12));
+    }
+
+    /// f32 at sizes that leave partial tiles on every side of gemm's blocks
+    /// (its wasm kernels are 12 x 4): the kernels the relaxed-SIMD build
+    /// patches (vendor/README.md), against ndarray's own product.
+    #[wasm_bindgen_test(unsupported = test)]
+    fn f32_matches_ndarray_with_partial_tiles() {
+        let (m, k, n) = (37, 131, 23);
+        let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 13 + j * 7) % 17) as f32 * 0.1 - 0.8);
+        let b = Array2::from_shape_fn((k, n), |(i, j)| {
+            ((i * 5 + j * 11) % 19) as f32 * 0.05 - 0.45
+        });
+        let expected = a.dot(&b);
+        let a_t = a.t().to_owned();
+        for got in [
+            matmul(a.view(), b.view(), false),
+            matmul(a.view(), b.view(), true),
+            matmul(a_t.t(), b.view(), true),
+        ] {
+            // Sums of 131 products of size <= 1: f32 rounding, fused or not, stays far below 1e-4.
+            let worst = (&got - &expected)
+                .iter()
+                .fold(0.0_f32, |w, d| w.max(d.abs()));
+            assert!(worst < 1e-4, "worst difference {worst:e}");
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]

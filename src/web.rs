@@ -60,6 +60,14 @@ pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
 }
 
+/// Whether this is the relaxed-SIMD build (`+relaxed-simd`, fused
+/// multiply-adds in the matrix products; see vendor/README.md). The page
+/// loads it where the browser supports relaxed SIMD and shows which it runs.
+#[wasm_bindgen(js_name = relaxedSimdEnabled)]
+pub fn relaxed_simd_enabled() -> bool {
+    cfg!(target_feature = "relaxed-simd")
+}
+
 /// Panics on purpose: the page's failure-path test (www/tests/failures.test.mjs)
 /// uses it to check that a trap inside the module is shown and the worker
 /// restarted. Nothing else calls it.

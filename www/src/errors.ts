@@ -22,7 +22,7 @@ const TITLES: Record<ErrorContext, string> = {
 
 const ADVICE: Record<ErrorContext, string> = {
   init:
-    'Reload the page. If it keeps failing, rebuild the module (wasm-pack build --release --target web --out-dir www/pkg --no-pack) and the page (npm run build in www/).',
+    'Reload the page. If it keeps failing, rebuild the module and the page with scripts/build-page.sh.',
   models:
     'The other network still reads drawings. Reload the page to fetch the file again; if it fails again, the file on the server is broken: make the shipped models with scripts/train-default-models.sh, then rebuild the page (npm run build in www/).',
   data:

@@ -4,6 +4,7 @@
 // by a fresh one, and the chapters hear `restarted`.
 
 import { ErrorPanel } from './errors';
+import { wasmPreference } from './wasm-build';
 import type { DataReady, FromWorker, InitResult, ModelKind, ReplyValue, Request, ToWorker, Urls, WorkerEvent } from './protocol';
 
 export type LabEvent = WorkerEvent | { type: 'ready'; init: InitResult } | { type: 'restarted' };
@@ -108,7 +109,7 @@ export class Lab {
   async start(): Promise<void> {
     let init: InitResult;
     try {
-      init = await this.request({ type: 'init', urls: this.urls });
+      init = await this.request({ type: 'init', urls: this.urls, wasm: wasmPreference(location.search) });
     } catch (error) {
       if (!(error instanceof WorkerLost)) this.errors.show({ context: 'init', message: (error as Error).message });
       return;

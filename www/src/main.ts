@@ -98,8 +98,15 @@ lab.on((event) => {
   if (event.type === 'ready') {
     if (window.gradlabReadyMs === undefined) window.gradlabReadyMs = performance.now();
     document.documentElement.dataset.ready = 'true';
-    const simd = event.init.simd ? 'on' : 'off (a slower build)';
-    pageStatus.textContent = `Ready in ${(window.gradlabReadyMs / 1000).toFixed(2)} s · WebAssembly SIMD ${simd}`;
+    const { simd, wasmBuild, moduleNote } = event.init;
+    const module = !simd ? 'off (a slower build)' : wasmBuild === 'relaxed-simd' ? 'on, relaxed (fused multiply-add)' : 'on';
+    pageStatus.textContent = `Ready in ${(window.gradlabReadyMs / 1000).toFixed(2)} s · WebAssembly SIMD ${module}`;
+    pageStatus.dataset.wasmBuild = wasmBuild;
+    // Not an error: the plain module computes the same, a little slower.
+    if (moduleNote) {
+      pageStatus.textContent += ` (${moduleNote})`;
+      console.warn(moduleNote);
+    }
   } else if (event.type === 'restarted') {
     document.documentElement.dataset.ready = 'false';
     pageStatus.textContent = 'Restarting the worker…';

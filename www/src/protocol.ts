@@ -9,6 +9,8 @@
 // Field names of the Rust side's JSON (SessionConfig, CurvePoint) keep its
 // snake_case serde names, so that they can be passed through as they are.
 
+import type { WasmBuild, WasmPreference } from './wasm-build';
+
 export type ModelKind = 'softmax' | 'mlp';
 export type Activation = 'tanh' | 'relu';
 
@@ -88,6 +90,10 @@ export interface WeightImages {
 
 export interface InitResult {
   simd: boolean;
+  /** The module running (www/src/wasm-build.ts). */
+  wasmBuild: WasmBuild;
+  /** Why it is not the module the page asked for, if it is not. */
+  moduleNote: string | null;
   /** Per shipped model: null when loaded, else what went wrong. */
   models: Record<ModelKind, string | null>;
   milliseconds: number;
@@ -369,7 +375,7 @@ export interface FeaturesInfo {
 }
 
 export type Request =
-  | { type: 'init'; urls: Urls }
+  | { type: 'init'; urls: Urls; wasm: WasmPreference }
   | { type: 'predict'; rgba: ArrayBuffer; width: number; height: number }
   | { type: 'select-model'; kind: ModelKind }
   | { type: 'train-start'; config: SessionConfig }

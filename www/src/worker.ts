@@ -7,7 +7,7 @@
 // one chunk. Every call into the module is wrapped: a thrown error becomes a
 // reply or an `error` event with the module's message, never a silent stop.
 
-import init, { Classifier, Data, Session, inkRgba, panicForTest, preprocessDrawing, simdEnabled } from '../pkg/gradlab.js';
+import init, { Classifier, Data, Session, inkRgba, panicForTest, preprocessDrawing, relaxedSimdEnabled, simdEnabled } from '../pkg/gradlab.js';
 import {
   MODEL_KINDS,
   type CurvePoint,
@@ -27,6 +27,26 @@ import {
 import { createLessons, isLessonRequest } from './lessons-worker';
 import { createFaces, isFacesRequest } from './faces-worker';
 import { createFeatures, isFeaturesRequest } from './features-worker';
+import { chooseWasmBuild, supportsRelaxedSimd, type WasmPreference } from './wasm-build';
+
+/** The relaxed-SIMD build of the module (scripts/build-page.sh); the glue is shared. */
+const RELAXED_MODULE = new URL('../pkg/gradlab_relaxed_bg.wasm', import.meta.url);
+
+/** Starts the module the browser runs fastest; falls back to the plain SIMD
+ * one if the relaxed one fails to load. Returns why it fell back, if it did. */
+async function startModule(preference: WasmPreference): Promise<string | null> {
+  if (chooseWasmBuild(preference, supportsRelaxedSimd()) === 'simd128') {
+    await init();
+    return null;
+  }
+  try {
+    await init({ module_or_path: RELAXED_MODULE });
+    return null;
+  } catch (error) {
+    await init();
+    return `the relaxed-SIMD module did not load (${(error as Error).message}); running the plain SIMD one`;
+  }
+}
 
 /** How long one training chunk may hold the worker. */
 const CHUNK_MS = 30;
@@ -402,9 +422,15 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
     case 'init': {
       const started = performance.now();
       urls = request.urls;
-      await init();
+      const moduleNote = await startModule(request.wasm);
       const models = await loadModels(request.urls.models);
-      const value: InitResult = { simd: simdEnabled(), models, milliseconds: performance.now() - started };
+      const value: InitResult = {
+        simd: simdEnabled(),
+        wasmBuild: relaxedSimdEnabled() ? 'relaxed-simd' : 'simd128',
+        moduleNote,
+        models,
+        milliseconds: performance.now() - started,
+      };
       // The drawing works from here; MNIST, which only training needs, follows.
       queueMicrotask(() => {
         postWeights();

@@ -2,7 +2,9 @@
 // run build` first), draws digits with the mouse and checks what the shipped
 // networks read, trains live and checks that the curve moves while the page
 // stays responsive, pauses, steps and resets, and checks that a diverging run
-// and a failed MNIST download show the error panel while drawing still works.
+// and a failed MNIST download show the error panel while drawing still works,
+// and that the page runs the relaxed-SIMD module where Chromium has it and the
+// plain one otherwise.
 // Any console error or uncaught page error fails the test.
 //
 // Run: npm test (node --test). Needs Chromium at /usr/bin/chromium, or set
@@ -57,7 +59,7 @@ after(async () => {
  * Opens the page and records every console error and page error;
  * `allowed` lists patterns of console errors a test provokes on purpose.
  */
-async function openPage({ allowed = [], beforeLoad } = {}) {
+async function openPage({ allowed = [], beforeLoad, search = '' } = {}) {
   const page = await context.newPage();
   const problems = [];
   const onConsole = (where) => (message) => {
@@ -70,7 +72,7 @@ async function openPage({ allowed = [], beforeLoad } = {}) {
   page.on('worker', (worker) => worker.on('console', onConsole('worker')));
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   if (beforeLoad) await beforeLoad(page);
-  await page.goto(server.url);
+  await page.goto(server.url + search);
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
   return { page, problems };
 }
@@ -238,6 +240,44 @@ test('reads drawn digits, trains live while staying responsive, pauses, steps an
   await expectPrediction(page, '7');
 
   assert.equal(await page.getByTestId('error-panel').isHidden(), true, 'no error shown');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+// The two WebAssembly modules (scripts/build-page.sh, www/src/wasm-build.ts):
+// Chromium supports relaxed SIMD, so the page runs that build unless asked
+// for the plain one; both must read drawings.
+test('runs the relaxed-SIMD module where supported, the plain one on request, and both read drawings', async () => {
+  for (const [search, build, status] of [
+    ['', 'relaxed-simd', /WebAssembly SIMD on, relaxed \(fused multiply-add\)$/],
+    ['?wasm=simd128', 'simd128', /WebAssembly SIMD on$/],
+  ]) {
+    const { page, problems } = await openPage({ search });
+    const pageStatus = page.getByTestId('page-status');
+    assert.equal(await pageStatus.getAttribute('data-wasm-build'), build, `the module loaded for "${search}"`);
+    assert.match((await pageStatus.textContent()) ?? '', status);
+    for (const model of ['softmax', 'mlp']) {
+      await page.getByTestId(`model-${model}`).check();
+      await draw(page, '7');
+      await expectPrediction(page, '7');
+      await clearDrawing(page);
+    }
+    assertNoProblems(problems);
+    await page.close();
+  }
+});
+
+test('falls back to the plain module when the relaxed-SIMD one fails to load', async () => {
+  const { page, problems } = await openPage({
+    allowed: [/Failed to load resource: the server responded with a status of 404/],
+    beforeLoad: (p) => p.route('**/gradlab_relaxed_bg*.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })),
+  });
+  const pageStatus = page.getByTestId('page-status');
+  assert.equal(await pageStatus.getAttribute('data-wasm-build'), 'simd128');
+  assert.match((await pageStatus.textContent()) ?? '', /the relaxed-SIMD module did not load .*running the plain SIMD one/);
+  assert.equal(await page.getByTestId('error-panel').isHidden(), true, 'a slower module is not an error');
+  await draw(page, '1');
+  await expectPrediction(page, '1');
   assertNoProblems(problems);
   await page.close();
 });
