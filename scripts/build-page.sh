@@ -5,7 +5,7 @@
 #                                    for every browser with WebAssembly SIMD;
 #   www/pkg/gradlab_relaxed_bg.wasm  the same code with +relaxed-simd: fused
 #                                    multiply-adds in the matrix products
-#                                    (vendor/README.md), loaded where the
+#                                    (src/kernels/wasm_gemm.rs), loaded where the
 #                                    browser supports it (www/src/wasm-build.ts).
 # Both come from the same source, so they share one JavaScript glue file; the
 # script checks that wasm-bindgen generated the same glue for both.

@@ -1,18 +1,19 @@
 //! The matrix products training spends its time in.
 //!
-//! Every product of the networks goes through [`matmul`], which hands it to
-//! the [gemm](https://docs.rs/gemm) crate: packed, cache-blocked kernels that
+//! Every product of the networks goes through [`matmul`]. Natively, and for
+//! f64 or thin products in WebAssembly, it hands them to the
+//! [gemm](https://docs.rs/gemm) crate: packed, cache-blocked kernels that
 //! pick AVX2/FMA (or AVX-512) at run time natively and 128-bit SIMD in
 //! WebAssembly (its `wasm-simd128-enable` feature; the module is built with
-//! `+simd128`, see `.cargo/config.toml`). Operands are ndarray views with any
-//! strides, so `A^T B` needs no transposed copy: gemm reads `A` by columns.
-//! One thread: the page trains in one worker, and the benchmarks compare one
-//! core with one core.
-//!
-//! The page ships two modules: this plain `+simd128` one and a
-//! `+relaxed-simd` one, in which gemm's multiply-adds are fused (a patched
-//! copy of gemm's f32 kernels, vendor/README.md); the browser's support
-//! decides which it loads.
+//! `+simd128`, see `.cargo/config.toml`). The large f32 products of the
+//! WebAssembly build, nearly all of a training step, go to a kernel written
+//! for it (`kernels/wasm_gemm.rs`), which is faster there than gemm's and
+//! uses fused multiply-adds in the relaxed-SIMD module. The page ships two
+//! modules, plain `+simd128` and `+simd128,+relaxed-simd`; the browser's
+//! support decides which it loads (scripts/build-page.sh,
+//! www/src/wasm-build.ts). Operands are ndarray views with any strides, so
+//! `A^T B` needs no transposed copy. One thread: the page trains in one
+//! worker, and the benchmarks compare one core with one core.
 //!
 //! [`simd_peak_kernel`] and [`matmul_kernel`] exist for the benchmarks: the
 //! first is the most a core can do (independent multiply-adds, no memory
@@ -20,6 +21,10 @@
 //! its GFLOP/s as a fraction of that peak.
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
+
+// The WebAssembly build's own kernel for the large f32 products.
+#[cfg(target_arch = "wasm32")]
+mod wasm_gemm;
 
 use crate::Real;
 
@@ -65,6 +70,31 @@ pub fn matmul_into<T: Real>(
     );
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
+    #[cfg(target_arch = "wasm32")]
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>() && wasm_gemm::suits(m, n) {
+        use wasm_gemm::Strided;
+        // SAFETY: `T` is f32 (checked above), so the casts change no value
+        // and no pointer; the views' shapes were checked above to be m x k,
+        // k x n and m x n, so every element the kernel reads or writes is
+        // inside its view, and `c`, borrowed mutably, has no two elements at
+        // one address (checked above).
+        unsafe {
+            let to_f32 = |x: T| std::mem::transmute_copy::<T, f32>(&x);
+            let a = Strided {
+                ptr: a.as_ptr().cast(),
+                row_stride: a_rs,
+                col_stride: a_cs,
+            };
+            let b = Strided {
+                ptr: b.as_ptr().cast(),
+                row_stride: b_rs,
+                col_stride: b_cs,
+            };
+            let c = c.as_mut_ptr().cast();
+            wasm_gemm::gemm(m, n, k, to_f32(alpha), c, c_rs, c_cs, to_f32(beta), a, b);
+        }
+        return;
+    }
     // SAFETY: the pointers and strides come from live ndarray views whose
     // shapes were checked above to be m x k, k x n and m x n, so every element
     // gemm touches is inside its view; `c` is borrowed mutably and distinct
@@ -148,10 +178,9 @@ pub const SIMD_PEAK_FLOPS_PER_ITERATION: f64 = (PEAK_CHAINS * 4 * 2) as f64;
 /// The most one core does: `iterations` rounds of [`PEAK_CHAINS`] independent
 /// chains of 4-lane `acc = acc * m + a`, all in registers, no memory traffic.
 /// Returns a sum so that nothing is optimised away. In WebAssembly this is
-/// written with `f32x4` intrinsics, as gemm's kernels compute in the same
-/// module: a multiply and an add, or one fused `relaxed_madd` in the
-/// relaxed-SIMD build (vendor/README.md); natively the compiler vectorises
-/// the same loop.
+/// written with `f32x4` intrinsics, the multiply-add the products use in the
+/// same module: a multiply and an add, or one fused `relaxed_madd` in the
+/// relaxed-SIMD build; natively the compiler vectorises the same loop.
 pub fn simd_peak_kernel(iterations: u32, seed: f32) -> f32 {
     // |m| < 1 and a small `a`: the values settle instead of overflowing.
     let (m, a) = (0.999_f32, 1e-4_f32);
@@ -233,28 +262,53 @@ mod tests {
         assert!((&got - &expected).iter().all(|d| d.abs() < 1e-12));
     }
 
-    /// f32 at sizes that leave partial tiles on every side of gemm's blocks
-    /// (its wasm kernels are 12 x 4): the kernels the relaxed-SIMD build
-    /// patches (vendor/README.md), against ndarray's own product.
+    /// f32 products against ndarray's own at shapes that take every path of
+    /// `matmul_into` in WebAssembly: gemm for a thin output (37 x 23), the
+    /// wasm kernel for wider ones in both orientations it picks (45 x 37 as
+    /// it is, 34 x 64 transposed), all with partial tiles on every side and
+    /// a depth (300) that crosses the kernel's 256-step blocks; `A` stored by
+    /// rows and by columns, `C` by rows and by columns, fresh and
+    /// accumulated into.
     #[wasm_bindgen_test(unsupported = test)]
-    fn f32_matches_ndarray_with_partial_tiles() {
-        let (m, k, n) = (37, 131, 23);
-        let a = Array2::from_shape_fn((m, k), |(i, j)| ((i * 13 + j * 7) % 17) as f32 * 0.1 - 0.8);
-        let b = Array2::from_shape_fn((k, n), |(i, j)| {
-            ((i * 5 + j * 11) % 19) as f32 * 0.05 - 0.45
-        });
-        let expected = a.dot(&b);
-        let a_t = a.t().to_owned();
-        for got in [
-            matmul(a.view(), b.view(), false),
-            matmul(a.view(), b.view(), true),
-            matmul(a_t.t(), b.view(), true),
-        ] {
-            // Sums of 131 products of size <= 1: f32 rounding, fused or not, stays far below 1e-4.
-            let worst = (&got - &expected)
-                .iter()
-                .fold(0.0_f32, |w, d| w.max(d.abs()));
-            assert!(worst < 1e-4, "worst difference {worst:e}");
+    fn f32_matches_ndarray_on_every_path() {
+        for (m, k, n) in [(37, 300, 23), (45, 300, 37), (34, 300, 64)] {
+            let a =
+                Array2::from_shape_fn((m, k), |(i, j)| ((i * 13 + j * 7) % 17) as f32 * 0.1 - 0.8);
+            let b = Array2::from_shape_fn((k, n), |(i, j)| {
+                ((i * 5 + j * 11) % 19) as f32 * 0.05 - 0.45
+            });
+            let c0 = Array2::from_shape_fn((m, n), |(i, j)| (i + j) as f32 * 0.01);
+            let expected = a.dot(&b);
+            // Two f32 sums of k terms, in any order, fused or not, differ by
+            // at most 2 k 2^-24 = k EPSILON times the sum of the terms' sizes.
+            let bound = a.mapv(f32::abs).dot(&b.mapv(f32::abs)) * (k as f32 * f32::EPSILON);
+            let a_by_columns = a.t().to_owned();
+            for a_view in [a.view(), a_by_columns.t()] {
+                for column_major in [false, true] {
+                    let got = matmul(a_view, b.view(), column_major);
+                    let mut accumulated = if column_major {
+                        Array2::zeros((m, n).f())
+                    } else {
+                        Array2::zeros((m, n))
+                    };
+                    accumulated.assign(&c0);
+                    matmul_into(1.0, &mut accumulated.view_mut(), 1.0, a_view, b.view());
+                    for (((&got, &sum), &c), (&want, &bound)) in got
+                        .iter()
+                        .zip(&accumulated)
+                        .zip(&c0)
+                        .zip(expected.iter().zip(&bound))
+                    {
+                        assert!((got - want).abs() <= bound, "{m}x{k}x{n}: {got} vs {want}");
+                        // Adding to C rounds once more.
+                        let slack = bound + (c + want).abs() * f32::EPSILON;
+                        assert!(
+                            (sum - (c + want)).abs() <= slack,
+                            "{m}x{k}x{n}: {sum} vs {c} + {want}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -61,7 +61,7 @@ pub fn simd_enabled() -> bool {
 }
 
 /// Whether this is the relaxed-SIMD build (`+relaxed-simd`, fused
-/// multiply-adds in the matrix products; see vendor/README.md). The page
+/// multiply-adds in the matrix products; see src/kernels/wasm_gemm.rs). The page
 /// loads it where the browser supports relaxed SIMD and shows which it runs.
 #[wasm_bindgen(js_name = relaxedSimdEnabled)]
 pub fn relaxed_simd_enabled() -> bool {

@@ -6,8 +6,13 @@
 // and the same loop written directly in WebAssembly, wasm-peak.mjs) and the
 // rate of the f32 matrix product the training step uses (matmulKernel).
 //
-// Message in: { steps: { mlp, softmax }, runs, warmUp, yardstickSeconds,
-// yardstickRuns }. Message out:
+// The module is either build of scripts/build-page.sh: `module: 'relaxed'`
+// (gradlab_relaxed_bg.wasm, fused multiply-adds, what the page loads in
+// Chromium) or 'plain' (gradlab_bg.wasm, the fallback); the yardsticks use the
+// same multiply-add as the module's products.
+//
+// Message in: { module, steps: { mlp, softmax }, runs, warmUp,
+// yardstickSeconds, yardstickRuns }. Message out:
 // { ok: true, result } or { ok: false, error }.
 import init, * as wasm from '/pkg/gradlab.js';
 import { handPeakKernel } from './wasm-peak.mjs';
@@ -57,9 +62,11 @@ function rate(run, flopsPer, seconds, times) {
   return { ...summary(rates), count, seconds: (count * flopsPer) / 1e9 / median(rates), checksum };
 }
 
-async function main({ steps, runs, warmUp, yardstickSeconds, yardstickRuns }) {
+async function main({ module, steps, runs, warmUp, yardstickSeconds, yardstickRuns }) {
   const started = performance.now();
-  await init();
+  await init(module === 'relaxed' ? { module_or_path: '/pkg/gradlab_relaxed_bg.wasm' } : undefined);
+  const fused = wasm.relaxedSimdEnabled();
+  if (fused !== (module === 'relaxed')) throw new Error(`asked for the ${module} module, loaded one with relaxedSimdEnabled() = ${fused}`);
   const data = new wasm.Data(...(await Promise.all(FILES.map(load))));
   const loadSeconds = (performance.now() - started) / 1000;
   const networks = [
@@ -90,7 +97,7 @@ async function main({ steps, runs, warmUp, yardstickSeconds, yardstickRuns }) {
   const peak = rate((n) => wasm.simdPeakKernel(n), wasm.simdPeakFlopsPerIteration(), yardstickSeconds, yardstickRuns);
   const handPeak = {};
   for (const chains of [8, 12, 16]) {
-    const { peak: kernel, flopsPerIteration } = handPeakKernel(chains);
+    const { peak: kernel, flopsPerIteration } = handPeakKernel(chains, fused);
     handPeak[chains] = { chains, flopsPerIteration, ...rate((n) => kernel(n), flopsPerIteration, yardstickSeconds, yardstickRuns) };
   }
   const gemm = {};
@@ -104,6 +111,7 @@ async function main({ steps, runs, warmUp, yardstickSeconds, yardstickRuns }) {
   }
   return {
     simd: wasm.simdEnabled(),
+    relaxedSimd: fused,
     crossOriginIsolated: self.crossOriginIsolated,
     loadSeconds,
     networks: results,

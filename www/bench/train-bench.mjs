@@ -2,7 +2,9 @@
 // 784-300(tanh)-10 and the softmax network 784-10 on MNIST, f32, batch 100,
 // SGD with momentum 0.9 and learning rate 0.05, timed over a fixed number of
 // steps after a warm-up of 20, several runs each, in
-//   (a) gradlab's wasm build, in a Web Worker as the page runs it,
+//   (a) gradlab's wasm build, in a Web Worker as the page runs it: the
+//       relaxed-SIMD module (fused multiply-adds), which the page loads in
+//       Chromium, and (a') the plain SIMD module, the page's fallback,
 //   (b) TensorFlow.js with @tensorflow/tfjs-backend-wasm (SIMD, one thread),
 //   (c) TensorFlow.js's cpu backend,
 // (TF.js twice each: batches by tf.gather from all images preloaded in one
@@ -14,8 +16,9 @@
 //   (e) numpy (numpy_reference.py, OpenBLAS on one thread; numpy comes from a
 //       venv in www/bench/.venv that this script creates when it is missing).
 // Prints samples per second (median, min, max over the runs), the ratios
-// a/b, a/c, a/d and d/e, and the GFLOP/s of wasm's f32 matrix product
-// against the measured peak of one core's 128-bit SIMD.
+// a/b, a/c, a/d, a'/d and d/e, and the GFLOP/s of wasm's f32 matrix product
+// against the measured peak of one core's 128-bit SIMD (with the module's own
+// multiply-add: fused in (a), a multiply and an add in (a')).
 //
 // Run from anywhere, after scripts/build-page.sh:
 //   node www/bench/train-bench.mjs [scale] [runs] [--json FILE] [--only abcde]
@@ -80,11 +83,11 @@ function fail(message) {
   console.error(message);
   process.exit(1);
 }
-for (const needed of ['pkg/gradlab.js', 'pkg/gradlab_bg.wasm', 'public/data/train-images-idx3-ubyte.gz', 'public/data/train-labels-idx1-ubyte.gz']) {
+for (const needed of ['pkg/gradlab.js', 'pkg/gradlab_bg.wasm', 'pkg/gradlab_relaxed_bg.wasm', 'public/data/train-images-idx3-ubyte.gz', 'public/data/train-labels-idx1-ubyte.gz']) {
   if (!existsSync(join(www, needed))) fail(`www/${needed} is missing: run scripts/build-page.sh first`);
 }
-if (!readFileSync(join(www, 'pkg/gradlab.js'), 'utf8').includes('simdPeakKernel')) {
-  fail('www/pkg is older than the benchmark (no simdPeakKernel export): run scripts/build-page.sh again');
+if (!readFileSync(join(www, 'pkg/gradlab.js'), 'utf8').includes('relaxedSimdEnabled')) {
+  fail('www/pkg is older than the benchmark (no relaxedSimdEnabled export): run scripts/build-page.sh again');
 }
 for (const file of ['tfjs-core/package.json', 'tfjs-backend-cpu/package.json', 'tfjs-backend-wasm/package.json', 'tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm']) {
   if (!existsSync(join(www, 'node_modules/@tensorflow', file))) fail(`www/node_modules/@tensorflow/${file} is missing: run \`npm ci --prefix www\` (or scripts/setup.sh)`);
@@ -156,7 +159,10 @@ const quiet = (command, commandArgs) => {
     return 'unknown';
   }
 };
-const wasmBytes = readFileSync(join(www, 'pkg/gradlab_bg.wasm'));
+function moduleFile(file) {
+  const bytes = readFileSync(join(www, 'pkg', file));
+  return { file: `www/pkg/${file}`, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length, built: statSync(join(www, 'pkg', file)).mtime.toISOString() };
+}
 const packageVersion = (name) => JSON.parse(readFileSync(join(www, 'node_modules', name, 'package.json'), 'utf8')).version;
 const machine = {
   date: new Date().toISOString(),
@@ -171,12 +177,7 @@ const machine = {
     wasm: packageVersion('@tensorflow/tfjs-backend-wasm'),
     cpu: packageVersion('@tensorflow/tfjs-backend-cpu'),
   },
-  wasmModule: {
-    file: 'www/pkg/gradlab_bg.wasm',
-    bytes: wasmBytes.length,
-    gzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
-    built: statSync(join(www, 'pkg/gradlab_bg.wasm')).mtime.toISOString(),
-  },
+  wasmModules: { relaxed: moduleFile('gradlab_relaxed_bg.wasm'), plain: moduleFile('gradlab_bg.wasm') },
 };
 
 // ------------------------------------------------------------- browser --
@@ -243,8 +244,10 @@ try {
   );
   page.on('pageerror', (error) => log(`page error: ${error.message}`));
   await page.goto(`${server.url}bench/index.html`);
-  const message = (steps) => ({ steps, runs: RUNS, warmUp: WARM_UP, yardstickSeconds: 0.5, yardstickRuns: 5 });
-  const a = selected('a') ? await inWorker(page, '(a) gradlab wasm', '/bench/gradlab-worker.mjs', 'module', message(STEPS.gradlabWasm)) : null;
+  const message = (steps, module) => ({ module, steps, runs: RUNS, warmUp: WARM_UP, yardstickSeconds: 0.5, yardstickRuns: 5 });
+  const gradlab = (label, module) => inWorker(page, label, '/bench/gradlab-worker.mjs', 'module', message(STEPS.gradlabWasm, module));
+  const a = selected('a') ? await gradlab('(a) gradlab wasm, relaxed SIMD', 'relaxed') : null;
+  const aPlain = selected('a') ? await gradlab("(a') gradlab wasm, plain SIMD", 'plain') : null;
   const b = selected('b') ? await inWorker(page, '(b) TF.js wasm', '/bench/tfjs-worker.mjs?backend=wasm', 'module', message(STEPS.tfjsWasm)) : null;
   const c = selected('c') ? await inWorker(page, '(c) TF.js cpu', '/bench/tfjs-worker.mjs?backend=cpu', 'module', message(STEPS.tfjsCpu)) : null;
   const userAgent = await page.evaluate(() => navigator.userAgent);
@@ -254,7 +257,7 @@ try {
     log('page start-up (www/dist)');
     startup = await pageStartup(context);
   }
-  browser = { a, b, c, userAgent, startup };
+  browser = { a, aPlain, b, c, userAgent, startup };
 } finally {
   await context.close();
   await server.close();
@@ -299,7 +302,8 @@ const NETWORKS = [
 const FLOPS_PER_IMAGE = { mlp: 960040, softmax: 31400 };
 
 const systems = [
-  { key: 'a', name: 'gradlab wasm (Chromium worker)', results: browser.a?.networks, steps: STEPS.gradlabWasm },
+  { key: 'a', name: 'gradlab wasm, relaxed SIMD (the page in Chromium)', results: browser.a?.networks, steps: STEPS.gradlabWasm },
+  { key: "a'", name: 'gradlab wasm, plain SIMD (the fallback)', results: browser.aPlain?.networks, steps: STEPS.gradlabWasm },
   { key: 'b', name: `TF.js ${machine.tfjs.wasm} wasm (SIMD, 1 thread), tf.gather feed`, results: browser.b?.networks, steps: STEPS.tfjsWasm },
   { key: "b'", name: `TF.js ${machine.tfjs.wasm} wasm (SIMD, 1 thread), batch made in JS`, results: browser.b?.networksJsFeed, steps: STEPS.tfjsWasm },
   { key: 'c', name: `TF.js ${machine.tfjs.cpu} cpu, tf.gather feed`, results: browser.c?.networks, steps: STEPS.tfjsCpu },
@@ -324,7 +328,8 @@ say(`# gradlab training throughput: ${machine.date}`);
 say();
 say(`- CPU: ${machine.cpu}; load average ${machine.loadAverageAtStart.join(' ')} at the start, ${machine.loadAverageAtEnd.join(' ')} at the end`);
 say(`- Browser: ${machine.chromium} (headless; ${browser.userAgent.match(/HeadlessChrome\/\S+/)?.[0] ?? browser.userAgent}); node ${machine.node}`);
-say(`- gradlab ${machine.commit}; ${machine.rustc}; wasm SIMD: ${browser.a?.simd ?? '-'}; www/pkg/gradlab_bg.wasm ${round(machine.wasmModule.bytes)} bytes, ${round(machine.wasmModule.gzipBytes)} gzipped (level 9)`);
+const moduleSize = ({ file, bytes, gzipBytes }) => `${file} ${round(bytes)} bytes, ${round(gzipBytes)} gzipped (level 9)`;
+say(`- gradlab ${machine.commit}; ${machine.rustc}; wasm SIMD: ${browser.a?.simd ?? '-'}; ${moduleSize(machine.wasmModules.relaxed)}; ${moduleSize(machine.wasmModules.plain)}`);
 say(`- TF.js (npm): tfjs-core ${machine.tfjs.core}, tfjs-backend-wasm ${machine.tfjs.wasm}, tfjs-backend-cpu ${machine.tfjs.cpu}`);
 if (tfWasm) {
   say(
@@ -358,25 +363,30 @@ for (const [network, label] of NETWORKS) {
 say();
 say('Ratios of the medians:');
 say();
-say("| network | a/b (gradlab wasm / TF.js wasm) | a/c (/ TF.js cpu) | a/d (wasm / native) | d/e (native / numpy) | a/b' | a/c' |");
-say('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+say("| network | a/b (gradlab wasm / TF.js wasm) | a/c (/ TF.js cpu) | a/d (wasm / native) | d/e (native / numpy) | a/b' | a/c' | a'/b | a'/d | a/a' (relaxed / plain) |");
+say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const ratio = (x, y, network) => (bySystem[x] && bySystem[y] ? fixed(bySystem[x].results[network].median / bySystem[y].results[network].median, 2) : '-');
 for (const [network, label] of NETWORKS) {
-  say(`| ${label} | ${ratio('a', 'b', network)} | ${ratio('a', 'c', network)} | ${ratio('a', 'd', network)} | ${ratio('d', 'e', network)} | ${ratio('a', "b'", network)} | ${ratio('a', "c'", network)} |`);
+  say(
+    `| ${label} | ${ratio('a', 'b', network)} | ${ratio('a', 'c', network)} | ${ratio('a', 'd', network)} | ${ratio('d', 'e', network)} | ${ratio('a', "b'", network)} | ${ratio('a', "c'", network)} | ` +
+      `${ratio("a'", 'b', network)} | ${ratio("a'", 'd', network)} | ${ratio('a', "a'", network)} |`,
+  );
 }
-if (browser.a) {
+for (const [key, yardsticks] of [['a', browser.a], ["a'", browser.aPlain]]) {
+  if (!yardsticks) continue;
   say();
-  const peak = browser.a.peak;
-  say('f32 in gradlab\'s wasm (the worker of (a)), GFLOP/s, median (min-max) of 5 timings of about 0.5 s:');
+  const peak = yardsticks.peak;
+  const operation = yardsticks.relaxedSimd ? 'fused f32x4 multiply-adds (relaxed_madd)' : 'f32x4 multiplies and adds';
+  say(`f32 in gradlab's wasm (the worker of (${key}), ${yardsticks.relaxedSimd ? 'relaxed' : 'plain'} SIMD), GFLOP/s, median (min-max) of 5 timings of about 0.5 s:`);
   say();
-  say(`- 128-bit SIMD peak of one core (simdPeakKernel: independent f32x4 multiply-adds, ${browser.a.peakFlopsPerIteration} flops per iteration): ${fixed(peak.median, 2)} (${fixed(peak.min, 2)}-${fixed(peak.max, 2)})`);
-  const hand = Object.values(browser.a.handPeak);
+  say(`- 128-bit SIMD peak of one core (simdPeakKernel: independent ${operation}, ${yardsticks.peakFlopsPerIteration} flops per iteration): ${fixed(peak.median, 2)} (${fixed(peak.min, 2)}-${fixed(peak.max, 2)})`);
+  const hand = Object.values(yardsticks.handPeak);
   const best = hand.reduce((x, y) => (y.median > x.median ? y : x));
   say(
     `- the same loop written in WebAssembly (wasm-peak.mjs: accumulators in locals, no memory access), by number of f32x4 chains: ` +
       hand.map((h) => `${h.chains}: ${fixed(h.median, 2)} (${fixed(h.min, 2)}-${fixed(h.max, 2)})`).join('; '),
   );
-  for (const gemm of Object.values(browser.a.gemm)) {
+  for (const gemm of Object.values(yardsticks.gemm)) {
     say(
       `- matrix product W^T X, W 785 x ${gemm.units}, X 785 x ${gemm.batch} (matmulKernel): ${fixed(gemm.median, 2)} (${fixed(gemm.min, 2)}-${fixed(gemm.max, 2)}), ` +
         `${fixed((100 * gemm.median) / peak.median, 1)} % of simdPeakKernel, ${fixed((100 * gemm.median) / best.median, 1)} % of the best written loop (${best.chains} chains)`,

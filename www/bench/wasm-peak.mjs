@@ -1,9 +1,10 @@
 // A second yardstick for the 128-bit SIMD peak, beside gradlab's
 // simdPeakKernel, written here in WebAssembly bytes so that no compiler sits
 // between the loop and the engine: `chains` independent f32x4 chains
-// `acc = acc * m + a` (f32x4.mul then f32x4.add), all accumulators and
-// constants in locals (which V8 keeps in registers while they fit), no memory
-// access in the loop. Used by gradlab-worker.mjs.
+// `acc = acc * m + a` (f32x4.mul then f32x4.add, or one fused
+// f32x4.relaxed_madd), all accumulators and constants in locals (which V8
+// keeps in registers while they fit), no memory access in the loop. Used by
+// gradlab-worker.mjs.
 
 const leb = (n) => {
   const out = [];
@@ -23,11 +24,13 @@ const F32X4_SPLAT = 0x13;
 const F32X4_EXTRACT_LANE = 0x1f;
 const F32X4_ADD = leb(228);
 const F32X4_MUL = leb(230);
+const F32X4_RELAXED_MADD = leb(0x105);
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
 
-/** `peak(iterations) -> f32` (a checksum) and its flops per iteration. */
-export function handPeakKernel(chains) {
+/** `peak(iterations) -> f32` (a checksum) and its flops per iteration;
+ * `fused`: relaxed SIMD's multiply-add instead of a multiply and an add. */
+export function handPeakKernel(chains, fused = false) {
   // Locals: 0 = iterations (i32), 1..chains = accumulators, then m and a.
   const m = chains + 1;
   const a = chains + 2;
@@ -40,7 +43,8 @@ export function handPeakKernel(chains) {
   // block; loop; if iterations == 0 break
   body.push(0x02, 0x40, 0x03, 0x40, LOCAL_GET, 0x00, 0x45, 0x0d, 0x01);
   for (let i = 1; i <= chains; i++) {
-    body.push(LOCAL_GET, ...leb(i), LOCAL_GET, ...leb(m), SIMD, ...F32X4_MUL, LOCAL_GET, ...leb(a), SIMD, ...F32X4_ADD, LOCAL_SET, ...leb(i));
+    if (fused) body.push(LOCAL_GET, ...leb(i), LOCAL_GET, ...leb(m), LOCAL_GET, ...leb(a), SIMD, ...F32X4_RELAXED_MADD, LOCAL_SET, ...leb(i));
+    else body.push(LOCAL_GET, ...leb(i), LOCAL_GET, ...leb(m), SIMD, ...F32X4_MUL, LOCAL_GET, ...leb(a), SIMD, ...F32X4_ADD, LOCAL_SET, ...leb(i));
   }
   // iterations -= 1; continue; end; end
   body.push(LOCAL_GET, 0x00, 0x41, 0x01, 0x6b, LOCAL_SET, 0x00, 0x0c, 0x00, 0x0b, 0x0b);

@@ -1,7 +1,7 @@
 // Which of the two WebAssembly modules the worker runs. scripts/build-page.sh
 // builds the same Rust code twice: with 128-bit SIMD (every browser that has
 // WebAssembly SIMD), and with relaxed SIMD too, whose matrix products use
-// fused multiply-adds (vendor/README.md). The relaxed one is faster where the
+// fused multiply-adds (src/kernels/wasm_gemm.rs). The relaxed one is faster where the
 // browser can run it; `WebAssembly.validate` on a one-instruction module says
 // whether it can, without loading anything.
 
