@@ -114,8 +114,6 @@ std::thread_local! {
     /// products allocate nothing after the first step. Held as vectors so
     /// that it is 16-byte aligned, like the panel of `A`: a vector load at a
     /// float's alignment can straddle two cache lines, which costs more.
-    /// (With f32 buffers, runs of the benchmark varied by up to a fifth;
-    /// BENCHMARKS.md.)
     static B_PANELS: std::cell::RefCell<Vec<v128>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
