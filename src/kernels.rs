@@ -80,18 +80,10 @@ pub fn matmul_into<T: Real>(
         // one address (checked above).
         unsafe {
             let to_f32 = |x: T| std::mem::transmute_copy::<T, f32>(&x);
-            let a = Strided {
-                ptr: a.as_ptr().cast(),
-                row_stride: a_rs,
-                col_stride: a_cs,
-            };
-            let b = Strided {
-                ptr: b.as_ptr().cast(),
-                row_stride: b_rs,
-                col_stride: b_cs,
-            };
-            let c = c.as_mut_ptr().cast();
-            wasm_gemm::gemm(m, n, k, to_f32(alpha), c, c_rs, c_cs, to_f32(beta), a, b);
+            let c = Strided::new(c.as_mut_ptr().cast(), (c_rs, c_cs));
+            let a = Strided::new(a.as_ptr().cast(), (a_rs, a_cs));
+            let b = Strided::new(b.as_ptr().cast(), (b_rs, b_cs));
+            wasm_gemm::gemm((m, n, k), to_f32(alpha), c, to_f32(beta), a, b);
         }
         return;
     }

@@ -39,16 +39,25 @@ pub(super) fn suits(m: usize, n: usize) -> bool {
     m.min(n) >= SHORTEST_SIDE
 }
 
-/// A matrix as a pointer and the strides of its rows and columns, in elements.
+/// A matrix as a pointer to its first element (`*const f32`, or `*mut f32`
+/// for the output) and the strides of its rows and columns, in elements.
 #[derive(Clone, Copy)]
-pub(super) struct Strided {
-    pub ptr: *const f32,
+pub(super) struct Strided<P> {
+    pub ptr: P,
     pub row_stride: isize,
     pub col_stride: isize,
 }
 
-impl Strided {
-    fn transposed(self) -> Strided {
+impl<P> Strided<P> {
+    pub fn new(ptr: P, (row_stride, col_stride): (isize, isize)) -> Self {
+        Strided {
+            ptr,
+            row_stride,
+            col_stride,
+        }
+    }
+
+    fn transposed(self) -> Self {
         Strided {
             ptr: self.ptr,
             row_stride: self.col_stride,
@@ -75,37 +84,28 @@ fn madd(a: v128, b: v128, c: v128) -> v128 {
 /// # Safety
 /// The elements of `A` and `B` must be readable, and those of `C` readable
 /// and writable with no two at one address, at the strides given.
-#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn gemm(
-    m: usize,
-    n: usize,
-    k: usize,
+    (m, n, k): (usize, usize, usize),
     alpha: f32,
-    c: *mut f32,
-    c_rs: isize,
-    c_cs: isize,
+    c: Strided<*mut f32>,
     beta: f32,
-    a: Strided,
-    b: Strided,
+    a: Strided<*const f32>,
+    b: Strided<*const f32>,
 ) {
     // Computing C^T = B^T A^T instead pads less when the rows fill the
     // tiles' 8 worse than the columns fill their 4.
     let padded = |rows: usize, cols: usize| rows.next_multiple_of(MR) * cols.next_multiple_of(NR);
     if padded(n, m) < padded(m, n) {
         tiles(
-            n,
-            m,
-            k,
+            (n, m, k),
             alpha,
-            c,
-            c_cs,
-            c_rs,
+            c.transposed(),
             beta,
             b.transposed(),
             a.transposed(),
         );
     } else {
-        tiles(m, n, k, alpha, c, c_rs, c_cs, beta, a, b);
+        tiles((m, n, k), alpha, c, beta, a, b);
     }
 }
 
@@ -125,18 +125,13 @@ fn floats(vectors: &mut [v128]) -> &mut [f32] {
 }
 
 /// [`gemm`] in the orientation it chose.
-#[allow(clippy::too_many_arguments)]
 unsafe fn tiles(
-    m: usize,
-    n: usize,
-    k: usize,
+    (m, n, k): (usize, usize, usize),
     alpha: f32,
-    c: *mut f32,
-    c_rs: isize,
-    c_cs: isize,
+    c: Strided<*mut f32>,
     beta: f32,
-    a: Strided,
-    b: Strided,
+    a: Strided<*const f32>,
+    b: Strided<*const f32>,
 ) {
     let mut a_vectors = [f32x4_splat(0.0); MR * KC / 4];
     let a_panel = floats(&mut a_vectors);
@@ -173,8 +168,13 @@ unsafe fn tiles(
                 for (panel, j0) in (0..n).step_by(NR).enumerate() {
                     let b_panel = b_panels.as_ptr().add(panel * depth * NR);
                     let sum = tile(depth, a_panel.as_ptr(), b_panel);
-                    let corner = c.offset(i0 as isize * c_rs + j0 as isize * c_cs);
-                    store(&sum, rows, NR.min(n - j0), keep, beta, corner, c_rs, c_cs);
+                    let corner = Strided {
+                        ptr: c
+                            .ptr
+                            .offset(i0 as isize * c.row_stride + j0 as isize * c.col_stride),
+                        ..c
+                    };
+                    store(&sum, (rows, NR.min(n - j0)), keep, beta, corner);
                 }
             }
         }
@@ -248,23 +248,21 @@ unsafe fn pack<const W: usize>(
 /// # Safety
 /// Those elements of `C` must be readable and writable at its strides.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 unsafe fn store(
     tile: &[[v128; 2]; NR],
-    rows: usize,
-    columns: usize,
+    (rows, columns): (usize, usize),
     keep: f32,
     beta: f32,
-    c: *mut f32,
-    c_rs: isize,
-    c_cs: isize,
+    c: Strided<*mut f32>,
 ) {
     for (j, column) in tile.iter().enumerate().take(columns) {
         let mut values = [0.0_f32; MR];
         v128_store(values.as_mut_ptr() as *mut v128, column[0]);
         v128_store(values.as_mut_ptr().add(4) as *mut v128, column[1]);
         for (r, &value) in values.iter().enumerate().take(rows) {
-            let at = c.offset(r as isize * c_rs + j as isize * c_cs);
+            let at = c
+                .ptr
+                .offset(r as isize * c.row_stride + j as isize * c.col_stride);
             *at = if keep == 0.0 {
                 beta * value
             } else {
