@@ -10,73 +10,14 @@
 // scripts/build-page.sh). Needs Chromium at /usr/bin/chromium, or set
 // CHROMIUM=/path/to/chrome.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, dist, screenshots, www } from './lesson-harness.mjs';
-import { serve } from './static-server.mjs';
+import { test } from 'node:test';
+import { assertNoProblems, openPageWith as openPage, screenshots, useBrowser, waitForData, waitForReady, www } from './lesson-harness.mjs';
 
-let server;
-let context;
-let profile;
-
-before(async () => {
-  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
-  mkdirSync(screenshots, { recursive: true });
-  server = await serve(dist);
-  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
-});
-
-after(async () => {
-  await context?.close();
-  await server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+useBrowser();
 
 // ------------------------------------------------------------------ helpers --
-
-/**
- * Opens the page with every console error and page error recorded; `allowed`
- * lists patterns of console errors the test provokes on purpose, `beforeLoad`
- * sets up routes before the page is loaded.
- */
-async function openPage({ allowed = [], beforeLoad } = {}) {
-  const page = await context.newPage();
-  const problems = [];
-  const onConsole = (where) => (message) => {
-    if (message.type() !== 'error') return;
-    const text = message.text();
-    if (allowed.some((pattern) => pattern.test(text))) return;
-    problems.push(`${where} console error: ${text}`);
-  };
-  page.on('console', onConsole('page'));
-  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  if (beforeLoad) await beforeLoad(page);
-  await page.goto(server.url);
-  await waitForReady(page);
-  return { page, problems };
-}
-
-function assertNoProblems(problems) {
-  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join('\n')}`);
-}
-
-async function waitForReady(page) {
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
-}
-
-async function waitForData(page) {
-  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
-}
 
 /** A "1": one stroke down the middle of the pad (unit coordinates). */
 const ONE = [

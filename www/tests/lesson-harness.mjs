@@ -1,7 +1,7 @@
-// What the lesson tests (chapters.test.mjs, faces.test.mjs) share: the page
-// served from www/dist on a loopback port, Debian's Chromium, a page opened
-// with every console error and page error collected, and checks that a
-// figure drew something. Not a test file itself.
+// What the page's tests share: the page served from www/dist on a loopback
+// port, Debian's Chromium, a page opened with every console error and page
+// error collected, and checks that a figure drew something. Not a test file
+// itself.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,22 +57,46 @@ after(async () => {
 
 // ------------------------------------------------------------------ helpers --
 
-export async function openPage(hash = '', viewport = null) {
+/**
+ * Opens the page and records every console error, page error and Observable
+ * Plot warning in `problems`. `search` and `hash` go after the page's
+ * address; `allowed` lists patterns of console errors a test provokes on
+ * purpose; `beforeLoad(page)` runs before the page loads (to set up routes);
+ * `data` also waits for MNIST to load.
+ */
+export async function openPageWith({ search = '', hash = '', viewport = null, allowed = [], beforeLoad, data = false } = {}) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
   const problems = [];
   const onConsole = (where) => (message) => {
-    if (message.type() === 'error') problems.push(`${where} console error: ${message.text()}`);
+    const text = message.text();
+    if (message.type() === 'error' && !allowed.some((pattern) => pattern.test(text))) problems.push(`${where} console error: ${text}`);
     // Observable Plot warns (and draws a ⚠ on the chart) about data it misreads.
-    if (message.type() === 'warning' && message.text().startsWith('Warning:')) problems.push(`${where} chart warning: ${message.text()}`);
+    if (message.type() === 'warning' && text.startsWith('Warning:')) problems.push(`${where} chart warning: ${text}`);
   };
   page.on('console', onConsole('page'));
   page.on('worker', (worker) => worker.on('console', onConsole('worker')));
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(server.url + hash);
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
-  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
+  if (beforeLoad) await beforeLoad(page);
+  await page.goto(server.url + search + hash);
+  await waitForReady(page);
+  if (data) await waitForData(page);
   return { page, problems };
+}
+
+/** The page at `hash`, once it reads drawings and MNIST has loaded: what the lesson tests need. */
+export async function openPage(hash = '', viewport = null) {
+  return openPageWith({ hash, viewport, data: true });
+}
+
+/** Waits until the page reads drawings (the module and the shipped networks loaded). */
+export async function waitForReady(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+}
+
+/** Waits until MNIST has loaded in the worker. */
+export async function waitForData(page) {
+  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
 }
 
 export function assertNoProblems(problems) {

@@ -5,24 +5,15 @@
 // and a failed MNIST download show the error panel while drawing still works,
 // and that the page runs the relaxed-SIMD module where Chromium has it and the
 // plain one otherwise.
-// Any console error or uncaught page error fails the test.
+// Any console error or uncaught page error fails the test (lesson-harness.mjs
+// opens the page and records them).
 //
 // Run: npm test (node --test). Needs Chromium at /usr/bin/chromium, or set
 // CHROMIUM=/path/to/chrome.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from './lesson-harness.mjs';
-import { serve } from './static-server.mjs';
-
-const www = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(www, 'dist');
-const screenshots = join(www, 'tests', 'screenshots');
-
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { assertNoProblems, openPageWith as openPage, screenshots, useBrowser, waitForData } from './lesson-harness.mjs';
 
 /** The page should read drawings this soon after navigation on localhost. */
 const READY_GOAL_MS = 1500;
@@ -31,55 +22,9 @@ const READY_LIMIT_MS = 5000;
 /** Longest a prediction or a page round trip may take while training runs. */
 const RESPONSIVE_MS = 1000;
 
-let server;
-let context;
-let profile;
-
-before(async () => {
-  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
-  server = await serve(dist);
-  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
-});
-
-after(async () => {
-  await context?.close();
-  await server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+useBrowser();
 
 // ------------------------------------------------------------------ helpers --
-
-/**
- * Opens the page and records every console error and page error;
- * `allowed` lists patterns of console errors a test provokes on purpose.
- */
-async function openPage({ allowed = [], beforeLoad, search = '' } = {}) {
-  const page = await context.newPage();
-  const problems = [];
-  const onConsole = (where) => (message) => {
-    if (message.type() !== 'error') return;
-    const text = message.text();
-    if (allowed.some((pattern) => pattern.test(text))) return;
-    problems.push(`${where} console error: ${text}`);
-  };
-  page.on('console', onConsole('page'));
-  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  if (beforeLoad) await beforeLoad(page);
-  await page.goto(server.url + search);
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
-  return { page, problems };
-}
-
-function assertNoProblems(problems) {
-  assert.deepEqual(problems, [], `the page logged errors:\n${problems.join('\n')}`);
-}
 
 /** Strokes in unit coordinates of the canvas, each a list of [x, y]. */
 const DIGITS = {
@@ -148,10 +93,6 @@ async function iteration(page) {
 
 async function curvePoints(page) {
   return Number(await page.getByTestId('learning-curve').getAttribute('data-points'));
-}
-
-async function waitForData(page) {
-  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 60000 });
 }
 
 // -------------------------------------------------------------------- tests --
@@ -338,5 +279,3 @@ async function expect(locator, pattern, timeout = 5000) {
   }
   assert.fail(`expected text matching ${pattern}, found "${text}"`);
 }
-
-mkdirSync(screenshots, { recursive: true });
