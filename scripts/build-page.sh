@@ -19,13 +19,11 @@ if [ -n "${RUSTFLAGS+set}" ]; then
 fi
 wasm-pack build --release --target web --out-dir www/pkg --no-pack --no-default-features
 
-# The relaxed-SIMD module: its own target folder (other flags, other
-# artifacts, so neither build invalidates the other) and a scratch out-dir.
+# The relaxed-SIMD module, built into a scratch out-dir.
+source scripts/relaxed-simd.sh
 relaxed_out=target/wasm-relaxed-pkg
 rm -rf "$relaxed_out"
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/wasm-relaxed" \
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
-  wasm-pack build --release --target web --out-dir "$relaxed_out" --no-pack --no-default-features
+relaxed_simd wasm-pack build --release --target web --out-dir "$relaxed_out" --no-pack --no-default-features
 if ! cmp -s www/pkg/gradlab.js "$relaxed_out/gradlab.js"; then
   echo "error: the relaxed-SIMD build's JavaScript glue differs from the plain build's" >&2
   diff www/pkg/gradlab.js "$relaxed_out/gradlab.js" | head -20 >&2

@@ -39,10 +39,8 @@ cargo test --locked --benches --no-run
 printf '\n== the library tests in headless Chromium (wasm-pack test)\n' >&2
 wasm-pack test --headless --chrome --release --no-default-features
 printf '\n== the matrix-product tests again in the relaxed-SIMD build (fused multiply-adds)\n' >&2
-# The target folder and flags of scripts/build-page.sh's relaxed module.
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/wasm-relaxed" \
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
-  wasm-pack test --headless --chrome --release --no-default-features --lib -- kernels::
+source scripts/relaxed-simd.sh
+relaxed_simd wasm-pack test --headless --chrome --release --no-default-features --lib -- kernels::
 
 printf '\n== the page, built and driven by Playwright in Chromium\n' >&2
 scripts/build-page.sh

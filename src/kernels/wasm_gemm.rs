@@ -9,7 +9,7 @@
 //! accumulators, 2 vectors of `A`, `B` and its broadcasts fit the 15 SIMD
 //! registers it allocates, and one load with four shuffles replaces four
 //! broadcast loads that each needed an address computed. (V8's listing of
-//! the gemm crate's kernel, 12 x 3 or 12 x 4 and unrolled twice, shows
+//! the gemm crate's kernel, in its 12 x 3 tiles unrolled twice, shows
 //! accumulators moved to and from the stack at every step; see
 //! BENCHMARKS.md for the rates of both.) In the relaxed-SIMD build
 //! (scripts/build-page.sh) the multiply-add is one fused `relaxed_madd`; in
@@ -93,46 +93,13 @@ pub(super) unsafe fn gemm(
     b: Strided<*const f32>,
 ) {
     // Computing C^T = B^T A^T instead pads less when the rows fill the
-    // tiles' 8 worse than the columns fill their 4.
+    // tiles' 8 worse than the columns fill their 4. The transposed product
+    // then pads less than its own transpose, so this recurses at most once.
     let padded = |rows: usize, cols: usize| rows.next_multiple_of(MR) * cols.next_multiple_of(NR);
     if padded(n, m) < padded(m, n) {
-        tiles(
-            (n, m, k),
-            alpha,
-            c.transposed(),
-            beta,
-            b.transposed(),
-            a.transposed(),
-        );
-    } else {
-        tiles((m, n, k), alpha, c, beta, a, b);
+        let (c, a, b) = (c.transposed(), b.transposed(), a.transposed());
+        return gemm((n, m, k), alpha, c, beta, a, b);
     }
-}
-
-std::thread_local! {
-    /// One block of `B` in panels, kept between calls so that training's
-    /// products allocate nothing after the first step. Held as vectors so
-    /// that it is 16-byte aligned, like the panel of `A`: a vector load at a
-    /// float's alignment can straddle two cache lines, which costs more.
-    static B_PANELS: std::cell::RefCell<Vec<v128>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Views vectors as their floats.
-fn floats(vectors: &mut [v128]) -> &mut [f32] {
-    // SAFETY: a v128 is 16 bytes, four f32 lanes, with no padding; every
-    // bit pattern is a valid f32; the borrow is carried over.
-    unsafe { std::slice::from_raw_parts_mut(vectors.as_mut_ptr().cast(), vectors.len() * 4) }
-}
-
-/// [`gemm`] in the orientation it chose.
-unsafe fn tiles(
-    (m, n, k): (usize, usize, usize),
-    alpha: f32,
-    c: Strided<*mut f32>,
-    beta: f32,
-    a: Strided<*const f32>,
-    b: Strided<*const f32>,
-) {
     let mut a_vectors = [f32x4_splat(0.0); MR * KC / 4];
     let a_panel = floats(&mut a_vectors);
     B_PANELS.with_borrow_mut(|b_vectors| {
@@ -179,6 +146,21 @@ unsafe fn tiles(
             }
         }
     });
+}
+
+std::thread_local! {
+    /// One block of `B` in panels, kept between calls so that training's
+    /// products allocate nothing after the first step. Held as vectors so
+    /// that it is 16-byte aligned, like the panel of `A`: a vector load at a
+    /// float's alignment can straddle two cache lines, which costs more.
+    static B_PANELS: std::cell::RefCell<Vec<v128>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Views vectors as their floats.
+fn floats(vectors: &mut [v128]) -> &mut [f32] {
+    // SAFETY: a v128 is 16 bytes, four f32 lanes, with no padding; every
+    // bit pattern is a valid f32; the borrow is carried over.
+    unsafe { std::slice::from_raw_parts_mut(vectors.as_mut_ptr().cast(), vectors.len() * 4) }
 }
 
 /// `sum_p A[0..8][p] B[p][0..4]` over a packed panel of each: step `p` reads

@@ -84,6 +84,17 @@ export async function openPageWith({ search = '', hash = '', viewport = null, al
   return { page, problems };
 }
 
+/**
+ * Options for `openPageWith` under which the files matching `glob` answer
+ * HTTP 404; the browser's own console error for them is expected.
+ */
+export function missing(glob) {
+  return {
+    allowed: [/Failed to load resource: the server responded with a status of 404/],
+    beforeLoad: (page) => page.route(glob, (route) => route.fulfill({ status: 404, body: 'gone' })),
+  };
+}
+
 /** The page at `hash`, once it reads drawings and MNIST has loaded: what the lesson tests need. */
 export async function openPage(hash = '', viewport = null) {
   return openPageWith({ hash, viewport, data: true });

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, openPageWith as openPage, screenshots, useBrowser, waitForData } from './lesson-harness.mjs';
+import { assertNoProblems, missing, openPageWith as openPage, screenshots, useBrowser, waitForData } from './lesson-harness.mjs';
 
 /** The page should read drawings this soon after navigation on localhost. */
 const READY_GOAL_MS = 1500;
@@ -209,10 +209,7 @@ test('runs the relaxed-SIMD module where supported, the plain one on request, an
 });
 
 test('falls back to the plain module when the relaxed-SIMD one fails to load', async () => {
-  const { page, problems } = await openPage({
-    allowed: [/Failed to load resource: the server responded with a status of 404/],
-    beforeLoad: (p) => p.route('**/gradlab_relaxed_bg*.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })),
-  });
+  const { page, problems } = await openPage(missing('**/gradlab_relaxed_bg*.wasm'));
   const pageStatus = page.getByTestId('page-status');
   assert.equal(await pageStatus.getAttribute('data-wasm-build'), 'simd128');
   assert.match((await pageStatus.textContent()) ?? '', /the relaxed-SIMD module did not load .*running the plain SIMD one/);
@@ -246,11 +243,7 @@ test('a diverging run shows the error panel and drawing still works', async () =
 });
 
 test('a failed MNIST download is explained and drawing still works', async () => {
-  const { page, problems } = await openPage({
-    // The browser itself logs the failed request; that is the point here.
-    allowed: [/Failed to load resource: the server responded with a status of 404/],
-    beforeLoad: (p) => p.route('**/data/train-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'gone' })),
-  });
+  const { page, problems } = await openPage(missing('**/data/train-labels-idx1-ubyte.gz'));
   const panel = page.getByTestId('error-panel');
   await panel.waitFor({ state: 'visible', timeout: 15000 });
   const text = await panel.innerText();
