@@ -36,8 +36,11 @@ cargo build --locked --lib --target wasm32-unknown-unknown --no-default-features
 printf '\n== the benchmarks build (in the test profile, sharing its build)\n' >&2
 cargo test --locked --benches --no-run
 
-printf '\n== the library tests in headless Chromium (wasm-pack test)\n' >&2
-wasm-pack test --headless --chrome --release --no-default-features
+printf '\n== the library tests in headless Chromium, as README shows the command\n' >&2
+# Exactly the commands README gives a user, so that they cannot drift: the
+# default build (the test profile) and the release build.
+wasm-pack test --headless --chrome
+wasm-pack test --headless --chrome --release
 printf '\n== the matrix-product tests again in the relaxed-SIMD build (fused multiply-adds)\n' >&2
 source scripts/relaxed-simd.sh
 relaxed_simd wasm-pack test --headless --chrome --release --no-default-features --lib -- kernels::

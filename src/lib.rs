@@ -21,11 +21,15 @@
 //! is `C = -sum(Y * log P)` and its gradient is `dC/dW = X (P - Y)^T`.
 
 pub mod backprop_cost;
-#[cfg(feature = "cnn")]
+// Native only, like the features that bring candle (see Cargo.toml).
+#[cfg(all(feature = "cnn", not(target_arch = "wasm32")))]
 pub mod cnn;
 /// Without `cnn`, the feature `pickle` gives just the weight-pickle decoder,
 /// at the same path (`gradlab::cnn::pickle`), for the fuzz targets.
-#[cfg(all(feature = "pickle", not(feature = "cnn")))]
+#[cfg(all(
+    feature = "pickle",
+    not(all(feature = "cnn", not(target_arch = "wasm32")))
+))]
 pub mod cnn {
     #[path = "pickle.rs"]
     pub mod pickle;

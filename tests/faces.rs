@@ -4,6 +4,9 @@
 //! against a local HTTP server, the folder source, and the `gradlab faces`
 //! commands.
 
+// Native only: the binary, the file system and candle (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
@@ -97,7 +100,6 @@ fn the_default_six_split_six_two_two_and_are_learned_to_at_least_90_percent() {
     let faces = default_six();
     assert_eq!(faces.len(), 60);
     assert_eq!(faces.counts(), vec![(6, 2, 2); 6]);
-    let started = std::time::Instant::now();
     let report = train_faces(&faces, &FacesTrainConfig::default(), |_| {}).unwrap();
     let last = report.last();
     assert!(
@@ -110,7 +112,6 @@ fn the_default_six_split_six_two_two_and_are_learned_to_at_least_90_percent() {
     assert_eq!(report.test_predictions.len(), 12);
     let confused: usize = report.confusion.iter().flatten().sum();
     assert_eq!(confused, 12);
-    assert!(started.elapsed() < Duration::from_secs(20));
 }
 
 #[test]

@@ -209,10 +209,10 @@ pub fn face_path(dir: &std::path::Path, entry: &ListEntry) -> std::path::PathBuf
         .join(format!("{}.png", entry.face_id))
 }
 
-#[cfg(feature = "face-sources")]
+#[cfg(all(feature = "face-sources", not(target_arch = "wasm32")))]
 pub use download::*;
 
-#[cfg(feature = "face-sources")]
+#[cfg(all(feature = "face-sources", not(target_arch = "wasm32")))]
 mod download {
     use std::collections::HashMap;
     use std::io::Cursor;

@@ -407,7 +407,11 @@ export type Request =
   | { type: 'features-train'; settings: FacesSettings }
   /** Test only (tests/failures.test.mjs): a Rust panic inside the module, to
    * check that the trap is shown and the worker restarted. The page never sends it. */
-  | { type: 'panic-for-test'; message: string };
+  | { type: 'panic-for-test'; message: string }
+  /** Test only (tests/page.test.mjs): while `hold` is on, a run stops one step
+   * before its end and waits there, still running, so that a test can pause a
+   * running run however fast the machine trains. The page never sends it. */
+  | { type: 'hold-end-for-test'; hold: boolean };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -442,6 +446,7 @@ export interface ReplyValue {
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;
   'panic-for-test': null;
+  'hold-end-for-test': null;
 }
 
 /** Where an error came from, so the page can say what to do about it. */

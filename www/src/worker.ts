@@ -133,6 +133,8 @@ interface Run {
   finalTestAccuracy: number | null;
 }
 let run: Run | null = null;
+/** Test hook ('hold-end-for-test'): runs wait one step before their end. */
+let holdEnd = false;
 
 function state(): TrainingState {
   return {
@@ -377,9 +379,11 @@ function scheduleChunk(): void {
 function runChunk(): void {
   const current = run;
   if (!current || current.phase !== 'running') return;
+  // Held by a test: the last step waits until the hold is released.
+  const end = holdEnd ? current.total - 1 : current.total;
   try {
     const deadline = performance.now() + CHUNK_MS;
-    while (current.iteration < current.total && performance.now() < deadline) {
+    while (current.iteration < end && performance.now() < deadline) {
       takeSteps(current, 1);
       if (current.iteration >= current.nextPointAt) {
         measure(current);
@@ -392,7 +396,7 @@ function runChunk(): void {
     return;
   }
   postState();
-  if (current.phase === 'running') scheduleChunk();
+  if (current.phase === 'running' && current.iteration < end) scheduleChunk();
 }
 
 // ---------------------------------------------------------------- requests -
@@ -495,6 +499,10 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
       postWeights();
       return { value: state() };
     }
+    case 'hold-end-for-test':
+      holdEnd = request.hold;
+      if (!holdEnd && run?.phase === 'running') scheduleChunk();
+      return { value: null };
     case 'panic-for-test':
       // Traps the module: the reply is a fatal error and the page restarts the worker.
       panicForTest(request.message);

@@ -135,13 +135,20 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   await section.getByTestId('surface-preset').selectOption('valley');
   await page.waitForFunction(() => document.querySelector('[data-testid="surface-w1-digit"]')?.value === '3');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="surface-summary"]')?.dataset.momentum) > 0.9, null, { timeout: 20000 });
-  await section.getByTestId('surface-play').click();
-  await page.waitForFunction(() => {
-    const step = Number(document.querySelector('[data-testid="chapter-6"] .paths')?.dataset.step);
-    return step > 0 && step < 40;
+  // Every step the animation shows is recorded as it is drawn, so the check
+  // does not depend on catching the animation half-way.
+  await contours.evaluate((box) => {
+    window.__shownSteps = [];
+    const record = (mutations) => {
+      for (const m of mutations) if (m.target.dataset?.step !== undefined) window.__shownSteps.push(Number(m.target.dataset.step));
+    };
+    new MutationObserver(record).observe(box, { attributes: true, attributeFilter: ['data-step'], subtree: true });
   });
-  await page.waitForFunction(() => document.querySelector('[data-testid="surface-play"]')?.textContent === 'Play', null, { timeout: 10000 });
+  await section.getByTestId('surface-play').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-play"]')?.textContent === 'Play', null, { timeout: 20000 });
   assert.equal(await section.locator('.paths').getAttribute('data-step'), '40');
+  const shownSteps = await page.evaluate(() => window.__shownSteps);
+  assert.ok(shownSteps.some((step) => step > 0 && step < 40), `Play shows the paths step by step (steps shown: ${shownSteps.join(', ')})`);
   await shoot(section, 6);
 
   // ---- 7. The cost of backpropagation: timed live.

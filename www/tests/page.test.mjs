@@ -91,13 +91,36 @@ async function iteration(page) {
   return Number(await page.getByTestId('iteration').getAttribute('data-value'));
 }
 
+/** Waits until the iteration count equals `equals`, or exceeds `above`. */
+async function waitForIteration(page, { equals, above }, timeout = 5000) {
+  await page.waitForFunction(
+    (want) => {
+      const n = Number(document.querySelector('[data-testid="iteration"]').dataset.value);
+      return want.equals !== undefined ? n === want.equals : n > want.above;
+    },
+    { equals, above },
+    { timeout },
+  );
+}
+
+/** A request to the worker and its reply: whatever the worker was asked before
+ * has been handled, and every state it posted before replying has arrived. */
+async function workerRoundTrip(page) {
+  await page.evaluate(() => window.__gradlab.lab.request({ type: 'load-data' }));
+}
+
+/** The worker's test hook: while held, a run waits one step before its end. */
+async function holdEnd(page, hold) {
+  await page.evaluate((h) => window.__gradlab.lab.request({ type: 'hold-end-for-test', hold: h }), hold);
+}
+
 async function curvePoints(page) {
   return Number(await page.getByTestId('learning-curve').getAttribute('data-points'));
 }
 
 // -------------------------------------------------------------------- tests --
 
-test('reads drawn digits, trains live while staying responsive, pauses, steps and resets', async () => {
+test('reads drawn digits, steps, trains live while staying responsive, pauses and resets', async () => {
   const started = Date.now();
   const { page, problems } = await openPage();
   const readyMs = await page.evaluate(() => window.gradlabReadyMs);
@@ -123,26 +146,40 @@ test('reads drawn digits, trains live while staying responsive, pauses, steps an
   await page.getByTestId('model-softmax').check();
   await expect(page.getByTestId('reader'), /shipped softmax/);
 
-  // Training live: the curve grows while drawings are still read promptly.
+  // Training, step by step: Step makes a paused run and takes exactly that
+  // many steps, and a paused run does not move. Nothing here depends on how
+  // fast the machine trains: every check waits for a state the worker reports.
   await waitForData(page);
   const dataStatus = await page.getByTestId('data-status').textContent();
   assert.match(dataStatus, /60,000 training and 10,000 test images, [\d.]+ MB downloaded/);
   console.log(dataStatus);
-  // Long enough that the run is still going when the test pauses it, however
-  // fast the machine (5 epochs of the softmax network can end in 4 s).
-  await page.getByTestId('setting-epochs').fill('20');
-  await page.getByTestId('train-start').click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="learning-curve"]').dataset.points) >= 2, null, {
-    timeout: 10000,
-  });
-  const firstIteration = await iteration(page);
+  await page.getByTestId('setting-epochs').fill('50');
+  await page.getByTestId('step-count').fill('5');
+  await page.getByTestId('train-step').click();
+  await waitForIteration(page, { equals: 5 });
+  await page.waitForSelector('[data-testid="status"][data-phase="paused"]');
+  assert.ok((await curvePoints(page)) >= 1, 'a stepped run has its first curve point');
+  assert.equal(await page.getByTestId('weights').getAttribute('data-count'), '10', 'ten weight images for softmax');
+  await expect(page.getByTestId('reader'), /being trained/);
+  await page.getByTestId('train-step').click();
+  await waitForIteration(page, { equals: 10 });
+  await workerRoundTrip(page);
+  assert.equal(await iteration(page), 10, 'a paused run does not move');
+
+  // Training live: the curve grows while drawings are still read promptly.
+  // The run cannot end while the test holds it (the worker's test hook keeps
+  // it one step short of its end, still running), so Pause below always meets
+  // a running run, on a quiet machine as on a busy one.
+  await holdEnd(page, true);
   const firstPoints = await curvePoints(page);
-  await page.waitForTimeout(2500);
-  assert.ok((await iteration(page)) > firstIteration, 'the iteration count grows while training');
-  assert.ok((await curvePoints(page)) > firstPoints, 'the learning curve gets new points while training');
+  await page.getByTestId('train-start').click(); // "Resume"
+  await page.waitForSelector('[data-testid="status"][data-phase="running"]');
+  await waitForIteration(page, { above: 10 }, 10000);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="learning-curve"]').dataset.points) > n, firstPoints, {
+    timeout: 30000,
+  });
   const paths = await page.locator('[data-testid="learning-curve"] svg path').count();
   assert.ok(paths >= 2, `the learning curve draws lines (found ${paths} paths)`);
-  assert.equal(await page.getByTestId('weights').getAttribute('data-count'), '10', 'ten weight images for softmax');
 
   let t0 = Date.now();
   await page.evaluate(() => 1 + 1);
@@ -158,17 +195,13 @@ test('reads drawn digits, trains live while staying responsive, pauses, steps an
   console.log(`while training: round trip ${roundTrip} ms, prediction ${predicted} ms after the stroke ended`);
   assert.match(await page.getByTestId('reader').textContent(), /being trained/);
 
-  // Pause, then step: the iteration grows by exactly the step count.
+  // Pause: the run stops where it is and stays there.
   await page.getByTestId('train-pause').click();
   await page.waitForSelector('[data-testid="status"][data-phase="paused"]');
   const paused = await iteration(page);
-  await page.waitForTimeout(300);
+  await workerRoundTrip(page);
   assert.equal(await iteration(page), paused, 'paused training does not move');
-  await page.getByTestId('step-count').fill('5');
-  await page.getByTestId('train-step').click();
-  await page.waitForFunction((want) => Number(document.querySelector('[data-testid="iteration"]').dataset.value) === want, paused + 5, {
-    timeout: 5000,
-  });
+  await holdEnd(page, false);
   await page.screenshot({ path: join(screenshots, 'page.png'), fullPage: true });
 
   // Reset: back to the shipped network, no run, no curve.
