@@ -20,6 +20,7 @@ use crate::Real;
 /// Which update rule, with its settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum OptimizerKind {
     /// Vanilla gradient descent.
     Gd,

@@ -29,16 +29,18 @@ use std::collections::HashMap;
 
 use ndarray::Array2;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::faces::training::{
-    FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
+    train_faces, train_on, FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction,
+    Splits,
 };
 use crate::faces::{FaceSet, Split, MAX_PEOPLE};
+use crate::export::model_from_safetensors;
 use crate::mnist::Dataset;
-use crate::network::Activation;
+use crate::network::{Activation, Mlp, Model};
 use crate::optim::OptimizerKind;
-use crate::train::TrainConfig;
+use crate::train::{TrainConfig, TrainError};
 
 pub const FEATURES_FORMAT: &str = "gradlab-features";
 pub const FEATURES_VERSION: u32 = 1;
@@ -60,6 +62,14 @@ pub enum TransferError {
         index: usize,
         file: String,
         reason: String,
+    },
+    #[error("{first} and {second} disagree on {what} ({found} against {expected}): they come from different runs; export them again with `gradlab features`")]
+    Mismatch {
+        first: String,
+        second: String,
+        what: String,
+        found: String,
+        expected: String,
     },
 }
 
@@ -346,7 +356,8 @@ pub fn default_config() -> FacesTrainConfig {
 }
 
 /// One classifier's results, for `features.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ClassifierResult {
     pub test_accuracy: f64,
     pub validation_accuracy: f64,
@@ -377,9 +388,10 @@ impl ClassifierResult {
 
 /// `features.json`: the features' classifier beside the same classifier on
 /// the faces' pixels, on the same split.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct TransferSummary {
-    pub format: &'static str,
+    pub format: String,
     pub version: u32,
     pub backbone: String,
     pub layer: String,
@@ -393,6 +405,160 @@ pub struct TransferSummary {
     pub pixel_test_accuracy: f64,
     pub on_features: ClassifierResult,
     pub on_pixels: ClassifierResult,
+}
+
+/// What a person sets for part 10's comparison; both classifiers share the
+/// network size, the epochs and the seed, and each keeps its own rate and
+/// start (see [`default_config`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct TransferSettings {
+    pub hidden_units: usize,
+    /// The rate on features; the pixels keep `faces train`'s.
+    pub learning_rate: f64,
+    pub epochs: usize,
+    pub seed: u64,
+}
+
+impl Default for TransferSettings {
+    fn default() -> Self {
+        let defaults = default_config();
+        TransferSettings {
+            hidden_units: defaults.hidden_units,
+            learning_rate: defaults.train.learning_rate,
+            epochs: defaults.train.epochs,
+            seed: defaults.train.seed,
+        }
+    }
+}
+
+/// Part 10's experiment: the same small classifier trained on `features` and
+/// on `faces`' pixels, on the same split, and what each scores. Returns the
+/// summary (`features.json`) and the classifier trained on features.
+pub fn compare(
+    faces: &FaceSet,
+    features: &FeatureSet,
+    settings: &TransferSettings,
+) -> Result<(TransferSummary, FacesTrainReport), TrainError> {
+    let shared = |defaults: FacesTrainConfig| FacesTrainConfig {
+        hidden_units: settings.hidden_units,
+        train: TrainConfig {
+            epochs: settings.epochs,
+            seed: settings.seed,
+            ..defaults.train
+        },
+        ..defaults
+    };
+    let mut feature_config = shared(default_config());
+    feature_config.train.learning_rate = settings.learning_rate;
+    let pixel_config = shared(FacesTrainConfig::default());
+    let on_features = train_on(
+        &features.splits(),
+        features.people().len(),
+        &feature_config,
+        |_| {},
+    )?;
+    let on_pixels = train_faces(faces, &pixel_config, |_| {})?;
+    let count = |split| faces.indices(split).len();
+    let summary = TransferSummary {
+        format: FEATURES_FORMAT.into(),
+        version: FEATURES_VERSION,
+        backbone: features.backbone().into(),
+        layer: features.layer().into(),
+        features: features.dim(),
+        pixels: faces.size() * faces.size(),
+        people: faces.people().to_vec(),
+        train_images: count(Split::Train),
+        validation_images: count(Split::Validation),
+        test_images: count(Split::Test),
+        test_accuracy: on_features.last().test_accuracy,
+        pixel_test_accuracy: on_pixels.last().test_accuracy,
+        on_features: ClassifierResult::new(&on_features, &feature_config),
+        on_pixels: ClassifierResult::new(&on_pixels, &pixel_config),
+    };
+    Ok((summary, on_features))
+}
+
+/// What `gradlab features --out` writes, read back and checked against
+/// each other: the features, the classifier trained on them and
+/// `features.json`. The page shows part 10 from one of these.
+pub struct FeaturesRun {
+    pub features: FeatureSet,
+    pub classifier: Mlp<f32>,
+    pub summary: TransferSummary,
+}
+
+impl FeaturesRun {
+    /// Reads the three files (each a name for errors and its bytes) and
+    /// checks that they come from one run: the page would otherwise compare
+    /// one run's numbers with another's.
+    pub fn read(
+        features: (&str, &[u8]),
+        classifier: (&str, &[u8]),
+        results: (&str, &[u8]),
+    ) -> Result<Self, TransferError> {
+        let set = FeatureSet::from_safetensors(features.0, features.1)?;
+        let summary: TransferSummary =
+            serde_json::from_slice(results.1).map_err(|e| TransferError::File {
+                file: results.0.into(),
+                reason: format!("not the features.json of `gradlab features`: {e}"),
+            })?;
+        let network = match model_from_safetensors(classifier.0, classifier.1) {
+            Ok((Model::Mlp(network), _)) => network,
+            Ok((model, _)) => {
+                return Err(TransferError::File {
+                    file: classifier.0.into(),
+                    reason: format!("holds a {} network, not one with a hidden layer", model.kind()),
+                })
+            }
+            Err(error) => {
+                return Err(TransferError::File {
+                    file: classifier.0.into(),
+                    reason: error.to_string(),
+                })
+            }
+        };
+        let mismatch = |what: &str, a: String, b: String| TransferError::Mismatch {
+            first: features.0.into(),
+            second: results.0.into(),
+            what: what.into(),
+            found: a,
+            expected: b,
+        };
+        if set.dim() != summary.features {
+            return Err(mismatch("the number of features", set.dim().to_string(), summary.features.to_string()));
+        }
+        if set.backbone() != summary.backbone || set.layer() != summary.layer {
+            return Err(mismatch(
+                "the network",
+                format!("{} {}", set.backbone(), set.layer()),
+                format!("{} {}", summary.backbone, summary.layer),
+            ));
+        }
+        if set.people() != summary.people.as_slice() {
+            return Err(mismatch("the people", set.people().join(", "), summary.people.join(", ")));
+        }
+        let faces = summary.train_images + summary.validation_images + summary.test_images;
+        if set.len() != faces {
+            return Err(mismatch("the number of faces", set.len().to_string(), faces.to_string()));
+        }
+        let sizes = network.sizes();
+        let expected = [set.dim(), summary.on_features.config.hidden_units, set.people().len()];
+        if sizes != expected {
+            return Err(TransferError::Mismatch {
+                first: classifier.0.into(),
+                second: results.0.into(),
+                what: "the classifier's layers (inputs, hidden units, people)".into(),
+                found: format!("{sizes:?}"),
+                expected: format!("{expected:?}"),
+            });
+        }
+        Ok(FeaturesRun {
+            features: set,
+            classifier: network,
+            summary,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -14,12 +14,10 @@ use serde_json::json;
 
 use gradlab::cnn::{self, imagenet, squeezenet, AlexNet, Backbone, SqueezeNet};
 use gradlab::export::{model_to_safetensors, write_all_atomically, write_atomically};
-use gradlab::faces::training::{self, FacesTrainConfig};
-use gradlab::faces::{orl, FaceSet, Split, MANIFEST_FILE};
+use gradlab::faces::{orl, FaceSet, MANIFEST_FILE};
 use gradlab::network::Model;
 use gradlab::transfer::{
-    self, ClassifierResult, FeatureSet, TransferSummary, CLASSIFIER_FILE, FEATURES_FILE,
-    FEATURES_FORMAT, FEATURES_VERSION, RESULTS_FILE,
+    self, FeatureSet, TransferSettings, CLASSIFIER_FILE, FEATURES_FILE, RESULTS_FILE,
 };
 
 use super::faces::{load_faces, wheel_path, DEFAULT_OUT as FACES_OUT};
@@ -70,14 +68,14 @@ pub struct FeaturesArgs {
     #[arg(long, default_value_t = 16)]
     batch: usize,
     /// Hidden units of the classifier.
-    #[arg(long, default_value_t = transfer::default_config().hidden_units)]
+    #[arg(long, default_value_t = TransferSettings::default().hidden_units)]
     hidden: usize,
     /// The classifier's learning rate on features (the pixel classifier keeps
     /// `faces train`'s defaults).
-    #[arg(long, default_value_t = transfer::default_config().train.learning_rate)]
+    #[arg(long, default_value_t = TransferSettings::default().learning_rate)]
     learning_rate: f64,
     /// Passes over the training faces, for both classifiers.
-    #[arg(long, default_value_t = transfer::default_config().train.epochs)]
+    #[arg(long, default_value_t = TransferSettings::default().epochs)]
     epochs: usize,
     /// Seeds both classifiers' initial weights and shuffling.
     #[arg(long, default_value_t = 0)]
@@ -325,50 +323,13 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
         ),
     );
 
-    let defaults = transfer::default_config();
-    let feature_config = FacesTrainConfig {
+    let settings = TransferSettings {
         hidden_units: args.hidden,
-        train: gradlab::train::TrainConfig {
-            learning_rate: args.learning_rate,
-            epochs: args.epochs,
-            seed: args.seed,
-            ..defaults.train.clone()
-        },
-        ..defaults
+        learning_rate: args.learning_rate,
+        epochs: args.epochs,
+        seed: args.seed,
     };
-    let pixel_defaults = FacesTrainConfig::default();
-    let pixel_config = FacesTrainConfig {
-        hidden_units: args.hidden,
-        train: gradlab::train::TrainConfig {
-            epochs: args.epochs,
-            seed: args.seed,
-            ..pixel_defaults.train.clone()
-        },
-        ..pixel_defaults
-    };
-    let on_features =
-        training::train_on(&set.splits(), set.people().len(), &feature_config, |_| {})
-            .context("training the classifier on features")?;
-    let on_pixels = training::train_faces(&faces, &pixel_config, |_| {})
-        .context("training the classifier on pixels")?;
-
-    let count = |split| faces.indices(split).len();
-    let summary = TransferSummary {
-        format: FEATURES_FORMAT,
-        version: FEATURES_VERSION,
-        backbone: backbone.name().into(),
-        layer: layer.clone(),
-        features: set.dim(),
-        pixels: faces.size() * faces.size(),
-        people: faces.people().to_vec(),
-        train_images: count(Split::Train),
-        validation_images: count(Split::Validation),
-        test_images: count(Split::Test),
-        test_accuracy: on_features.last().test_accuracy,
-        pixel_test_accuracy: on_pixels.last().test_accuracy,
-        on_features: ClassifierResult::new(&on_features, &feature_config),
-        on_pixels: ClassifierResult::new(&on_pixels, &pixel_config),
-    };
+    let (summary, on_features) = transfer::compare(&faces, &set, &settings)?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "test accuracy: {:.4} on {} {layer} features, {:.4} on {}x{} pixels ({} test faces; validation {:.4} vs {:.4}) in {seconds:.1} s",

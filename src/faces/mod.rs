@@ -145,6 +145,8 @@ pub enum FacesError {
     NoSuchPerson { person: usize, n_people: usize },
     #[error("hidden unit {unit} is not one of the network's {n_units}")]
     NoSuchUnit { unit: usize, n_units: usize },
+    #[error("there is no face {index}: the set has {count}")]
+    NoSuchFace { index: usize, count: usize },
 }
 
 /// One image of a person, decoded, before cropping.
@@ -160,6 +162,7 @@ pub struct SourceImage {
 
 /// A file that was repaired or left out, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LeftOut {
     pub file: String,
     pub reason: String,
@@ -168,6 +171,7 @@ pub struct LeftOut {
 /// Which set an image belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Split {
     Train,
     Validation,
@@ -201,6 +205,7 @@ impl Split {
 
 /// How each person's images are divided.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct SplitConfig {
     /// Share of each person's images kept for validation, rounded to whole
     /// images (at least one when the person has three or more).
@@ -481,6 +486,24 @@ impl FaceSet {
             .expect("labels are below the number of people and rows are size * size")
     }
 
+    /// Faces `indices` as grey RGBA, `size x size` each, one after another:
+    /// how the page draws a gallery.
+    pub fn images_rgba(&self, indices: &[usize]) -> Result<Vec<u8>, FacesError> {
+        let mut rgba = Vec::with_capacity(indices.len().saturating_mul(self.pixels.ncols() * 4));
+        for &index in indices {
+            if index >= self.len() {
+                return Err(FacesError::NoSuchFace {
+                    index,
+                    count: self.len(),
+                });
+            }
+            for &grey in self.pixels.row(index) {
+                rgba.extend_from_slice(&[grey, grey, grey, 255]);
+            }
+        }
+        Ok(rgba)
+    }
+
     /// How many images of each person are in each split: (train, validation, test).
     pub fn counts(&self) -> Vec<(usize, usize, usize)> {
         let mut counts = vec![(0, 0, 0); self.people.len()];
@@ -687,6 +710,7 @@ impl FaceSet {
 
 /// `faces.json`: what the prepared faces are and where they came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Manifest {
     pub format: String,
     pub version: u32,
@@ -705,6 +729,7 @@ pub struct Manifest {
 
 /// A person in `faces.json`, with their images per split.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct PersonEntry {
     pub name: String,
     pub label: usize,
@@ -715,6 +740,7 @@ pub struct PersonEntry {
 
 /// An image in `faces.json`, in the order of the tensors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ImageEntry {
     pub file: String,
     pub label: usize,
