@@ -4,6 +4,9 @@
 //! partial left). Rows that a unit test already covers at the library level
 //! name it in TESTING.md; these are the command-line ends of them.
 
+// Native only: the binary, the file system and candle (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -209,7 +212,8 @@ fn a_hidden_layer_too_large_for_memory_is_refused_before_allocating() {
     let root = tempfile::tempdir().unwrap();
     let data = mnist_folder(root.path(), |_, _| {});
     let (out, before) = output_folder(root.path());
-    let started = std::time::Instant::now();
+    // Refused at once: before the size check this allocation was tried and
+    // aborted the process (exit 134), which the message check below catches.
     let output = gradlab(&train_args(
         &data,
         &out,
@@ -221,10 +225,6 @@ fn a_hidden_layer_too_large_for_memory_is_refused_before_allocating() {
             "a network with layers of 784, 10000000000, 10 units would have 7950000000010 weights",
             "at most 100000000 are allowed (choose fewer hidden units)",
         ],
-    );
-    assert!(
-        started.elapsed().as_secs() < 30,
-        "refused at once, not after trying"
     );
     assert_unchanged(&out, &before);
     // A count that overflows usize itself is refused the same way.

