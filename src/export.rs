@@ -49,12 +49,10 @@ pub enum ModelFileError {
         found: Vec<usize>,
         expected: String,
     },
-    #[error("cannot write {file}: {source}")]
-    Write {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is part of the message and not also `source()`, so that a
+    // printer of the whole chain (anyhow's `{:#}`) shows it once.
+    #[error("cannot write {file}: {cause}")]
+    Write { file: String, cause: std::io::Error },
 }
 
 fn f32_bytes(a: ArrayView2<f32>) -> Vec<u8> {
@@ -285,9 +283,9 @@ pub fn model_from_safetensors(
 /// rename, so that a failed or interrupted write never leaves a partial file
 /// where a good one was expected.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
-    let write_error = |source| ModelFileError::Write {
+    let write_error = |cause| ModelFileError::Write {
         file: path.display().to_string(),
-        source,
+        cause,
     };
     let dir = path
         .parent()
@@ -330,22 +328,22 @@ pub fn write_all_atomically(files: &[(&Path, &[u8])]) -> Result<(), ModelFileErr
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let temporary = dir.join(format!(".{name}.partial-{}", std::process::id()));
-        if let Err(source) = std::fs::write(&temporary, bytes) {
+        if let Err(cause) = std::fs::write(&temporary, bytes) {
             let _ = std::fs::remove_file(&temporary);
             clean_up(&written);
             return Err(ModelFileError::Write {
                 file: path.display().to_string(),
-                source,
+                cause,
             });
         }
         written.push((temporary, path));
     }
     for (i, (temporary, path)) in written.iter().enumerate() {
-        if let Err(source) = std::fs::rename(temporary, path) {
+        if let Err(cause) = std::fs::rename(temporary, path) {
             clean_up(&written[i..]);
             return Err(ModelFileError::Write {
                 file: path.display().to_string(),
-                source,
+                cause,
             });
         }
     }

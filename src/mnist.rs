@@ -37,12 +37,10 @@ pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 /// variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum IdxError {
-    #[error("cannot read {file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is part of the message and not also `source()`, so that a
+    // printer of the whole chain (anyhow's `{:#}`) shows it once.
+    #[error("cannot read {file}: {cause}")]
+    Io { file: String, cause: std::io::Error },
     #[error("{file}: {found} bytes is too short for an IDX {kind} header of {expected} bytes")]
     ShortHeader {
         file: String,
@@ -448,9 +446,9 @@ pub fn one_hot<T: Real>(labels: impl Iterator<Item = u8>, m: usize) -> Array2<T>
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, IdxError> {
-    std::fs::read(path).map_err(|source| IdxError::Io {
+    std::fs::read(path).map_err(|cause| IdxError::Io {
         file: path.display().to_string(),
-        source,
+        cause,
     })
 }
 

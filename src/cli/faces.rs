@@ -408,6 +408,9 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         bail!("--timeout must be a number of seconds above 0 and at most 3600");
     }
+    if args.per_person == Some(0) {
+        bail!("--per-person must be at least 1");
+    }
     let config = DownloadConfig {
         timeout: Duration::from_secs_f64(args.timeout),
         retries: args.retries,
@@ -427,11 +430,12 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
         }
     });
     bar.finish_and_clear();
-    let kinds: Vec<String> = summary
-        .failures_by_kind()
+    let kinds = failure_kinds(summary.failed.clone());
+    // A person with no face on disk (downloaded now or before) stops the
+    // preparation; their downloads folder, if any, is then never read.
+    let without_faces = people
         .iter()
-        .map(|(kind, n)| format!("{n} {kind}"))
-        .collect();
+        .find(|p| !args.downloads.join(facescrub::person_folder(p)).is_dir());
     if !bar.is_hidden() {
         // The bar only counted them; a person deserves the list.
         const SHOWN: usize = 20;
@@ -440,8 +444,13 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
         }
         if summary.failed.len() > SHOWN {
             eprintln!(
-                "... and {} more failures, all listed in {MANIFEST_FILE} (left_out)",
-                summary.failed.len() - SHOWN
+                "... and {} more failures{}",
+                summary.failed.len() - SHOWN,
+                if without_faces.is_none() {
+                    format!(", all listed in {MANIFEST_FILE} (left_out)")
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -454,9 +463,35 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
         if kinds.is_empty() {
             String::new()
         } else {
-            format!(" ({})", kinds.join(", "))
+            format!(" ({kinds})")
         }
     );
+    if let Some(person) = without_faces {
+        let advice = format!(
+            "Check the internet connection, and that the list files are FaceScrub's own \
+             (the faces are fetched from their URLs); for slow servers allow more time with \
+             --timeout (now {} s) or more attempts with --retries (now {}).",
+            args.timeout, args.retries
+        );
+        if summary.downloaded + summary.already_present == 0 {
+            bail!(
+                "no face was downloaded: {} failed ({kinds}).\n  {advice}",
+                summary.failed.len()
+            );
+        }
+        let failed: Vec<_> = summary
+            .failed
+            .iter()
+            .filter(|f| &f.name == person)
+            .cloned()
+            .collect();
+        bail!(
+            "no face of `{person}` was downloaded: {} failed ({}).\n  {advice}\n  \
+             Or leave `{person}` out with --people.",
+            failed.len(),
+            failure_kinds(failed)
+        );
+    }
     let left_out: Vec<LeftOut> = summary
         .failed
         .iter()
@@ -494,10 +529,30 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
     })
 }
 
+/// `2 timeout, 1 http`: how many failed of each kind, most first.
+fn failure_kinds(failed: Vec<facescrub::Failure>) -> String {
+    let summary = facescrub::DownloadSummary {
+        failed,
+        ..Default::default()
+    };
+    summary
+        .failures_by_kind()
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn gather_folder(args: &PrepareArgs) -> Result<Gathered> {
     let Some(dir) = &args.folder else {
         bail!("--source folder needs --folder DIR (one sub-folder of images per person)");
     };
+    if !dir.is_dir() {
+        bail!(
+            "{} is not a folder: --folder takes a folder with one sub-folder of images per person",
+            dir.display()
+        );
+    }
     let wanted: Vec<String> = args.people.iter().map(|p| p.trim().to_string()).collect();
     let found = folder::read_folder(dir, (!wanted.is_empty()).then_some(&wanted[..]))?;
     for left_out in &found.left_out {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use image::RgbImage;
 use serde_json::json;
@@ -218,8 +218,10 @@ fn load_backbone(args: &BackboneArgs) -> Result<Backbone> {
 
 fn classify(args: ClassifyArgs) -> Result<()> {
     let backbone = load_backbone(&args.backbone)?;
+    // The image crate's error is flattened into the message: its Display
+    // already includes the cause that its `source()` returns as well.
     let photo = image::open(&args.image)
-        .with_context(|| format!("cannot read {} as an image", args.image.display()))?
+        .map_err(|e| anyhow!("cannot read {} as an image: {e}", args.image.display()))?
         .to_rgb8();
     let input = cnn::input_tensor(&[photo], &backbone.input_spec())?;
     let scores = backbone.logits(&input)?.flatten_all()?.to_vec1::<f32>()?;
@@ -268,7 +270,13 @@ fn face_images(faces: &FaceSet, data: &Path, wheel: Option<&Path>) -> Result<Vec
             .iter()
             .map(|file| {
                 let image = by_file.get(file.as_str()).with_context(|| {
-                    format!("{file} of {} is not in {}", data.display(), path.display())
+                    format!(
+                        "{file}, one of the faces prepared in {}, is not in {}: pass the wheel \
+                         they were prepared from with --wheel, or prepare them again \
+                         (`gradlab faces prepare`)",
+                        data.display(),
+                        path.display()
+                    )
                 })?;
                 Ok(image::DynamicImage::ImageLuma8((*image).clone()).to_rgb8())
             })

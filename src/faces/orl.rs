@@ -138,9 +138,9 @@ pub fn read_folder(dir: &Path) -> Result<Vec<OrlFile>, FacesError> {
             if !path.is_file() {
                 continue;
             }
-            let bytes = std::fs::read(&path).map_err(|source| FacesError::Io {
+            let bytes = std::fs::read(&path).map_err(|cause| FacesError::Io {
                 file: path.display().to_string(),
-                source,
+                cause,
             })?;
             files.push(OrlFile {
                 subject,
@@ -167,9 +167,9 @@ pub fn read_wheel(path: &Path) -> Result<Vec<OrlFile>, FacesError> {
         file: file_name.clone(),
         reason: e.to_string(),
     };
-    let file = std::fs::File::open(path).map_err(|source| FacesError::Io {
+    let file = std::fs::File::open(path).map_err(|cause| FacesError::Io {
         file: file_name.clone(),
-        source,
+        cause,
     })?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_error)?;
     let mut files = Vec::new();
