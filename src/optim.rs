@@ -46,14 +46,6 @@ impl<T: Real> Optimizer<T> {
         }
     }
 
-    pub fn kind(&self) -> OptimizerKind {
-        self.kind
-    }
-
-    pub fn learning_rate(&self) -> T {
-        self.learning_rate
-    }
-
     /// Applies one update to `weights` given `gradient` (same shapes).
     ///
     /// # Panics
@@ -79,11 +71,6 @@ impl<T: Real> Optimizer<T> {
                 }
             }
         }
-    }
-
-    /// Forgets the velocity, as at the start of training.
-    pub fn reset(&mut self) {
-        self.velocity.clear();
     }
 }
 

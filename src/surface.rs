@@ -702,7 +702,10 @@ mod tests {
         // Pixel (1, 2) of a 3-wide image is pixel 5, row 1 + 5 of W.
         assert_eq!(
             slice.indices(),
-            [WeightIndex { row: 6, col: 3 }, WeightIndex { row: 1, col: 3 }]
+            [
+                WeightIndex { row: 6, col: 3 },
+                WeightIndex { row: 1, col: 3 }
+            ]
         );
         let all = TwoWeightSlice::new(
             &net,
@@ -712,7 +715,11 @@ mod tests {
             slice.indices()[1],
         )
         .unwrap();
-        assert_eq!(slice.cost([0.5, -0.5]), all.cost([0.5, -0.5]), "10 images asked, all 3 used");
+        assert_eq!(
+            slice.cost([0.5, -0.5]),
+            all.cost([0.5, -0.5]),
+            "10 images asked, all 3 used"
+        );
         assert!(matches!(
             TwoWeightSlice::on_images(&net, &data, at(2, 0, 1), at(0, 0, 1), 3),
             Err(SurfaceError::OutsideImage { y: 2, rows: 2, .. })

