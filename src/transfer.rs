@@ -32,7 +32,7 @@ use crate::export::model_from_safetensors;
 use crate::faces::training::{
     train_faces, train_on, FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
 };
-use crate::faces::{FaceSet, Split, MAX_PEOPLE};
+use crate::faces::{read_rows, write_rows, FaceSet, Split};
 use crate::formats::{read_json, FileError, TensorFile, TensorWriter};
 use crate::mnist::Dataset;
 use crate::network::{Activation, Mlp, Model};
@@ -203,71 +203,42 @@ impl FeatureSet {
     pub fn to_safetensors(&self) -> Vec<u8> {
         let n = self.len();
         let features = self.features.as_standard_layout().iter().copied().collect();
-        TensorWriter::new(FEATURES_FORMAT, FEATURES_VERSION)
+        let writer = TensorWriter::new(FEATURES_FORMAT, FEATURES_VERSION)
             .meta("backbone", &self.backbone)
             .meta("layer", &self.layer)
-            .meta_json("people", &self.people)
-            .meta_json("files", &self.files)
             .u8_tensor("features", vec![n, self.dim()], features)
-            .f32_vector("scale", &self.scale)
-            .u8_tensor("labels", vec![n], self.labels.clone())
-            .u8_tensor(
-                "splits",
-                vec![n],
-                self.splits.iter().map(|s| s.code()).collect(),
-            )
-            .finish()
+            .f32_vector("scale", &self.scale);
+        write_rows(
+            writer,
+            &self.people,
+            &self.labels,
+            &self.splits,
+            &self.files,
+        )
+        .finish()
     }
 
     /// Reads `features.safetensors`, checking format, version, shapes and
     /// labels; `file` names it in errors.
     pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, TransferError> {
         let parsed = TensorFile::parse_versioned(file, bytes, FEATURES_FORMAT, FEATURES_VERSION)?;
-        let people: Vec<String> = parsed.meta_json("people", "a JSON list of names")?;
-        if people.is_empty() || people.len() > MAX_PEOPLE {
-            return Err(parsed
-                .invalid(format!(
-                    "{} people; features are of 1 to {MAX_PEOPLE}",
-                    people.len()
-                ))
-                .into());
-        }
-        let (shape, feature_bytes) = parsed.u8_tensor("features", &[None, None])?;
-        let (n, d) = (shape[0], shape[1]);
+        let rows = read_rows(&parsed)?;
+        let n = rows.labels.len();
+        let (shape, feature_bytes) = parsed.u8_tensor("features", &[Some(n), None])?;
+        let d = shape[1];
         if n == 0 || d == 0 || d > MAX_FEATURES {
             return Err(parsed.invalid(format!("{n} faces of {d} features")).into());
-        }
-        let scale = parsed.f32_vector("scale", d)?;
-        let (_, labels) = parsed.u8_tensor("labels", &[Some(n)])?;
-        if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
-            return Err(parsed
-                .invalid(format!("label {label} but only {} people", people.len()))
-                .into());
-        }
-        let (_, split_codes) = parsed.u8_tensor("splits", &[Some(n)])?;
-        let splits = split_codes
-            .iter()
-            .map(|&code| {
-                Split::from_code(code)
-                    .ok_or_else(|| parsed.invalid(format!("split code {code} (0, 1 or 2)")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let files: Vec<String> = parsed.meta_json("files", "a JSON list of file names")?;
-        if files.len() != n {
-            return Err(parsed
-                .invalid(format!("{} file names for {n} faces", files.len()))
-                .into());
         }
         Ok(FeatureSet {
             backbone: parsed.meta("backbone")?.into(),
             layer: parsed.meta("layer")?.into(),
-            people,
+            scale: parsed.f32_vector("scale", d)?,
             features: Array2::from_shape_vec((n, d), feature_bytes.to_vec())
                 .expect("shape checked above"),
-            scale,
-            labels: labels.to_vec(),
-            splits,
-            files,
+            people: rows.people,
+            labels: rows.labels,
+            splits: rows.splits,
+            files: rows.files,
         })
     }
 }

@@ -593,18 +593,17 @@ impl FaceSet {
     pub fn to_safetensors(&self) -> Vec<u8> {
         let n = self.len();
         let images = self.pixels.as_standard_layout().iter().copied().collect();
-        TensorWriter::new(FACES_FORMAT, FACES_VERSION)
+        let writer = TensorWriter::new(FACES_FORMAT, FACES_VERSION)
             .meta("size", self.size)
-            .meta_json("people", &self.people)
-            .meta_json("files", &self.files)
-            .u8_tensor("images", vec![n, self.size, self.size], images)
-            .u8_tensor("labels", vec![n], self.labels.clone())
-            .u8_tensor(
-                "splits",
-                vec![n],
-                self.splits.iter().map(|s| s.code()).collect(),
-            )
-            .finish()
+            .u8_tensor("images", vec![n, self.size, self.size], images);
+        write_rows(
+            writer,
+            &self.people,
+            &self.labels,
+            &self.splits,
+            &self.files,
+        )
+        .finish()
     }
 
     /// Reads `faces.safetensors`, checking the format, version, shapes and
@@ -612,45 +611,24 @@ impl FaceSet {
     pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, FacesError> {
         let parsed = TensorFile::parse_versioned(file, bytes, FACES_FORMAT, FACES_VERSION)?;
         let size = parsed.meta_usize("size")?;
-        let people: Vec<String> = parsed.meta_json("people", "a JSON list of names")?;
-        if size == 0 || size > MAX_SIZE || people.is_empty() || people.len() > MAX_PEOPLE {
+        if size == 0 || size > MAX_SIZE {
             return Err(parsed
                 .invalid(format!(
-                    "{} people of size {size}; a face set has 1 to {MAX_PEOPLE} people of 1 to {MAX_SIZE} pixels a side",
-                    people.len()
+                    "faces of {size} pixels a side; 1 to {MAX_SIZE} are possible"
                 ))
                 .into());
         }
-        let (shape, labels) = parsed.u8_tensor("labels", &[None])?;
-        let n = shape[0];
+        let rows = read_rows(&parsed)?;
+        let n = rows.labels.len();
         let (_, images) = parsed.u8_tensor("images", &[Some(n), Some(size), Some(size)])?;
-        let (_, split_codes) = parsed.u8_tensor("splits", &[Some(n)])?;
-        if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
-            return Err(parsed
-                .invalid(format!("label {label} but only {} people", people.len()))
-                .into());
-        }
-        let files: Vec<String> = parsed.meta_json("files", "a JSON list of file names")?;
-        if files.len() != n {
-            return Err(parsed
-                .invalid(format!("{} file names for {n} images", files.len()))
-                .into());
-        }
-        let splits = split_codes
-            .iter()
-            .map(|&code| {
-                Split::from_code(code)
-                    .ok_or_else(|| parsed.invalid(format!("split code {code} (0, 1 or 2)")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(FaceSet {
             size,
-            people,
+            people: rows.people,
             pixels: Array2::from_shape_vec((n, size * size), images.to_vec())
                 .expect("shape checked above"),
-            labels: labels.to_vec(),
-            splits,
-            files,
+            labels: rows.labels,
+            splits: rows.splits,
+            files: rows.files,
         })
     }
 
@@ -733,6 +711,72 @@ pub struct ImageEntry {
     pub file: String,
     pub label: usize,
     pub split: Split,
+}
+
+/// Who each row of a face set (or of its features) is, which split it is
+/// in and which file it came from: what `faces.safetensors` and
+/// `features.safetensors` share.
+pub(crate) struct Rows {
+    pub people: Vec<String>,
+    pub labels: Vec<u8>,
+    pub splits: Vec<Split>,
+    pub files: Vec<String>,
+}
+
+/// Adds [`Rows`]' metadata and tensors (`people`, `files`; `labels`,
+/// `splits`) to a file being written.
+pub(crate) fn write_rows(
+    writer: TensorWriter,
+    people: &[String],
+    labels: &[u8],
+    splits: &[Split],
+    files: &[String],
+) -> TensorWriter {
+    writer
+        .meta_json("people", people)
+        .meta_json("files", files)
+        .u8_tensor("labels", vec![labels.len()], labels.to_vec())
+        .u8_tensor(
+            "splits",
+            vec![splits.len()],
+            splits.iter().map(|s| s.code()).collect(),
+        )
+}
+
+/// Reads [`Rows`] back, checking that there are 1 to [`MAX_PEOPLE`] people,
+/// every label is one of them, every split code is known and every row has
+/// its file name.
+pub(crate) fn read_rows(parsed: &TensorFile) -> Result<Rows, crate::formats::FileError> {
+    let people: Vec<String> = parsed.meta_json("people", "a JSON list of names")?;
+    if people.is_empty() || people.len() > MAX_PEOPLE {
+        return Err(parsed.invalid(format!(
+            "{} people; a set has 1 to {MAX_PEOPLE}",
+            people.len()
+        )));
+    }
+    let (shape, labels) = parsed.u8_tensor("labels", &[None])?;
+    let n = shape[0];
+    if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
+        return Err(parsed.invalid(format!("label {label} but only {} people", people.len())));
+    }
+    let (_, codes) = parsed.u8_tensor("splits", &[Some(n)])?;
+    let splits = codes
+        .iter()
+        .map(|&code| {
+            Split::from_code(code)
+                .ok_or_else(|| parsed.invalid(format!("split code {code} (0, 1 or 2)")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let files: Vec<String> = parsed.meta_json("files", "a JSON list of file names")?;
+    if files.len() != n {
+        return Err(parsed.invalid(format!("{} file names for {n} rows", files.len())));
+    }
+    Ok(Rows {
+        people,
+        labels: labels.to_vec(),
+        splits,
+        files,
+    })
 }
 
 #[cfg(test)]
