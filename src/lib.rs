@@ -43,6 +43,7 @@ pub mod kernels;
 pub mod mnist;
 pub mod network;
 pub mod optim;
+pub mod runs;
 pub mod surface;
 pub mod train;
 pub mod transfer;
