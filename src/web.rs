@@ -11,7 +11,7 @@
 //!
 //! The page's worker owns these objects: [`Data`] (MNIST, parsed from the IDX
 //! bytes it fetched), [`Classifier`] (a network to read drawings with),
-//! [`Session`] (a [`Run`] on the data: the draw section's and the lessons'
+//! [`Session`] (a [`TrainingRun`] on the data: the draw section's and the lessons'
 //! training), [`Surface`] (part 6), [`Faces`] and [`FacesNetwork`] (parts 8
 //! and 9) and [`Features`] (part 10). The lessons' other figures are free
 //! functions ([`figure5_table`], [`time_backprop`], [`sweep_slopes`]).
@@ -34,9 +34,14 @@ use crate::faces::{FaceSet, Split};
 use crate::gradcheck::{self, DigitsCheck, Figure5Row};
 use crate::kernels;
 use crate::mnist::{self, ClassCounts, Dataset, Mnist};
-use crate::network::{classify_image, forward_pass, ForwardPass, Mlp, Model, ModelSpec, Network};
+use crate::network::{
+    classify_image, forward_pass, ForwardPass, Mlp, Model, ModelKind, ModelSpec, Network,
+};
+use crate::runs::{self, Run};
 use crate::surface::{self, CostGrid, GridAxes, Paths, PixelWeight, TwoWeightSlice};
-use crate::train::{Advance, Budget, CurvePoint, Run, TrainConfig, Trainer};
+use crate::train::{
+    Advance, Budget, CurvePoint, Run as TrainingRun, TrainConfig, Trainer, TrainingReport,
+};
 use crate::transfer::{self, ClassifierResult, FeatureSet, FeaturesRun, TransferSummary};
 use crate::visual;
 
@@ -406,12 +411,12 @@ pub struct SessionConfig {
     pub train: TrainConfig,
 }
 
-/// A network being trained on [`Data`]: a library [`Run`], advanced by the
+/// A network being trained on [`Data`]: a library [`TrainingRun`], advanced by the
 /// worker in chunks.
 #[wasm_bindgen]
 pub struct Session {
     data: Rc<Mnist>,
-    run: Run<Model<f32>, CurvePoint>,
+    run: TrainingRun<Model<f32>, CurvePoint>,
 }
 
 #[wasm_bindgen]
@@ -430,7 +435,7 @@ impl Session {
             mnist::N_CLASSES,
             &mut Trainer::<Model<f32>>::rng_for(train.seed),
         );
-        let run = Run::new(network, train, mnist.as_ref()).map_err(js_error)?;
+        let run = TrainingRun::new(network, train, mnist.as_ref()).map_err(js_error)?;
         Ok(Session { data: mnist, run })
     }
 
@@ -941,6 +946,163 @@ impl Features {
     /// The run's `features.json`.
     pub fn summary(&self) -> Result<Ts<TransferSummary>, JsError> {
         to_ts(&self.summary)
+    }
+}
+
+/// The files a person opened (picked, dropped, or fetched from beside the
+/// page), gathered before [`RunFiles::open`] reads them as runs.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct RunFiles {
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// The largest file a run may hold ([`runs::MAX_FILE_BYTES`]): the page
+/// refuses a larger one before reading it.
+#[wasm_bindgen(js_name = maxRunFileBytes)]
+pub fn max_run_file_bytes() -> f64 {
+    runs::MAX_FILE_BYTES as f64
+}
+
+#[wasm_bindgen]
+impl RunFiles {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> RunFiles {
+        RunFiles::default()
+    }
+
+    /// One file: its path in the opened folder (`/` between folders) and bytes.
+    pub fn add(&mut self, path: &str, bytes: &[u8]) {
+        self.files.push((path.to_string(), bytes.to_vec()));
+    }
+
+    /// Recognises and reads every run among the files ([`runs::open`]).
+    pub fn open(&self) -> Result<OpenedRuns, JsError> {
+        let opened = runs::open(&self.files).map_err(js_error)?;
+        Ok(OpenedRuns {
+            runs: opened.runs,
+            ignored: opened.ignored,
+        })
+    }
+}
+
+/// A digits run, as the page shows it: what it is called and its report.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct DigitsRunInfo {
+    pub name: String,
+    pub kind: ModelKind,
+    pub report: Option<TrainingReport>,
+}
+
+/// The runs [`RunFiles::open`] found. Each is taken out once, as the
+/// objects the page already works with.
+#[wasm_bindgen]
+pub struct OpenedRuns {
+    runs: Vec<Run>,
+    ignored: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl OpenedRuns {
+    /// How many runs.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The files passed over (pictures, anything not of a run).
+    pub fn ignored(&self) -> Vec<String> {
+        self.ignored.clone()
+    }
+
+    /// `digits`, `faces` or `features`.
+    pub fn kind(&self, index: usize) -> Result<String, JsError> {
+        Ok(match self.run(index)? {
+            Run::Digits(_) => "digits",
+            Run::Faces(_) => "faces",
+            Run::Features(_) => "features",
+        }
+        .into())
+    }
+
+    fn run(&self, index: usize) -> Result<&Run, JsError> {
+        self.runs.get(index).ok_or_else(|| {
+            JsError::new(&format!("no run {index}: {} were opened", self.runs.len()))
+        })
+    }
+
+    /// Run `index`'s network, to read drawings with.
+    #[wasm_bindgen(js_name = digitsClassifier)]
+    pub fn digits_classifier(&self, index: usize) -> Result<Classifier, JsError> {
+        match self.run(index)? {
+            Run::Digits(run) => Ok(Classifier {
+                model: run.model.clone(),
+            }),
+            _ => Err(JsError::new("not a digits run")),
+        }
+    }
+
+    /// Run `index`'s name, network kind and report.
+    #[wasm_bindgen(js_name = digitsInfo)]
+    pub fn digits_info(&self, index: usize) -> Result<Ts<DigitsRunInfo>, JsError> {
+        match self.run(index)? {
+            Run::Digits(run) => to_ts(&DigitsRunInfo {
+                name: run.name.clone(),
+                kind: match run.model {
+                    Model::Softmax(_) => ModelKind::Softmax,
+                    Model::Mlp(_) => ModelKind::Mlp,
+                },
+                report: run.report.clone(),
+            }),
+            _ => Err(JsError::new("not a digits run")),
+        }
+    }
+
+    /// Run `index`'s faces.
+    pub fn faces(&self, index: usize) -> Result<Faces, JsError> {
+        match self.run(index)? {
+            Run::Faces(run) => Ok(Faces {
+                set: run.faces.clone(),
+            }),
+            _ => Err(JsError::new("not a faces run")),
+        }
+    }
+
+    /// Run `index`'s trained network, if it was trained.
+    #[wasm_bindgen(js_name = facesNetwork)]
+    pub fn faces_network(&self, index: usize) -> Result<Option<FacesNetwork>, JsError> {
+        match self.run(index)? {
+            Run::Faces(run) => Ok(run.trained.as_ref().map(|(network, _)| FacesNetwork {
+                network: network.clone(),
+            })),
+            _ => Err(JsError::new("not a faces run")),
+        }
+    }
+
+    /// Run `index`'s `training.json`, if it was trained.
+    #[wasm_bindgen(js_name = facesSummary)]
+    pub fn faces_summary(&self, index: usize) -> Result<Option<Ts<TrainingSummary>>, JsError> {
+        match self.run(index)? {
+            Run::Faces(run) => run
+                .trained
+                .as_ref()
+                .map(|(_, summary)| to_ts(summary))
+                .transpose(),
+            _ => Err(JsError::new("not a faces run")),
+        }
+    }
+
+    /// Run `index`'s features, classifier and `features.json`.
+    pub fn features(&self, index: usize) -> Result<Features, JsError> {
+        match self.run(index)? {
+            Run::Features(run) => Ok(Features {
+                set: run.features.clone(),
+                summary: run.summary.clone(),
+                classifier_hidden_units: run.classifier.weights()[0].ncols(),
+            }),
+            _ => Err(JsError::new("not a features run")),
+        }
     }
 }
 

@@ -126,7 +126,7 @@ export interface DataReady {
 }
 
 // ------------------------------------------------------------- lessons ----
-// What the chapters of parts 1-7 ask the worker for (src/lessons-worker.ts).
+// What the chapters of parts 1-7 ask the worker for (src/worker/lessons.ts).
 
 export type Split = 'train' | 'test';
 /** Which softmax network a lesson reads with: the shipped one, or the one
