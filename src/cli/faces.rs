@@ -14,7 +14,7 @@ use gradlab::faces::facescrub::{self, DownloadConfig};
 use gradlab::faces::hidden;
 use gradlab::faces::training::{self, FacesTrainConfig, TrainingSummary};
 use gradlab::faces::{
-    folder, orl, FaceSet, LeftOut, PrepareConfig, SourceImage, SplitConfig, FACES_FILE,
+    folder, orl, FaceSet, LeftOut, PrepareConfig, SourceImage, Split, SplitConfig, FACES_FILE,
     HIDDEN_FOLDER, MANIFEST_FILE, MODEL_FILE, TRAINING_FILE,
 };
 use gradlab::formats::{write_all_atomically, write_atomically};
@@ -42,6 +42,23 @@ pub enum FacesCommand {
     /// Draws the input weights of the hidden units that most favour each of
     /// two people (part 9).
     Hidden(HiddenArgs),
+    /// Measures a trained faces network (from `faces train`, or saved from
+    /// the page) on the prepared faces' test set.
+    Eval(FacesEvalArgs),
+}
+
+#[derive(Args)]
+pub struct FacesEvalArgs {
+    /// The folder with the prepared faces (faces.safetensors) and, unless
+    /// --model says otherwise, the network.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT)]
+    data: PathBuf,
+    /// The network [default: DATA/model.safetensors].
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -188,6 +205,7 @@ pub fn run(command: FacesCommand) -> Result<()> {
         FacesCommand::Prepare(args) => prepare(args),
         FacesCommand::Train(args) => train(args),
         FacesCommand::Hidden(args) => hidden_units(args),
+        FacesCommand::Eval(args) => evaluate(args),
     }
 }
 
@@ -678,6 +696,39 @@ fn load_network(path: &Path, faces: &FaceSet) -> Result<Mlp<f32>> {
         Model::Mlp(mlp) if mlp.weights().len() == 2 => Ok(mlp),
         _ => bail!("{} is not a network with one hidden layer", path.display()),
     }
+}
+
+fn evaluate(args: FacesEvalArgs) -> Result<()> {
+    let faces = load_faces(&args.data)?;
+    let model_path = args
+        .model
+        .clone()
+        .unwrap_or_else(|| args.data.join(MODEL_FILE));
+    let network = load_network(&model_path, &faces)?;
+    let test = faces.dataset(Split::Test);
+    let predictions = training::predict(&network, &test, &faces.indices(Split::Test));
+    let confusion = training::confusion_matrix(&predictions, faces.people().len());
+    let right = predictions
+        .iter()
+        .filter(|p| p.label == p.predicted)
+        .count();
+    let accuracy = right as f64 / predictions.len().max(1) as f64;
+    if args.json {
+        return print_json(&json!({
+            "test_accuracy": accuracy,
+            "test_images": predictions.len(),
+            "people": faces.people(),
+            "confusion": confusion,
+            "test_predictions": predictions,
+        }));
+    }
+    println!(
+        "{}: test accuracy {accuracy:.4} ({right}/{}) on the faces in {}",
+        model_path.display(),
+        predictions.len(),
+        args.data.display()
+    );
+    Ok(())
 }
 
 fn hidden_units(args: HiddenArgs) -> Result<()> {

@@ -5,6 +5,7 @@ import { chapters } from './chapters';
 import { hashState } from './chapters/shared/state';
 import { ErrorPanel } from './errors';
 import { Lab } from './lab';
+import { OWN_RUNS_MARKUP, OwnRuns } from './own-runs';
 
 declare global {
   interface Window {
@@ -29,6 +30,11 @@ window.addEventListener('unhandledrejection', (event) => {
 
 const lab = new Lab(errors);
 window.__gradlab = { lab };
+
+// The learner's own runs: the panel in the header, file picking and dropping.
+const ownRunsHost = document.querySelector<HTMLElement>('[data-testid="own-runs-host"]')!;
+ownRunsHost.innerHTML = OWN_RUNS_MARKUP;
+new OwnRuns(ownRunsHost.firstElementChild as HTMLElement, lab);
 const main = document.querySelector<HTMLElement>('#chapters')!;
 
 // The table of contents: links that scroll to a chapter and keep the

@@ -156,3 +156,42 @@ export async function shoot(section, n, suffix = '') {
   await section.screenshot({ path: join(screenshots, `chapter-${n}${suffix}.png`) });
 }
 
+
+/**
+ * The `gradlab` binary the page tests run (issue 15's tests open its output
+ * in the page): `$GRADLAB_BIN`, else the one `cargo test` built in the
+ * repository's target folder. scripts/test.sh sets GRADLAB_BIN.
+ */
+export function gradlabBinary() {
+  const repo = join(www, '..');
+  const candidates = [
+    process.env.GRADLAB_BIN,
+    join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'gradlab'),
+    join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'release', 'gradlab'),
+  ].filter(Boolean);
+  const found = candidates.find((path) => existsSync(path));
+  assert.ok(found, `no gradlab binary at ${candidates.join(' or ')}: run cargo build (or set GRADLAB_BIN)`);
+  return found;
+}
+
+/** Forgets every run the page keeps in this browser profile (idb-keyval's
+ * store in IndexedDB), for a test that must start with none. */
+export async function forgetKeptRuns(page) {
+  await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const opening = indexedDB.open('keyval-store');
+        opening.onupgradeneeded = () => opening.result.createObjectStore('keyval');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const clearing = db.transaction('keyval', 'readwrite').objectStore('keyval').clear();
+          clearing.onsuccess = () => {
+            db.close();
+            resolve();
+          };
+          clearing.onerror = () => reject(clearing.error);
+        };
+      }),
+  );
+}

@@ -8,7 +8,7 @@
 // Everything numeric is a library function behind src/web.rs.
 
 import { FacesNetwork, Features, type FacesCurvePoint } from '../../pkg/gradlab.js';
-import type { FeaturesInfo, ReplyValue, Request } from '../protocol';
+import type { FeaturesInfo, ReplyValue, Request, RunSource } from '../protocol';
 import { fetchOk } from './errors';
 import type { FacesHost } from './faces';
 
@@ -22,18 +22,14 @@ const NAMES = { data: 'features/features.safetensors', classifier: 'features/cla
 
 export function createFeatures(host: FacesHost) {
   let features: Features | null = null;
-  let loading: Promise<FeaturesInfo> | null = null;
+  let current: Promise<FeaturesInfo> | null = null;
 
-  async function load(): Promise<FeaturesInfo> {
-    const urls = host.urls();
-    if (!urls) throw new Error('the worker has not started yet');
-    const [data, classifier, results] = await Promise.all(
-      [urls.features.data, urls.features.classifier, urls.features.results].map(async (url) => new Uint8Array(await (await fetchOk(url)).arrayBuffer())),
-    );
-    const parsed = Features.fromRun(NAMES.data, data, NAMES.classifier, classifier, NAMES.results, results);
+  /** Shows `parsed` from now on. */
+  const show = (parsed: Features, source: RunSource): FeaturesInfo => {
     features?.free();
     features = parsed;
-    return {
+    const value: FeaturesInfo = {
+      source,
       backbone: parsed.backbone,
       layer: parsed.layer,
       dim: parsed.dim,
@@ -42,18 +38,40 @@ export function createFeatures(host: FacesHost) {
       classifierHiddenUnits: parsed.classifierHiddenUnits,
       results: parsed.summary(),
     };
+    current = Promise.resolve(value);
+    return value;
+  };
+
+  async function loadShipped(): Promise<FeaturesInfo> {
+    const urls = host.urls();
+    if (!urls) throw new Error('the worker has not started yet');
+    const [data, classifier, results] = await Promise.all(
+      [urls.features.data, urls.features.classifier, urls.features.results].map(async (url) => new Uint8Array(await (await fetchOk(url)).arrayBuffer())),
+    );
+    return show(Features.fromRun(NAMES.data, data, NAMES.classifier, classifier, NAMES.results, results), { kind: 'shipped' });
   }
 
   return {
+    /** A learner's features run in place of the shipped one. */
+    useRun(parsed: Features, name: string) {
+      show(parsed, { kind: 'opened', name });
+    },
+    /** Back to the shipped features (loaded again when next asked for). */
+    closeRun() {
+      features?.free();
+      features = null;
+      current = null;
+    },
+
     async handle(request: FeaturesRequest): Promise<{ value: ReplyValue[FeaturesRequest['type']] }> {
       switch (request.type) {
         case 'features-load': {
           // Loaded once per worker; a failed load may be tried again.
-          loading ??= load().catch((error: unknown) => {
-            loading = null;
+          current ??= loadShipped().catch((error: unknown) => {
+            current = null;
             throw error;
           });
-          return { value: await loading };
+          return { value: await current };
         }
         case 'features-train': {
           if (!features) throw new Error('the features are not loaded yet');

@@ -15,6 +15,7 @@ import { describe, isTrap } from './errors';
 import { createFaces, isFacesRequest } from './faces';
 import { createFeatures, isFeaturesRequest } from './features';
 import { createLessons, isLessonRequest } from './lessons';
+import { createOwnRuns } from './own-runs';
 import { RunLoop } from './runs';
 
 /** The relaxed-SIMD build of the module (scripts/build-page.sh); the glue is shared. */
@@ -53,9 +54,17 @@ function reportError(context: ErrorContext, error: unknown): void {
 let urls: Urls | null = null;
 const runs = new RunLoop();
 const digits = createDigits({ post, urls: () => urls, runs, reportError });
-const lessons = createLessons({ post, runs, data: digits.data, dataLoading: digits.dataLoading, shippedSoftmax: digits.shippedSoftmax });
+const lessons = createLessons({
+  post,
+  runs,
+  data: digits.data,
+  dataLoading: digits.dataLoading,
+  shippedSoftmax: digits.shippedSoftmax,
+  openedClassifier: digits.openedClassifier,
+});
 const faces = createFaces({ post, urls: () => urls });
 const features = createFeatures({ post, urls: () => urls });
+const ownRuns = createOwnRuns({ post, digits, faces, features });
 
 type Handled<T extends Request['type']> = { value: ReplyValue[T]; transfer?: Transferable[] };
 
@@ -81,6 +90,11 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
       queueMicrotask(() => digits.started());
       return { value };
     }
+    case 'open-run':
+      return { value: await ownRuns.open(request.files) };
+    case 'close-run':
+      ownRuns.close(request.area);
+      return { value: null };
     case 'hold-end-for-test':
       runs.setHoldEnd(request.hold);
       return { value: null };

@@ -22,6 +22,8 @@ export interface LessonHost {
   dataLoading(): boolean;
   /** The shipped softmax network, if it loaded. */
   shippedSoftmax(): Classifier | undefined;
+  /** The learner's own digits network, if one is open. */
+  openedClassifier(): Classifier | undefined;
 }
 
 type LessonRequest = Extract<
@@ -89,6 +91,11 @@ export function createLessons(host: LessonHost) {
       const run = host.runs.get('gd');
       if (!run) throw new Error('no network has been trained in chapter 4 yet: train one there, or use the shipped network');
       return { classifier: run.session.classifier(), owned: true };
+    }
+    if (model === 'opened') {
+      const opened = host.openedClassifier();
+      if (!opened) throw new Error('no run of yours is open: open one (gradlab mnist train --out) at the top of the page');
+      return { classifier: opened, owned: false };
     }
     const shipped = host.shippedSoftmax();
     if (!shipped) throw new Error('the shipped softmax network did not load (see the error about it)');
@@ -159,7 +166,9 @@ export function createLessons(host: LessonHost) {
         probabilities: pass.probabilities,
         predicted: pass.predicted,
         biases: Array.from(classifier.biases()),
-        contributions: classifier.contributionsRgba(pixels, pass.predicted),
+        // Pixel contributions are the softmax network's (chapter 2); a
+        // learner's one-hidden-layer network has none to draw.
+        contributions: classifier.kind === 'softmax' ? classifier.contributionsRgba(pixels, pass.predicted) : new Uint8Array(0),
       };
     } finally {
       if (owned) classifier.free();

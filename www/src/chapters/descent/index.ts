@@ -5,7 +5,7 @@
 import type { Lab } from '../../lab';
 import type { CurvePoint, LessonRunId } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
-import { chapterHead, digitCanvas, divergingKey, figure, numberField, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, digitCanvas, divergingKey, figure, numberField, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 import { EVALUATION_SIZE, LessonRuns, setButtons, softmaxConfig, statusText } from '../shared/training';
@@ -20,6 +20,7 @@ const MARKUP = `
     `Training means lowering the cost. Gradient descent does it in small steps: work out the gradient on a batch of
      images, move every weight a little against it, repeat.`,
   )}
+  <p class="run-source small" data-testid="descent-source"></p>
   <div class="lesson-grid">
     <div class="explain">
       ${texBlock(String.raw`W \leftarrow W - \alpha\, \frac{1}{m} \frac{\partial C}{\partial W}`)}
@@ -81,6 +82,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const curves = section.querySelector<HTMLElement>('.curve-pair')!;
   const weights = find<HTMLElement>('descent-weight-images');
   let points: CurvePoint[] = [];
+  /** Whose curve is drawn: the run trained here, or the learner's own. */
+  let curveOf: 'live' | 'opened' = 'live';
   let frame = 0;
 
   const drawCurves = () => {
@@ -143,6 +146,10 @@ export function mount(section: HTMLElement, lab: Lab): void {
 
   const runs = new LessonRuns(lab, ['gd'], {
     point: (_id: LessonRunId, point) => {
+      if (curveOf === 'opened') {
+        points = [];
+        curveOf = 'live';
+      }
       points.push(point);
       schedule();
     },
@@ -183,6 +190,39 @@ export function mount(section: HTMLElement, lab: Lab): void {
   lab.on((event) => {
     if (event.type === 'data-ready' || event.type === 'restarted') render();
   });
+
+  /** The learner's own run, while no run is trained here: its curve (from
+   * its report.json) and its first layer's weights. */
+  const showOpened = () => {
+    const run = lab.ownRuns.digits;
+    if (!run || runs.phase !== 'idle') return;
+    curveOf = 'opened';
+    points = run.digits?.report?.curve.slice() ?? [];
+    schedule();
+    lab
+      .request({ type: 'lesson-weights', model: 'opened' })
+      .then((rgba) => showWeights(rgba))
+      .catch((error: unknown) => reportError(lab, error));
+  };
+  runSourceLine(
+    find<HTMLElement>('descent-source'),
+    lab,
+    'digits',
+    'The curves and weights below are of the softmax network you train here with Train.',
+    () => {
+      if (lab.ownRuns.digits) {
+        showOpened();
+      } else if (curveOf === 'opened') {
+        points = [];
+        curveOf = 'live';
+        schedule();
+        weights.innerHTML = '<p class="placeholder">Press Train to see the weights form.</p>';
+      }
+    },
+  );
   render();
-  whenReady(section, lab, true, render);
+  whenReady(section, lab, true, () => {
+    render();
+    showOpened();
+  });
 }

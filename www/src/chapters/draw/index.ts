@@ -117,6 +117,19 @@ function mount(section: HTMLElement, lab: Lab): void {
       readerNote.textContent = 'Loading the shipped networks…';
     } else if (!lastState || lastState.reader === 'shipped') {
       readerNote.textContent = `Read by the shipped ${KIND_NAMES[kind]}.`;
+    } else if (lastState.reader === 'opened') {
+      const back = document.createElement('button');
+      back.type = 'button';
+      back.className = 'quiet';
+      back.dataset.testid = 'reader-back';
+      back.textContent = 'Back to the shipped network';
+      back.addEventListener('click', () => {
+        back.disabled = true;
+        lab.request({ type: 'close-run', area: 'digits' }).catch((error: Error) => {
+          if (!(error instanceof WorkerLost)) lab.errors.show({ context: 'run', message: error.message });
+        });
+      });
+      readerNote.replaceChildren(`Read by your ${KIND_NAMES[kind]} from your run ${lastState.openedName ?? ''}. `, back);
     } else {
       readerNote.textContent = `Read by the ${KIND_NAMES[kind]} being trained (iteration ${lastState.iteration.toLocaleString('en')}); Reset goes back to the shipped one.`;
     }
@@ -130,6 +143,15 @@ function mount(section: HTMLElement, lab: Lab): void {
     if (changed && pad.hasInk) requestPrediction();
   });
   training.setKind(selectedKind());
+
+  // A learner's digits network opened: its kind is the one shown.
+  lab.on((event) => {
+    if (event.type !== 'own-runs' || !event.changed.includes('digits')) return;
+    const kind = event.runs.digits?.digits?.kind;
+    if (!kind) return;
+    for (const radio of radios) radio.checked = radio.value === kind;
+    training.setKind(kind);
+  });
 
   for (const radio of radios) {
     radio.addEventListener('change', () => {

@@ -9,7 +9,19 @@ import type { Lab } from '../../lab';
 import type { ClassifierResult, FacesCurvePoint, FacesSettings, FeaturesInfo } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange, type Series } from '../shared/charts';
 import { confusionHeatmap, mistakeList, rightCount } from '../shared/confusion';
-import { betaOf, chapterHead, figure, integer, numberField, percent, reportError, whenReady, wireSaveButtons, type NumberField } from '../shared/lesson';
+import {
+  betaOf,
+  chapterHead,
+  figure,
+  integer,
+  numberField,
+  percent,
+  reportError,
+  runSourceLine,
+  whenReady,
+  wireSaveButtons,
+  type NumberField,
+} from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -25,6 +37,7 @@ const MARKUP = `
     `A network trained on a million photographs has learned to describe pictures. Its description of a face,
      a few hundred numbers, tells people apart better than the face’s pixels do, with the same small classifier.`,
   )}
+  <p class="run-source small" data-testid="features-source"></p>
   <div class="lesson-grid">
     <div class="explain">
       <p><strong>SqueezeNet 1.1</strong> (Iandola et al., 2016) was trained to sort the 1.2 million photographs of
@@ -299,7 +312,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       `The same classifier, the same ${integer.format(r.train_images)} training faces and the same ${r.test_images} test faces; only its input differs` +
       (fewer > 0 ? `: ${fewer} fewer mistake${fewer === 1 ? '' : 's'} on features.` : '.') +
       ` Validation: ${percent(r.on_features.validation_accuracy)} against ${percent(r.on_pixels.validation_accuracy)}.`;
-    loadStatus.textContent = `${integer.format(loadedInfo.length)} faces × ${integer.format(loadedInfo.dim)} features loaded; the shipped classifier has ${loadedInfo.classifierHiddenUnits} hidden units.`;
+    loadStatus.textContent = `${integer.format(loadedInfo.length)} faces × ${integer.format(loadedInfo.dim)} features loaded; ${loadedInfo.source.kind === 'opened' ? 'your run’s' : 'the shipped'} classifier has ${loadedInfo.classifierHiddenUnits} hidden units.`;
     loadStatus.dataset.state = 'ready';
 
     // The settings start as the shipped classifier's; a link may set others.
@@ -406,6 +419,16 @@ export function mount(section: HTMLElement, lab: Lab): void {
       });
   });
 
+  let started = false;
+  runSourceLine(find<HTMLElement>('features-source'), lab, 'features', 'Showing the shipped run: SqueezeNet 1.1 fire9 features of all 40 ORL people.', () => {
+    // Another run's features: its own shipped classifier, no retrained one.
+    retrained = null;
+    loaded = false;
+    if (started) load();
+  });
   render();
-  whenReady(section, lab, false, load);
+  whenReady(section, lab, false, () => {
+    started = true;
+    load();
+  });
 }

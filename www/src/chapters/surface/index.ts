@@ -129,6 +129,7 @@ const MARKUP = `
         <legend>Network</legend>
         <label><input type="radio" name="surface-model" value="shipped" data-testid="surface-model-shipped" checked> the shipped one</label>
         <label><input type="radio" name="surface-model" value="trained" data-testid="surface-model-trained" disabled> the one trained in part 4</label>
+        <label><input type="radio" name="surface-model" value="opened" data-testid="surface-model-opened" disabled> <span data-field="opened-name">your own softmax run</span></label>
       </fieldset>
     </div>
   </div>
@@ -179,6 +180,16 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const stepValue = find<HTMLOutputElement>('surface-step-value');
   const modelRadios = [...section.querySelectorAll<HTMLInputElement>('input[name="surface-model"]')];
   const trainedRadio = find<HTMLInputElement>('surface-model-trained');
+  const openedRadio = find<HTMLInputElement>('surface-model-opened');
+  const openedName = section.querySelector<HTMLElement>('[data-field="opened-name"]')!;
+  /** Only a softmax network has the two-weight surface; the learner's run can be one. */
+  const openedSoftmax = () => lab.ownRuns.digits?.digits?.kind === 'softmax';
+  const showOpenedChoice = () => {
+    const run = lab.ownRuns.digits;
+    openedRadio.disabled = !openedSoftmax();
+    openedName.textContent = run ? `your run ${run.name}${openedSoftmax() ? '' : ' (not a softmax network)'}` : 'your own softmax run';
+  };
+  showOpenedChoice();
   const pickRadios = [...section.querySelectorAll<HTMLInputElement>('input[name="surface-pick"]')];
 
   presetSelect.innerHTML =
@@ -647,8 +658,17 @@ export function mount(section: HTMLElement, lab: Lab): void {
         void loadWeights();
         void refresh('grid');
       }
+    } else if (event.type === 'own-runs' && event.changed.includes('digits')) {
+      showOpenedChoice();
+      // The surface of the learner's new run, or back from one that was closed.
+      if (openedSoftmax() || model === 'opened') {
+        setModel(openedSoftmax() ? 'opened' : 'shipped');
+        void loadWeights();
+        void refresh('grid');
+      }
     } else if (event.type === 'restarted') {
       trainedRadio.disabled = true;
+      showOpenedChoice();
       setModel('shipped');
       needsGrid = true;
     }
