@@ -57,10 +57,9 @@ const AREA_NAMES: Record<RunArea, string> = {
 export const OWN_RUNS_MARKUP = `
   <section class="own-runs" data-testid="own-runs" aria-labelledby="own-runs-title">
     <h2 id="own-runs-title" class="own-runs-title">Your own runs</h2>
-    <p class="small">Open what <code>gradlab mnist train</code>, <code>gradlab faces prepare</code>/<code>train</code> or
-      <code>gradlab features</code> wrote with <code>--out</code>: a whole folder (drop it anywhere on the page) or its
-      files. Each run takes the place of the shipped one where it belongs. The files stay on this computer: they are
-      read here and kept in this browser until you forget them.</p>
+    <p class="small">Open a folder that <code>gradlab</code> wrote with <code>--out</code> (or drop it anywhere on the
+      page): it takes the place of the shipped run where it belongs. Nothing is uploaded; it is kept in this browser
+      until you forget it.</p>
     <div class="buttons">
       <label class="button" data-testid="open-run-folder">Open a folder…
         <input type="file" class="visually-hidden" data-testid="open-run-folder-input" webkitdirectory multiple></label>

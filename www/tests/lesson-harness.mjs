@@ -118,10 +118,21 @@ export function chapter(page, n) {
   return page.getByTestId(`chapter-${n}`);
 }
 
-/** Scrolls chapter `n` into view (which starts its figures). */
+/** Scrolls chapter `n` into view (which builds it and starts its figures).
+ * Chapters are built as they come near (www/src/main.ts), and one built
+ * above may move the page: it scrolls until the chapter is in view with
+ * nothing left building. */
 export async function open(page, n) {
   const section = chapter(page, n);
-  await section.scrollIntoViewIfNeeded();
+  for (let attempt = 0; ; attempt++) {
+    await section.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => (document.documentElement.dataset.building ?? '0') === '0', null, { timeout: 15000 });
+    const inView = await section.evaluate((s) => {
+      const box = s.getBoundingClientRect();
+      return box.top < window.innerHeight && box.bottom > 0;
+    });
+    if (inView || attempt >= 5) break;
+  }
   await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
   return section;
 }

@@ -41,7 +41,7 @@ export function createOwnRuns(host: OwnRunsHost) {
           name,
           digits,
           description: report
-            ? `a ${kind} trained by gradlab mnist train: test accuracy ${percent(report.test_accuracy)} after ${report.config.epochs} epochs`
+            ? `a ${kind} trained by gradlab mnist train: test accuracy ${percent(report.test_accuracy)} after ${report.config.epochs} epoch${report.config.epochs === 1 ? '' : 's'}`
             : `a ${kind} (no report.json beside it: no curves or settings)`,
         };
         host.digits.useRun(opened.digitsClassifier(i), run);
