@@ -103,12 +103,16 @@ pub struct IdxImages {
     pub cols: usize,
 }
 
-/// Parses IDX images from bytes; `file` names them in errors.
-pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
+/// Parses IDX images from bytes; `file` names them in errors. Given the
+/// bytes by value (a `Vec<u8>`), it keeps the pixels in the same buffer
+/// instead of copying them: MNIST's training images are 47 MB, and the page's
+/// WebAssembly memory never shrinks after a peak.
+pub fn parse_images(file: &str, bytes: impl Into<Vec<u8>>) -> Result<IdxImages, IdxError> {
     const HEADER: usize = 16;
+    let mut bytes: Vec<u8> = bytes.into();
     // The magic number first: a swapped or foreign file is best named as such.
-    if bytes.len() >= 4 && read_u32(bytes, 0) != IMAGE_MAGIC {
-        let found = read_u32(bytes, 0);
+    if bytes.len() >= 4 && read_u32(&bytes, 0) != IMAGE_MAGIC {
+        let found = read_u32(&bytes, 0);
         return Err(IdxError::WrongMagic {
             file: file.into(),
             kind: "images",
@@ -124,7 +128,7 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
             found: bytes.len(),
         });
     }
-    let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(bytes, at) as usize);
+    let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(&bytes, at) as usize);
     let shape = format!("{count} images of {rows}x{cols}");
     // Computed in u128 so that a damaged header cannot overflow the product.
     let expected = count as u128 * rows as u128 * cols as u128;
@@ -148,7 +152,8 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
             rows,
             cols,
         })?;
-    let pixels = Array2::from_shape_vec((count, pixels_per_image), bytes[HEADER..].to_vec())
+    bytes.drain(..HEADER);
+    let pixels = Array2::from_shape_vec((count, pixels_per_image), bytes)
         .expect("length checked against the header, row length against isize");
     Ok(IdxImages { pixels, rows, cols })
 }
@@ -264,10 +269,11 @@ impl Dataset {
         })
     }
 
-    /// Parses a pair of IDX files given as bytes.
+    /// Parses a pair of IDX files given as bytes (the images by value, to
+    /// keep their pixels where they are: see [`parse_images`]).
     pub fn from_idx_bytes(
         images_file: &str,
-        images: &[u8],
+        images: impl Into<Vec<u8>>,
         labels_file: &str,
         labels: &[u8],
     ) -> Result<Self, IdxError> {
@@ -285,7 +291,7 @@ impl Dataset {
         let labels_file = labels_path.display().to_string();
         Dataset::from_idx_bytes(
             &images_file,
-            &read(images_path)?,
+            read(images_path)?,
             &labels_file,
             &read(labels_path)?,
         )

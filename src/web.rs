@@ -196,11 +196,13 @@ pub struct Data {
 #[wasm_bindgen]
 impl Data {
     /// Parses the four IDX files' bytes; errors name the file and the defect.
+    /// The images come by value: their pixels stay in the buffer they
+    /// arrived in (see [`mnist::parse_images`]).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        train_images: &[u8],
+        train_images: Vec<u8>,
         train_labels: &[u8],
-        test_images: &[u8],
+        test_images: Vec<u8>,
         test_labels: &[u8],
     ) -> Result<Data, JsError> {
         let train = Dataset::from_idx_bytes(

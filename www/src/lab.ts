@@ -16,7 +16,7 @@ export class WorkerLost extends Error {}
 /** Restarts allowed before the page gives up and asks for a reload. */
 const MAX_RESTARTS = 3;
 
-function assetUrl(path: string): string {
+export function assetUrl(path: string): string {
   return new URL(path, document.baseURI).href;
 }
 
@@ -40,6 +40,7 @@ export class Lab {
       classifier: assetUrl('features/classifier.safetensors'),
       results: assetUrl('features/features.json'),
     },
+    recorded: { descent: assetUrl('models/softmax-gd.safetensors') },
   };
 
   /** True once a shipped network can read drawings. */

@@ -6,6 +6,7 @@ import type { Chapter } from './chapters/chapter';
 import { hashState } from './chapters/shared/state';
 import { ErrorPanel } from './errors';
 import { Lab } from './lab';
+import { workOffline } from './offline';
 import { OWN_RUNS_MARKUP, OwnRuns } from './own-runs';
 
 declare global {
@@ -160,13 +161,20 @@ window.addEventListener('hashchange', () => {
 });
 
 const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-status"]')!;
+
+// Offline after one visit; a new version waits for a reload.
+let offlineNote = '';
+workOffline(document.querySelector<HTMLElement>('[data-testid="update-banner"]')!, (text) => {
+  offlineNote = text;
+  if (lab.ready) pageStatus.textContent = `${pageStatus.textContent} · ${text}`;
+});
 lab.on((event) => {
   if (event.type === 'ready') {
     if (window.gradlabReadyMs === undefined) window.gradlabReadyMs = performance.now();
     document.documentElement.dataset.ready = 'true';
     const { simd, wasmBuild, moduleNote } = event.init;
     const module = !simd ? 'off (a slower build)' : wasmBuild === 'relaxed-simd' ? 'on, relaxed (fused multiply-add)' : 'on';
-    pageStatus.textContent = `Ready in ${(window.gradlabReadyMs / 1000).toFixed(2)} s · WebAssembly SIMD ${module}`;
+    pageStatus.textContent = `Ready in ${(window.gradlabReadyMs / 1000).toFixed(2)} s · WebAssembly SIMD ${module}${offlineNote ? ` · ${offlineNote}` : ''}`;
     pageStatus.dataset.wasmBuild = wasmBuild;
     // Not an error: the plain module computes the same, a little slower.
     if (moduleNote) {

@@ -71,6 +71,8 @@ export interface Urls {
   faces: { data: string; model: string; training: string };
   /** Part 10: the exported features, the shipped classifier on them and features.json. */
   features: { data: string; classifier: string; results: string };
+  /** Chapter 4's recorded run: the softmax network the binary trained with gradient descent. */
+  recorded: { descent: string };
 }
 
 export type Phase = 'idle' | 'running' | 'paused' | 'finished';
@@ -140,7 +142,10 @@ export interface DataReady {
 export type Split = 'train' | 'test';
 /** Which network a lesson reads with: the shipped softmax one, the one
  * trained with gradient descent in chapter 4, or the learner's own run. */
-export type LessonModel = 'shipped' | 'trained' | 'opened';
+/** shipped: the network the page reads drawings with; trained: chapter 4's
+ * run; opened: the learner's own; recorded: the run the binary recorded with
+ * chapter 4's settings (scripts/train-default-models.sh). */
+export type LessonModel = 'shipped' | 'trained' | 'opened' | 'recorded';
 /** The lesson training runs: chapter 4's, and chapter 5's pair. */
 export type LessonRunId = 'gd' | 'compare-gd' | 'compare-momentum';
 
@@ -299,7 +304,9 @@ export type Request =
   /** Test only (tests/page.test.mjs): while `hold` is on, a run stops one step
    * before its end and waits there, still running, so that a test can pause a
    * running run however fast the machine trains. The page never sends it. */
-  | { type: 'hold-end-for-test'; hold: boolean };
+  | { type: 'hold-end-for-test'; hold: boolean }
+  /** Benchmark only (bench/page-bench.mjs): the size of the module's memory. */
+  | { type: 'memory-for-test' };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -339,6 +346,7 @@ export interface ReplyValue {
   'close-run': null;
   'panic-for-test': null;
   'hold-end-for-test': null;
+  'memory-for-test': { wasmBytes: number };
 }
 
 /** Where an error came from, so the page can say what to do about it. */

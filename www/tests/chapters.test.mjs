@@ -151,9 +151,9 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   assert.ok(shownSteps.some((step) => step > 0 && step < 40), `Play shows the paths step by step (steps shown: ${shownSteps.join(', ')})`);
   await shoot(section, 6);
 
-  // ---- 7. The cost of backpropagation: timed live.
+  // ---- 7. The cost of backpropagation: timed live, as the chapter comes
+  // into view (the chapter-opening test checks that no click is needed).
   section = await open(page, 7);
-  await section.getByTestId('backprop-run').click();
   await page.waitForSelector('[data-testid="backprop-status"][data-done="true"]', { timeout: 90000 });
   const slopes = JSON.parse(await section.getByTestId('backprop-slope-table').getAttribute('data-slopes'));
   assert.equal(slopes.length, 2, 'one sweep along K and one along N');
@@ -168,6 +168,11 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   assert.ok((await svgMarks(section.getByTestId('backprop-units'))) >= 8);
   assert.ok((await svgMarks(section.getByTestId('backprop-layers'))) >= 8);
   await shoot(section, 7);
+  // Measure repeats it; Stop ends it after the size being timed.
+  await section.getByTestId('backprop-run').click();
+  await section.getByTestId('backprop-stop').click();
+  await page.waitForSelector('[data-testid="backprop-status"][data-done="false"]', { timeout: 90000 });
+  assert.match(await section.getByTestId('backprop-status').textContent(), /^Stopped after \d+ sizes\.$/);
 
   // ---- Every figure saves as a PNG.
   const buttons = page.locator('button[data-save]');

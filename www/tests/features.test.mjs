@@ -38,7 +38,7 @@ function mistakes(classifier) {
 
 /** Filled squares of a heatmap: Plot's cells, one per (true, named) pair shown. */
 async function cells(locator) {
-  return locator.evaluate((root) => root.querySelectorAll('svg g[aria-label="cell"] rect').length);
+  return locator.evaluate((root) => root.querySelectorAll('svg g.confusion-cell rect').length);
 }
 
 // -------------------------------------------------------------------- tests --

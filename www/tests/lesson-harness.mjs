@@ -45,6 +45,9 @@ before(async () => {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
+    // The offline copy (a service worker) would answer requests the tests
+    // route or fail on purpose: only tests/offline.test.mjs allows it.
+    serviceWorkers: 'block',
   });
 });
 

@@ -25,17 +25,20 @@ const RELAXED_MODULE = new URL('../../pkg/gradlab_relaxed_bg.wasm', import.meta.
  * one if the relaxed one fails to load. Returns why it fell back, if it did. */
 async function startModule(preference: WasmPreference): Promise<string | null> {
   if (chooseWasmBuild(preference, supportsRelaxedSimd()) === 'simd128') {
-    await init();
+    wasmMemory = (await init()).memory;
     return null;
   }
   try {
-    await init({ module_or_path: RELAXED_MODULE });
+    wasmMemory = (await init({ module_or_path: RELAXED_MODULE })).memory;
     return null;
   } catch (error) {
-    await init();
+    wasmMemory = (await init()).memory;
     return `the relaxed-SIMD module did not load (${(error as Error).message}); running the plain SIMD one`;
   }
 }
+
+/** The module's memory, for the page benchmark's figures. */
+let wasmMemory: WebAssembly.Memory | null = null;
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -61,6 +64,7 @@ const lessons = createLessons({
   dataLoading: digits.dataLoading,
   shippedSoftmax: digits.shippedSoftmax,
   openedClassifier: digits.openedClassifier,
+  urls: () => urls,
 });
 const faces = createFaces({ post, urls: () => urls });
 const features = createFeatures({ post, urls: () => urls });
@@ -95,6 +99,8 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
     case 'close-run':
       ownRuns.close(request.area);
       return { value: null };
+    case 'memory-for-test':
+      return { value: { wasmBytes: wasmMemory?.buffer.byteLength ?? 0 } };
     case 'hold-end-for-test':
       runs.setHoldEnd(request.hold);
       return { value: null };

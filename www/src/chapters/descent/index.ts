@@ -7,6 +7,7 @@ import type { CurvePoint, LessonRunId } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
 import { chapterHead, digitCanvas, divergingKey, figure, numberField, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
+import { recordedRun, recordedSample, recordedSettings } from '../shared/recorded';
 import { ChapterState } from '../shared/state';
 import { EVALUATION_SIZE, LessonRuns, setButtons, softmaxConfig, statusText } from '../shared/training';
 
@@ -51,6 +52,7 @@ const MARKUP = `
       <p class="small">The network trained here can be used in parts 2 and 6.</p>
     </div>
   </div>
+  <p class="recorded-note small" data-testid="descent-recorded" hidden></p>
   ${figure(
     'descent-curves',
     'Learning curves',
@@ -82,13 +84,17 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const curves = section.querySelector<HTMLElement>('.curve-pair')!;
   const weights = find<HTMLElement>('descent-weight-images');
   let points: CurvePoint[] = [];
-  /** Whose curve is drawn: the run trained here, or the learner's own. */
-  let curveOf: 'live' | 'opened' = 'live';
+  /** Whose curve is drawn: the run trained here, the learner's own, or
+   * (until Train) the one the binary recorded with this chapter's settings. */
+  let curveOf: 'live' | 'opened' | 'recorded' = 'live';
+  const note = find<HTMLElement>('descent-recorded');
   let frame = 0;
 
   const drawCurves = () => {
     frame = 0;
     curves.dataset.points = String(points.length);
+    curves.dataset.source = curveOf;
+    note.hidden = curveOf !== 'recorded';
     if (points.length === 0) {
       curves.innerHTML = '<p class="placeholder">Press Train to draw the learning curves.</p>';
       return;
@@ -146,7 +152,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
 
   const runs = new LessonRuns(lab, ['gd'], {
     point: (_id: LessonRunId, point) => {
-      if (curveOf === 'opened') {
+      if (curveOf !== 'live') {
         points = [];
         curveOf = 'live';
       }
@@ -160,6 +166,9 @@ export function mount(section: HTMLElement, lab: Lab): void {
       status.dataset.phase = s.phase;
       progress.value = s.totalIterations > 0 ? s.iteration / s.totalIterations : 0;
       render();
+      // Back to the recorded run once a reset (or a restarted worker) has
+      // left nothing to show.
+      if (runs.phase === 'idle' && curveOf === 'live' && points.length === 0) showRecorded();
     },
     cleared: () => {
       points = [];
@@ -183,13 +192,32 @@ export function mount(section: HTMLElement, lab: Lab): void {
     runs.start([{ id: 'gd', config: softmaxConfig(a, null, m, e, s) }]);
   });
   pauseButton.addEventListener('click', () => runs.pause());
-  resetButton.addEventListener('click', () => {
-    runs.reset();
-    weights.innerHTML = '<p class="placeholder">Press Train to see the weights form.</p>';
-  });
+  resetButton.addEventListener('click', () => runs.reset());
   lab.on((event) => {
     if (event.type === 'data-ready' || event.type === 'restarted') render();
   });
+
+  /** The run the native binary recorded with this chapter's settings, while
+   * no run is trained here and none of the learner's is open: the chapter
+   * opens with real curves and weights rather than empty boxes. */
+  const showRecorded = () => {
+    if (lab.ownRuns.digits || runs.phase !== 'idle') return;
+    curveOf = 'recorded';
+    recordedRun('softmax-gd')
+      .then((report) => {
+        if (curveOf !== 'recorded' || runs.phase !== 'idle') return;
+        note.textContent = `Until you press Train: the run gradlab's native binary recorded with these settings (${recordedSettings(report)}), measured on ${recordedSample(report)}.`;
+        points = report.curve.slice();
+        schedule();
+        return lab.request({ type: 'lesson-weights', model: 'recorded' }).then((rgba) => {
+          if (curveOf === 'recorded' && runs.phase === 'idle') showWeights(rgba);
+        });
+      })
+      .catch((error: unknown) => {
+        note.textContent = `The recorded run did not load: ${error instanceof Error ? error.message : String(error)}. Press Train to draw a run of your own.`;
+        note.hidden = false;
+      });
+  };
 
   /** The learner's own run, while no run is trained here: its curve (from
    * its report.json) and its first layer's weights. */
@@ -214,13 +242,13 @@ export function mount(section: HTMLElement, lab: Lab): void {
         showOpened();
       } else if (curveOf === 'opened') {
         points = [];
-        curveOf = 'live';
         schedule();
-        weights.innerHTML = '<p class="placeholder">Press Train to see the weights form.</p>';
+        showRecorded();
       }
     },
   );
   render();
+  whenReady(section, lab, false, showRecorded);
   whenReady(section, lab, true, () => {
     render();
     showOpened();

@@ -21,13 +21,14 @@ const MARKUP = `
       <h3 id="draw-title" class="visually-hidden">Your drawing</h3>
       <div class="pad-row">
         <div class="pad-column">
-          <canvas class="pad" data-testid="draw-canvas" role="img"
-            aria-label="Drawing area: draw a digit here with a mouse, pen or finger"></canvas>
+          <canvas class="pad" data-testid="draw-canvas" role="application" aria-roledescription="drawing pad"
+            aria-label="Drawing area: draw a digit with a mouse, pen or finger, or with the keyboard: the arrow keys move the pen, Space lowers or lifts it"></canvas>
           <button type="button" data-testid="clear-drawing">Clear</button>
         </div>
         <div class="verdict">
           <span class="verdict-label">The network reads</span>
-          <output class="digit" data-testid="prediction" aria-live="polite"></output>
+          <output class="digit" data-testid="prediction"></output>
+          <p class="visually-hidden" data-testid="reading-announcement" aria-live="polite"></p>
           <span class="confidence" data-testid="confidence"></span>
           <figure class="seen">
             <canvas class="input-view" data-testid="network-input" role="img"
@@ -62,7 +63,7 @@ function mount(section: HTMLElement, lab: Lab): void {
   const radios = [...section.querySelectorAll<HTMLInputElement>('input[name="model"]')];
   const selectedKind = (): ModelKind => (radios.find((r) => r.checked)?.value as ModelKind) ?? 'softmax';
 
-  const readout = new Readout(find('network-input'), find('prediction'), find('confidence'), find('probabilities'));
+  const readout = new Readout(find('network-input'), find('prediction'), find('confidence'), find('probabilities'), find('reading-announcement'));
 
   // Predictions: at most one request in flight and one per animation frame;
   // a drawing changed meanwhile is read when the answer is in. `generation`

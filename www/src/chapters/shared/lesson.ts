@@ -31,7 +31,7 @@ export function figure(testid: string, title: string, caption: string, body = ''
     <figure class="lesson-figure card ${extraClass}">
       <div class="figure-head">
         <h3>${title}</h3>
-        <button type="button" class="quiet save-png" data-save="${testid}" aria-label="Save the figure “${title.replace(/<[^>]+>/g, '')}” as a PNG image">Save PNG</button>
+        <button type="button" class="quiet save-png" data-save="${testid}" aria-label="Save PNG of the figure “${title.replace(/<[^>]+>/g, '')}”">Save PNG</button>
       </div>
       <div class="figure-body" data-testid="${testid}">${body}</div>
       <figcaption class="small">${caption}</figcaption>

@@ -6,7 +6,7 @@
 
 import type { Lab } from '../../lab';
 import type { LessonModel, PixelWeight, SurfacePaths, SurfaceResult } from '../../protocol';
-import { Plot, chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
+import { Plot, chartWidth, legend, lineChart, onWidthChange, plot as plotChart } from '../shared/charts';
 import {
   SIDE,
   chapterHead,
@@ -385,7 +385,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const size = Math.min(560, chartWidth(contourBox));
     const name = (w: PixelWeight) => `pixel (${w.y}, ${w.x}) → digit ${w.digit}`;
     const s = shownSettings;
-    const chart = Plot.plot({
+    const chart = plotChart({
       width: size,
       height: Math.round(size * 0.92),
       marginLeft: 56,
@@ -484,8 +484,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
       .join('; ');
     summary.innerHTML = `<p>After <strong>${upTo}</strong> of ${paths.gd.points.length - 1} steps, of the way from the start's cost
       (${paths.gd.costs[0].toFixed(4)}) down to the lowest cost on the grid (${surface.minimum.toFixed(4)}):</p>
-      <p class="closed"><span style="color:${GD}">gradient descent</span> <strong data-testid="surface-gd-closed">${percent(g)}</strong>
-      · <span style="color:${MOMENTUM}">momentum</span> <strong data-testid="surface-momentum-closed">${percent(m)}</strong></p>
+      <p class="closed"><span class="series-key" style="--series:${GD}">gradient descent</span> <strong data-testid="surface-gd-closed">${percent(g)}</strong>
+      · <span class="series-key" style="--series:${MOMENTUM}">momentum</span> <strong data-testid="surface-momentum-closed">${percent(m)}</strong></p>
       <p class="small">So ${better}. ${diverged ? `<strong class="wrong">${diverged}.</strong>` : ''}
       Trained values: ${tex(String.raw`w_1 = ${surface.trained[0].toFixed(3)},\; w_2 = ${surface.trained[1].toFixed(3)}`)}.</p>`;
     summary.dataset.gd = String(paths.gd_closed[paths.gd_closed.length - 1]);
