@@ -4,8 +4,8 @@
 //   - start-up: the main thread's long tasks (over 50 ms, PerformanceObserver
 //     'longtask') until the page reads drawings: how many, their total and
 //     the longest; and the time to that moment (window.gradlabReadyMs);
-//   - reading a stroke: from the pointer's release to the prediction shown
-//     (a MutationObserver), idle and while the softmax network trains;
+//   - reading a stroke: from its last ink to the reading of the image that
+//     holds it, idle and while the softmax network trains;
 //   - the longest main-thread task while it trains;
 //   - memory: the renderer process's resident size (its worker threads and
 //     their WebAssembly memories included) for a blank tab, after start-up,
@@ -61,32 +61,29 @@ async function heaps(page, cdp) {
   return { jsHeapMB: mb(js), wasmMB: mb(wasm) };
 }
 
-/** Draws a "1" and returns ms from the pointer's release to the prediction. */
+/** Draws a "1" and returns ms from its last ink to the reading of the
+ * image that holds it (the canvas's data-inked-at and the prediction's
+ * data-taken-at and data-shown-at, set by chapters/draw/index.ts). */
 async function strokeToReading(page) {
   await page.getByTestId('clear-drawing').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent === '');
   const canvas = page.getByTestId('draw-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
-  await page.evaluate(() => {
-    const output = document.querySelector('[data-testid="prediction"]');
-    const canvasEl = document.querySelector('[data-testid="draw-canvas"]');
-    window.__reading = new Promise((resolve) => {
-      let released = null;
-      canvasEl.addEventListener('pointerup', () => (released = performance.now()), { once: true });
-      new MutationObserver((_, observer) => {
-        if (released !== null && output.textContent !== '') {
-          observer.disconnect();
-          resolve(performance.now() - released);
-        }
-      }).observe(output, { childList: true, characterData: true, subtree: true });
-    });
-  });
   await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
   await page.mouse.down();
   await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
   await page.mouse.up();
-  return page.evaluate(() => window.__reading);
+  const reading = await page.waitForFunction(
+    () => {
+      const inked = Number(document.querySelector('[data-testid="draw-canvas"]')?.dataset.inkedAt);
+      const output = document.querySelector('[data-testid="prediction"]')?.dataset;
+      return Number(output?.takenAt) >= inked ? Number(output.shownAt) - inked : null;
+    },
+    null,
+    { timeout: 60000 },
+  );
+  return reading.jsonValue();
 }
 
 /** Long tasks recorded by the page since `since` (ms on its clock). */
@@ -111,6 +108,9 @@ async function measure(rate, server, executablePath) {
     const blankMB = mb(pageRenderer());
     const page = await context.newPage();
     await blank.close();
+    page.on('crash', () => console.error(`the page crashed (CPU throttling ${rate}x)`));
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    page.on('console', (message) => message.type() === 'error' && console.error(`console error: ${message.text()}`));
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     await cdp.send('Emulation.setCPUThrottlingRate', { rate });

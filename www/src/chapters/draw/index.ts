@@ -63,6 +63,7 @@ function mount(section: HTMLElement, lab: Lab): void {
   const radios = [...section.querySelectorAll<HTMLInputElement>('input[name="model"]')];
   const selectedKind = (): ModelKind => (radios.find((r) => r.checked)?.value as ModelKind) ?? 'softmax';
 
+  const output = find<HTMLOutputElement>('prediction');
   const readout = new Readout(find('network-input'), find('prediction'), find('confidence'), find('probabilities'), find('reading-announcement'));
 
   // Predictions: at most one request in flight and one per animation frame;
@@ -86,12 +87,19 @@ function mount(section: HTMLElement, lab: Lab): void {
     }
     inFlight = true;
     const asked = generation;
+    // When the image was taken and when its reading was shown, on the
+    // prediction: bench/page-bench.mjs measures from the last ink (the
+    // canvas's data-inked-at) to the reading of the image that holds it.
+    const takenAt = performance.now();
     const image = pad.pixels();
     const buffer = image.data.buffer as ArrayBuffer;
     lab
       .request({ type: 'predict', rgba: buffer, width: PAD_SIZE, height: PAD_SIZE }, [buffer])
       .then((prediction) => {
-        if (asked === generation) readout.show(prediction);
+        if (asked !== generation) return;
+        readout.show(prediction);
+        output.dataset.takenAt = String(takenAt);
+        output.dataset.shownAt = String(performance.now());
       })
       .catch((error: Error) => {
         if (!(error instanceof WorkerLost)) lab.errors.show({ context: 'predict', message: error.message });
@@ -102,7 +110,9 @@ function mount(section: HTMLElement, lab: Lab): void {
       });
   };
 
-  const pad = new DrawingPad(find('draw-canvas'), () => {
+  const canvas = find<HTMLCanvasElement>('draw-canvas');
+  const pad = new DrawingPad(canvas, () => {
+    canvas.dataset.inkedAt = String(performance.now());
     if (!pad.hasInk) {
       generation += 1;
       readout.showEmpty();
