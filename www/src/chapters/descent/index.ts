@@ -88,6 +88,10 @@ export function mount(section: HTMLElement, lab: Lab): void {
    * (until Train) the one the binary recorded with this chapter's settings. */
   let curveOf: 'live' | 'opened' | 'recorded' = 'live';
   const note = find<HTMLElement>('descent-recorded');
+  /** The images the curves are measured on: the page's sample, or the
+   * recorded run's (the binary measures on more). */
+  const LIVE_SAMPLE = { train: EVALUATION_SIZE, test: EVALUATION_SIZE };
+  let sample = LIVE_SAMPLE;
   let frame = 0;
 
   const drawCurves = () => {
@@ -124,8 +128,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
     };
     curves.replaceChildren(
       legend([
-        { name: `training (${EVALUATION_SIZE.toLocaleString('en')} images)`, color: TRAIN },
-        { name: `test (${EVALUATION_SIZE.toLocaleString('en')} images)`, color: TEST },
+        { name: `training (${sample.train.toLocaleString('en')} images)`, color: TRAIN },
+        { name: `test (${sample.test.toLocaleString('en')} images)`, color: TEST },
       ]),
       box(cost),
       box(accuracy),
@@ -153,6 +157,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const runs = new LessonRuns(lab, ['gd'], {
     point: (_id: LessonRunId, point) => {
       if (curveOf !== 'live') {
+        sample = LIVE_SAMPLE;
         points = [];
         curveOf = 'live';
       }
@@ -208,6 +213,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
         if (curveOf !== 'recorded' || runs.phase !== 'idle') return;
         note.textContent = `Until you press Train: the run gradlab's native binary recorded with these settings (${recordedSettings(report)}), measured on ${recordedSample(report)}.`;
         points = report.curve.slice();
+        sample = { train: report.config.train_evaluation_size, test: Math.min(report.config.test_evaluation_size ?? report.test_images, report.test_images) };
         schedule();
         return lab.request({ type: 'lesson-weights', model: 'recorded' }).then((rgba) => {
           if (curveOf === 'recorded' && runs.phase === 'idle') showWeights(rgba);
@@ -225,7 +231,9 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const run = lab.ownRuns.digits;
     if (!run || runs.phase !== 'idle') return;
     curveOf = 'opened';
-    points = run.digits?.report?.curve.slice() ?? [];
+    const report = run.digits?.report;
+    points = report?.curve.slice() ?? [];
+    if (report) sample = { train: report.config.train_evaluation_size, test: Math.min(report.config.test_evaluation_size ?? report.test_images, report.test_images) };
     schedule();
     lab
       .request({ type: 'lesson-weights', model: 'opened' })
@@ -236,7 +244,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     find<HTMLElement>('descent-source'),
     lab,
     'digits',
-    'The curves and weights below are of the softmax network you train here with Train.',
+    'Train trains a softmax network here, from fresh weights, and draws its curves and weights below as it learns.',
     () => {
       if (lab.ownRuns.digits) {
         showOpened();

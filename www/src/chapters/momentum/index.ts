@@ -189,13 +189,13 @@ export function mount(section: HTMLElement, lab: Lab): void {
         if (source !== 'recorded' || runs.phase !== 'idle') return;
         if (momentum.config.optimizer.kind === 'momentum') betaUsed = momentum.config.optimizer.beta;
         testSample = `${Math.min(momentum.config.test_evaluation_size ?? momentum.test_images, momentum.test_images).toLocaleString('en')} test images`;
-        note.textContent = `Until you press “Train both”: the pair gradlab's native binary recorded with these settings (${recordedSettings(momentum)}; the other with gradient descent), measured on ${recordedSample(momentum)}.`;
+        note.textContent = `Until you press Train: the pair gradlab's native binary recorded with these settings (${recordedSettings(momentum)}; the other with gradient descent), measured on ${recordedSample(momentum)}.`;
         points.set('compare-gd', gd.curve.slice());
         points.set('compare-momentum', momentum.curve.slice());
         schedule();
       })
       .catch((error: unknown) => {
-        note.textContent = `The recorded runs did not load: ${error instanceof Error ? error.message : String(error)}. Press “Train both” to draw them here.`;
+        note.textContent = `The recorded runs did not load: ${error instanceof Error ? error.message : String(error)}. Press Train to draw them here.`;
         note.hidden = false;
       });
   };
