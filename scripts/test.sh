@@ -12,6 +12,10 @@ rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 printf '\n== formatting\n' >&2
 cargo fmt --check
 
+printf '\n== clippy, natively and for wasm32 (warnings are errors)\n' >&2
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+
 printf '\n== native tests (cargo test)\n' >&2
 cargo test --locked
 

@@ -302,6 +302,7 @@ pub struct MultiplyAdds {
 /// One size's timing. Deserialize too: the page times one size at a time
 /// and hands the rows back for [`sweep_slopes`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct TimingRow {
     /// `N`, the number of weight layers.
     pub n_layers: usize,
@@ -506,7 +507,8 @@ pub fn loglog_fit(points: &[(f64, f64)]) -> Option<LogLogFit> {
 }
 
 /// A power law `t = coefficient * s^slope`, the result of [`loglog_fit`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LogLogFit {
     pub slope: f64,
     pub coefficient: f64,
@@ -520,8 +522,9 @@ impl LogLogFit {
 }
 
 /// Which size a sweep varies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Sweep {
     /// `K` varies, `N` fixed.
     Units,
@@ -557,7 +560,8 @@ impl Sweep {
 }
 
 /// One method's slope in one sweep.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Slope {
     /// Of the measured times; `None` if a time was 0.
     pub measured: Option<f64>,
@@ -569,7 +573,8 @@ pub struct Slope {
 }
 
 /// The slopes of both methods along one sweep of the timed sizes.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct SweepSlopes {
     pub sweep: Sweep,
     /// The size held fixed: `N` for [`Sweep::Units`], `K` for [`Sweep::Layers`].
@@ -577,6 +582,10 @@ pub struct SweepSlopes {
     pub n_points: usize,
     pub backprop: Slope,
     pub naive: Slope,
+    /// The power laws fitted to the measured times, to draw beside them;
+    /// `None` where a time was 0.
+    pub backprop_fit: Option<LogLogFit>,
+    pub naive_fit: Option<LogLogFit>,
 }
 
 /// Finds the sweeps in `rows` (rows sharing `N` with at least two different
@@ -595,14 +604,13 @@ pub fn sweep_slopes(rows: &[TimingRow]) -> Vec<SweepSlopes> {
             if group.iter().all(|r| sweep.varying(r) == first) {
                 continue;
             }
-            let fit = |value: fn(&TimingRow) -> f64| {
-                loglog_slope(
-                    &group
-                        .iter()
-                        .map(|r| (sweep.varying(r) as f64, value(r)))
-                        .collect::<Vec<_>>(),
-                )
+            let points = |value: fn(&TimingRow) -> f64| -> Vec<(f64, f64)> {
+                group
+                    .iter()
+                    .map(|r| (sweep.varying(r) as f64, value(r)))
+                    .collect()
             };
+            let fit = |value: fn(&TimingRow) -> f64| loglog_slope(&points(value));
             let (backprop_theory, naive_theory) = sweep.asymptotic_slopes();
             slopes.push(SweepSlopes {
                 sweep,
@@ -618,6 +626,8 @@ pub fn sweep_slopes(rows: &[TimingRow]) -> Vec<SweepSlopes> {
                     counted: fit(|r| r.naive_multiply_adds),
                     asymptotic: naive_theory,
                 },
+                backprop_fit: loglog_fit(&points(|r| r.backprop_ms)),
+                naive_fit: loglog_fit(&points(|r| r.naive_ms)),
             });
         }
     }

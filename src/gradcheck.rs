@@ -13,7 +13,7 @@
 use ndarray::{array, Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::mnist::{Dataset, N_CLASSES};
 use crate::network::{Activation, Model, ModelKind, ModelSpec, Network, SoftmaxNet};
@@ -170,7 +170,8 @@ pub struct SampledCheck<T> {
 }
 
 /// One sampled weight `W_layer[row, col]` and its derivative both ways.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct WeightComparison<T> {
     pub layer: usize,
     pub row: usize,
@@ -182,7 +183,8 @@ pub struct WeightComparison<T> {
 }
 
 /// The result of [`sampled_comparison`].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct SampledComparison<T> {
     pub weights: Vec<WeightComparison<T>>,
     /// Over all the sampled weights, as in [`relative_error`].
@@ -190,7 +192,8 @@ pub struct SampledComparison<T> {
 }
 
 /// One network's check in [`check_on_digits`].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct DigitsCheck {
     /// `softmax` or `mlp`.
     pub network: &'static str,
@@ -267,7 +270,8 @@ pub fn figure5_case() -> (Array2<f64>, Array2<f64>, Array2<f64>) {
 }
 
 /// One row of the Figure 5 table.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Figure5Row {
     pub h: f64,
     /// `sum |G_vectorised - G_finite(h)|` over all 20 weights.

@@ -37,11 +37,13 @@ pub mod cnn {
 pub mod draw;
 pub mod export;
 pub mod faces;
+pub mod formats;
 pub mod gradcheck;
 pub mod kernels;
 pub mod mnist;
 pub mod network;
 pub mod optim;
+pub mod runs;
 pub mod surface;
 pub mod train;
 pub mod transfer;
@@ -53,8 +55,13 @@ pub mod web;
 /// The floating-point types the networks run in: `f32` for training (speed),
 /// `f64` for the gradient checks (so that round-off does not hide a wrong
 /// formula).
+///
+/// Sealed: the matrix-product kernels ([`kernels`]) reinterpret slices of a
+/// `Real` as `f32` or `f64` in `unsafe` code, which is sound only because
+/// no other type can implement it.
 pub trait Real:
-    num_traits::Float
+    sealed::Sealed
+    + num_traits::Float
     + ndarray::LinalgScalar
     + ndarray::ScalarOperand
     + num_traits::FromPrimitive
@@ -73,6 +80,13 @@ pub trait Real:
     /// A byte's value (`as` conversion, which the compiler vectorises; the
     /// generic `from_u8` returns an `Option` and does not).
     fn from_byte(byte: u8) -> Self;
+}
+
+mod sealed {
+    /// Implemented for `f32` and `f64` only; see [`super::Real`].
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
 }
 
 impl Real for f32 {

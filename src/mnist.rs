@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView2, ShapeBuilder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Real;
 
@@ -460,7 +460,8 @@ pub struct Mnist {
 }
 
 /// Images per digit in each split, as `gradlab mnist stats --json` prints them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ClassCounts {
     pub train: [usize; N_CLASSES],
     pub test: [usize; N_CLASSES],

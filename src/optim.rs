@@ -20,6 +20,7 @@ use crate::Real;
 /// Which update rule, with its settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum OptimizerKind {
     /// Vanilla gradient descent.
     Gd,
@@ -43,14 +44,6 @@ impl<T: Real> Optimizer<T> {
             learning_rate,
             velocity: Vec::new(),
         }
-    }
-
-    pub fn kind(&self) -> OptimizerKind {
-        self.kind
-    }
-
-    pub fn learning_rate(&self) -> T {
-        self.learning_rate
     }
 
     /// Applies one update to `weights` given `gradient` (same shapes).
@@ -78,11 +71,6 @@ impl<T: Real> Optimizer<T> {
                 }
             }
         }
-    }
-
-    /// Forgets the velocity, as at the start of training.
-    pub fn reset(&mut self) {
-        self.velocity.clear();
     }
 }
 

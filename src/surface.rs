@@ -27,15 +27,17 @@
 //! The cost and gradient here are means over the images, as in training.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::mnist::Dataset;
 use crate::network::{Network, SoftmaxNet};
 use crate::optim::{Optimizer, OptimizerKind};
 use crate::Real;
 
 /// A weight of the softmax network: row `row` of `W` (0 is the bias, `1 + p`
 /// is pixel `p`) and column `col` (the class).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct WeightIndex {
     pub row: usize,
     pub col: usize,
@@ -49,6 +51,16 @@ impl WeightIndex {
             col: class,
         }
     }
+}
+
+/// A weight as a person picks it: pixel (`y`, `x`) of the image into
+/// output `digit` (the page's pickers, the command line's `ROW,COL,DIGIT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct PixelWeight {
+    pub y: usize,
+    pub x: usize,
+    pub digit: usize,
 }
 
 /// Why a slice or a grid could not be made.
@@ -69,6 +81,13 @@ pub enum SurfaceError {
     InputSize { x_rows: usize, w_rows: usize },
     #[error("a grid needs at least 2 points a side, got {0}")]
     Resolution(usize),
+    #[error("pixel ({y}, {x}) is outside the {rows}x{cols} image")]
+    OutsideImage {
+        y: usize,
+        x: usize,
+        rows: usize,
+        cols: usize,
+    },
 }
 
 /// The cost over two chosen weights of a trained softmax network.
@@ -96,6 +115,38 @@ pub struct TwoWeightSlice<T: Real> {
 }
 
 impl<T: Real> TwoWeightSlice<T> {
+    /// Part 6 as the page and the command line set it up: the cost over two
+    /// pixel weights of `net`, as the mean over the first `n_images` images
+    /// of `data` (at least one; no more than there are).
+    pub fn on_images(
+        net: &SoftmaxNet<T>,
+        data: &Dataset,
+        w1: PixelWeight,
+        w2: PixelWeight,
+        n_images: usize,
+    ) -> Result<Self, SurfaceError> {
+        let (rows, cols) = data.image_shape();
+        let index = |w: PixelWeight| {
+            if w.y >= rows || w.x >= cols {
+                return Err(SurfaceError::OutsideImage {
+                    y: w.y,
+                    x: w.x,
+                    rows,
+                    cols,
+                });
+            }
+            Ok(WeightIndex::pixel(w.y, w.x, cols, w.digit))
+        };
+        let (w1, w2) = (index(w1)?, index(w2)?);
+        if n_images == 0 || data.is_empty() {
+            return Err(SurfaceError::NoImages);
+        }
+        let images: Vec<usize> = (0..n_images.min(data.len())).collect();
+        let x = data.inputs::<T>(&images);
+        let y = data.one_hot::<T>(&images);
+        TwoWeightSlice::new(net, x.view(), y.view(), w1, w2)
+    }
+
     /// Fixes every weight of `net` but `w1` and `w2`, on images `X`, `Y`.
     pub fn new(
         net: &SoftmaxNet<T>,
@@ -262,7 +313,8 @@ impl<T: Real> TwoWeightSlice<T> {
 }
 
 /// The cost on a grid of `(w1, w2)` values, for contours.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct CostGrid<T> {
     pub w1_values: Vec<T>,
     pub w2_values: Vec<T>,
@@ -284,14 +336,22 @@ pub fn grid_axes<T: Real>(
     w1_range: (T, T),
     w2_range: (T, T),
     resolution: usize,
-) -> Result<(Vec<T>, Vec<T>), SurfaceError> {
+) -> Result<GridAxes<T>, SurfaceError> {
     if resolution < 2 {
         return Err(SurfaceError::Resolution(resolution));
     }
-    Ok((
-        linspace(w1_range, resolution),
-        linspace(w2_range, resolution),
-    ))
+    Ok(GridAxes {
+        w1_values: linspace(w1_range, resolution),
+        w2_values: linspace(w2_range, resolution),
+    })
+}
+
+/// Where a [`CostGrid`] is computed: the values of each weight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct GridAxes<T> {
+    pub w1_values: Vec<T>,
+    pub w2_values: Vec<T>,
 }
 
 impl<T: Real> TwoWeightSlice<T> {
@@ -311,7 +371,10 @@ pub fn cost_grid<T: Real>(
     w2_range: (T, T),
     resolution: usize,
 ) -> Result<CostGrid<T>, SurfaceError> {
-    let (w1_values, w2_values) = grid_axes(w1_range, w2_range, resolution)?;
+    let GridAxes {
+        w1_values,
+        w2_values,
+    } = grid_axes(w1_range, w2_range, resolution)?;
     let costs = w2_values
         .iter()
         .flat_map(|&w2| slice.cost_row(&w1_values, w2))
@@ -324,7 +387,8 @@ pub fn cost_grid<T: Real>(
 }
 
 /// The path an optimiser takes over the two weights.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Trajectory<T> {
     /// `(w1, w2)` from the start point on, one per step.
     pub points: Vec<[T; 2]>,
@@ -368,6 +432,52 @@ pub fn trajectory<T: Real>(
         points,
         costs,
         diverged: false,
+    }
+}
+
+/// Part 6's comparison: gradient descent and momentum from the same start
+/// with the same rate and number of steps, and at each step how much of the
+/// way to `minimum` (the grid's lowest cost) each has closed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct Paths<T> {
+    pub gd: Trajectory<T>,
+    pub momentum: Trajectory<T>,
+    /// [`gap_closed`] at each point of `gd`.
+    pub gd_closed: Vec<f64>,
+    /// [`gap_closed`] at each point of `momentum`.
+    pub momentum_closed: Vec<f64>,
+}
+
+/// Both paths of part 6 over `slice` (see [`Paths`]).
+pub fn paths<T: Real>(
+    slice: &TwoWeightSlice<T>,
+    start: [T; 2],
+    learning_rate: T,
+    beta: f64,
+    steps: usize,
+    minimum: T,
+) -> Paths<T> {
+    let gd = trajectory(slice, start, OptimizerKind::Gd, learning_rate, steps);
+    let momentum = trajectory(
+        slice,
+        start,
+        OptimizerKind::Momentum { beta },
+        learning_rate,
+        steps,
+    );
+    let closed = |t: &Trajectory<T>| -> Vec<f64> {
+        let first = t.costs.first().copied().unwrap_or(minimum);
+        t.costs
+            .iter()
+            .map(|&c| gap_closed(first, c, minimum))
+            .collect()
+    };
+    Paths {
+        gd_closed: closed(&gd),
+        momentum_closed: closed(&momentum),
+        gd,
+        momentum,
     }
 }
 
@@ -541,7 +651,10 @@ mod tests {
             Err(SurfaceError::Resolution(1))
         ));
         // Row by row, as the page computes it, gives the same numbers.
-        let (w1_values, w2_values) = grid_axes((-1.0, 1.0), (0.0, 2.0), 3).unwrap();
+        let GridAxes {
+            w1_values,
+            w2_values,
+        } = grid_axes((-1.0, 1.0), (0.0, 2.0), 3).unwrap();
         assert_eq!(w2_values, vec![0.0, 1.0, 2.0]);
         let rows: Vec<f64> = w2_values
             .iter()
@@ -575,6 +688,74 @@ mod tests {
             blown.points.len(),
             1,
             "the path stops at the last finite point"
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_set_up_on_images_checks_the_pixels_and_needs_an_image() {
+        // 3 images of 2x3 pixels, 4 classes.
+        let pixels = Array2::from_shape_fn((3, 6), |(i, p)| (i * 40 + p * 30) as u8);
+        let data = Dataset::from_pixels(pixels, vec![0, 1, 3], (2, 3), 4).unwrap();
+        let net = SoftmaxNet::<f64>::new(6, 4, &mut ChaCha8Rng::seed_from_u64(1));
+        let at = |y, x, digit| PixelWeight { y, x, digit };
+        let slice = TwoWeightSlice::on_images(&net, &data, at(1, 2, 3), at(0, 0, 3), 10).unwrap();
+        // Pixel (1, 2) of a 3-wide image is pixel 5, row 1 + 5 of W.
+        assert_eq!(
+            slice.indices(),
+            [
+                WeightIndex { row: 6, col: 3 },
+                WeightIndex { row: 1, col: 3 }
+            ]
+        );
+        let all = TwoWeightSlice::new(
+            &net,
+            data.inputs::<f64>(&[0, 1, 2]).view(),
+            data.one_hot::<f64>(&[0, 1, 2]).view(),
+            slice.indices()[0],
+            slice.indices()[1],
+        )
+        .unwrap();
+        assert_eq!(
+            slice.cost([0.5, -0.5]),
+            all.cost([0.5, -0.5]),
+            "10 images asked, all 3 used"
+        );
+        assert!(matches!(
+            TwoWeightSlice::on_images(&net, &data, at(2, 0, 1), at(0, 0, 1), 3),
+            Err(SurfaceError::OutsideImage { y: 2, rows: 2, .. })
+        ));
+        assert!(matches!(
+            TwoWeightSlice::on_images(&net, &data, at(0, 1, 1), at(0, 0, 1), 0),
+            Err(SurfaceError::NoImages)
+        ));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn paths_start_together_and_measure_the_gap_from_their_start() {
+        let (net, x, y) = setup();
+        let slice = TwoWeightSlice::new(
+            &net,
+            x.view(),
+            y.view(),
+            WeightIndex { row: 3, col: 0 },
+            WeightIndex { row: 5, col: 2 },
+        )
+        .unwrap();
+        let start = [slice.trained()[0] + 2.0, slice.trained()[1] - 2.0];
+        let minimum = cost_grid(&slice, (-4.0, 4.0), (-4.0, 4.0), 41)
+            .unwrap()
+            .costs
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+        let both = paths(&slice, start, 1.0, 0.9, 30, minimum);
+        assert_eq!(both.gd.points[0], start);
+        assert_eq!(both.momentum.points[0], start);
+        assert_eq!(both.gd_closed[0], 0.0);
+        assert_eq!(both.gd_closed.len(), both.gd.costs.len());
+        let last = both.momentum.costs[30];
+        assert_eq!(
+            both.momentum_closed[30],
+            gap_closed(both.momentum.costs[0], last, minimum)
         );
     }
 }

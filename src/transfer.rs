@@ -25,20 +25,19 @@
 //! Metadata: `format`, `version`, `backbone`, `layer`, `people` and `files`
 //! (JSON lists, the faces' order in `faces.safetensors`).
 
-use std::collections::HashMap;
-
 use ndarray::Array2;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::export::model_from_safetensors;
 use crate::faces::training::{
-    FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
+    train_faces, train_on, FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
 };
-use crate::faces::{FaceSet, Split, MAX_PEOPLE};
+use crate::faces::{read_rows, write_rows, FaceSet, Split};
+use crate::formats::{read_json, FileError, TensorFile, TensorWriter};
 use crate::mnist::Dataset;
-use crate::network::Activation;
+use crate::network::{Activation, Mlp, Model};
 use crate::optim::OptimizerKind;
-use crate::train::TrainConfig;
+use crate::train::{TrainConfig, TrainError};
 
 pub const FEATURES_FORMAT: &str = "gradlab-features";
 pub const FEATURES_VERSION: u32 = 1;
@@ -51,8 +50,8 @@ pub const MAX_FEATURES: usize = 65_536;
 /// Why features could not be made or read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TransferError {
-    #[error("{file}: {reason}")]
-    File { file: String, reason: String },
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{rows} feature rows for {faces} faces")]
     Count { rows: usize, faces: usize },
     #[error("face {index} ({file}): {reason}")]
@@ -60,6 +59,14 @@ pub enum TransferError {
         index: usize,
         file: String,
         reason: String,
+    },
+    #[error("{first} and {second} disagree on {what} ({found} against {expected}): they come from different runs; export them again with `gradlab features`")]
+    Mismatch {
+        first: String,
+        second: String,
+        what: String,
+        found: String,
+        expected: String,
     },
 }
 
@@ -195,133 +202,43 @@ impl FeatureSet {
     /// `features.safetensors` (see the module documentation).
     pub fn to_safetensors(&self) -> Vec<u8> {
         let n = self.len();
-        let splits: Vec<u8> = self.splits.iter().map(|s| s.code()).collect();
-        let features = self.features.as_standard_layout();
-        let scale: Vec<u8> = self.scale.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let tensors = [
-            (
-                "features",
-                Dtype::U8,
-                vec![n, self.dim()],
-                features.as_slice().expect("standard layout is contiguous"),
-            ),
-            ("scale", Dtype::F32, vec![self.dim()], &scale[..]),
-            ("labels", Dtype::U8, vec![n], &self.labels[..]),
-            ("splits", Dtype::U8, vec![n], &splits[..]),
-        ];
-        let views = tensors.iter().map(|(name, dtype, shape, bytes)| {
-            let view = TensorView::new(*dtype, shape.clone(), bytes)
-                .expect("tensors sized from their shapes");
-            (name.to_string(), view)
-        });
-        let json = |v: &Vec<String>| serde_json::to_string(v).expect("names serialise");
-        let metadata = HashMap::from([
-            ("format".to_string(), FEATURES_FORMAT.to_string()),
-            ("version".to_string(), FEATURES_VERSION.to_string()),
-            ("backbone".to_string(), self.backbone.clone()),
-            ("layer".to_string(), self.layer.clone()),
-            ("people".to_string(), json(&self.people)),
-            ("files".to_string(), json(&self.files)),
-        ]);
-        safetensors::serialize(views, Some(metadata))
-            .expect("tensors with small string metadata always serialise")
+        let features = self.features.as_standard_layout().iter().copied().collect();
+        let writer = TensorWriter::new(FEATURES_FORMAT, FEATURES_VERSION)
+            .meta("backbone", &self.backbone)
+            .meta("layer", &self.layer)
+            .u8_tensor("features", vec![n, self.dim()], features)
+            .f32_vector("scale", &self.scale);
+        write_rows(
+            writer,
+            &self.people,
+            &self.labels,
+            &self.splits,
+            &self.files,
+        )
+        .finish()
     }
 
     /// Reads `features.safetensors`, checking format, version, shapes and
     /// labels; `file` names it in errors.
     pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, TransferError> {
-        let bad = |reason: String| TransferError::File {
-            file: file.into(),
-            reason,
-        };
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        let meta = |key: &str| {
-            metadata
-                .get(key)
-                .cloned()
-                .ok_or_else(|| bad(format!("no metadata entry `{key}`")))
-        };
-        let format = meta("format")?;
-        if format != FEATURES_FORMAT {
-            return Err(bad(format!(
-                "format is `{format}`, not `{FEATURES_FORMAT}`"
-            )));
-        }
-        let version = meta("version")?;
-        if version != FEATURES_VERSION.to_string() {
-            return Err(bad(format!(
-                "layout version {version}; this gradlab reads version {FEATURES_VERSION}"
-            )));
-        }
-        let list = |key: &str| -> Result<Vec<String>, TransferError> {
-            serde_json::from_str(&meta(key)?)
-                .map_err(|e| bad(format!("metadata `{key}` is not a JSON list of names: {e}")))
-        };
-        let people = list("people")?;
-        if people.is_empty() || people.len() > MAX_PEOPLE {
-            return Err(bad(format!("{} people", people.len())));
-        }
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let tensor = |name: &str, dtype: Dtype| -> Result<(Vec<usize>, &[u8]), TransferError> {
-            let view = tensors
-                .tensor(name)
-                .map_err(|_| bad(format!("no tensor `{name}`")))?;
-            if view.dtype() != dtype {
-                return Err(bad(format!(
-                    "tensor `{name}` is {:?}, expected {dtype:?}",
-                    view.dtype()
-                )));
-            }
-            Ok((view.shape().to_vec(), view.data()))
-        };
-        let (shape, feature_bytes) = tensor("features", Dtype::U8)?;
-        let [n, d] = shape[..] else {
-            return Err(bad(format!(
-                "`features` has shape {shape:?}, expected n x d"
-            )));
-        };
+        let parsed = TensorFile::parse_versioned(file, bytes, FEATURES_FORMAT, FEATURES_VERSION)?;
+        let rows = read_rows(&parsed)?;
+        let n = rows.labels.len();
+        let (shape, feature_bytes) = parsed.u8_tensor("features", &[Some(n), None])?;
+        let d = shape[1];
         if n == 0 || d == 0 || d > MAX_FEATURES {
-            return Err(bad(format!("{n} faces of {d} features")));
-        }
-        let expect = |name: &str, dtype: Dtype, len: usize| -> Result<&[u8], TransferError> {
-            let (shape, data) = tensor(name, dtype)?;
-            if shape != [len] {
-                return Err(bad(format!(
-                    "`{name}` has shape {shape:?}, expected [{len}]"
-                )));
-            }
-            Ok(data)
-        };
-        let scale: Vec<f32> = expect("scale", Dtype::F32, d)?
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        let labels = expect("labels", Dtype::U8, n)?.to_vec();
-        if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
-            return Err(bad(format!(
-                "label {label} but only {} people",
-                people.len()
-            )));
-        }
-        let splits = expect("splits", Dtype::U8, n)?
-            .iter()
-            .map(|&code| Split::from_code(code).ok_or_else(|| bad(format!("split code {code}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        let files = list("files")?;
-        if files.len() != n {
-            return Err(bad(format!("{} file names for {n} faces", files.len())));
+            return Err(parsed.invalid(format!("{n} faces of {d} features")).into());
         }
         Ok(FeatureSet {
-            backbone: meta("backbone")?,
-            layer: meta("layer")?,
-            people,
+            backbone: parsed.meta("backbone")?.into(),
+            layer: parsed.meta("layer")?.into(),
+            scale: parsed.f32_vector("scale", d)?,
             features: Array2::from_shape_vec((n, d), feature_bytes.to_vec())
                 .expect("shape checked above"),
-            scale,
-            labels,
-            splits,
-            files,
+            people: rows.people,
+            labels: rows.labels,
+            splits: rows.splits,
+            files: rows.files,
         })
     }
 }
@@ -346,7 +263,8 @@ pub fn default_config() -> FacesTrainConfig {
 }
 
 /// One classifier's results, for `features.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ClassifierResult {
     pub test_accuracy: f64,
     pub validation_accuracy: f64,
@@ -377,9 +295,10 @@ impl ClassifierResult {
 
 /// `features.json`: the features' classifier beside the same classifier on
 /// the faces' pixels, on the same split.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct TransferSummary {
-    pub format: &'static str,
+    pub format: String,
     pub version: u32,
     pub backbone: String,
     pub layer: String,
@@ -393,6 +312,174 @@ pub struct TransferSummary {
     pub pixel_test_accuracy: f64,
     pub on_features: ClassifierResult,
     pub on_pixels: ClassifierResult,
+}
+
+/// What a person sets for part 10's comparison; both classifiers share the
+/// network size, the epochs and the seed, and each keeps its own rate and
+/// start (see [`default_config`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct TransferSettings {
+    pub hidden_units: usize,
+    /// The rate on features; the pixels keep `faces train`'s.
+    pub learning_rate: f64,
+    pub epochs: usize,
+    pub seed: u64,
+}
+
+impl Default for TransferSettings {
+    fn default() -> Self {
+        let defaults = default_config();
+        TransferSettings {
+            hidden_units: defaults.hidden_units,
+            learning_rate: defaults.train.learning_rate,
+            epochs: defaults.train.epochs,
+            seed: defaults.train.seed,
+        }
+    }
+}
+
+/// Part 10's experiment: the same small classifier trained on `features` and
+/// on `faces`' pixels, on the same split, and what each scores. Returns the
+/// summary (`features.json`) and the classifier trained on features.
+pub fn compare(
+    faces: &FaceSet,
+    features: &FeatureSet,
+    settings: &TransferSettings,
+) -> Result<(TransferSummary, FacesTrainReport), TrainError> {
+    let shared = |defaults: FacesTrainConfig| FacesTrainConfig {
+        hidden_units: settings.hidden_units,
+        train: TrainConfig {
+            epochs: settings.epochs,
+            seed: settings.seed,
+            ..defaults.train
+        },
+        ..defaults
+    };
+    let mut feature_config = shared(default_config());
+    feature_config.train.learning_rate = settings.learning_rate;
+    let pixel_config = shared(FacesTrainConfig::default());
+    let on_features = train_on(
+        &features.splits(),
+        features.people().len(),
+        &feature_config,
+        |_| {},
+    )?;
+    let on_pixels = train_faces(faces, &pixel_config, |_| {})?;
+    let count = |split| faces.indices(split).len();
+    let summary = TransferSummary {
+        format: FEATURES_FORMAT.into(),
+        version: FEATURES_VERSION,
+        backbone: features.backbone().into(),
+        layer: features.layer().into(),
+        features: features.dim(),
+        pixels: faces.size() * faces.size(),
+        people: faces.people().to_vec(),
+        train_images: count(Split::Train),
+        validation_images: count(Split::Validation),
+        test_images: count(Split::Test),
+        test_accuracy: on_features.last().test_accuracy,
+        pixel_test_accuracy: on_pixels.last().test_accuracy,
+        on_features: ClassifierResult::new(&on_features, &feature_config),
+        on_pixels: ClassifierResult::new(&on_pixels, &pixel_config),
+    };
+    Ok((summary, on_features))
+}
+
+/// What `gradlab features --out` writes, read back and checked against
+/// each other: the features, the classifier trained on them and
+/// `features.json`. The page shows part 10 from one of these.
+pub struct FeaturesRun {
+    pub features: FeatureSet,
+    pub classifier: Mlp<f32>,
+    pub summary: TransferSummary,
+}
+
+impl FeaturesRun {
+    /// Reads the three files (each a name for errors and its bytes) and
+    /// checks that they come from one run: the page would otherwise compare
+    /// one run's numbers with another's.
+    pub fn read(
+        features: (&str, &[u8]),
+        classifier: (&str, &[u8]),
+        results: (&str, &[u8]),
+    ) -> Result<Self, TransferError> {
+        let set = FeatureSet::from_safetensors(features.0, features.1)?;
+        let summary: TransferSummary = read_json(
+            results.0,
+            results.1,
+            "the features.json of `gradlab features`",
+        )?;
+        let network = match model_from_safetensors(classifier.0, classifier.1)? {
+            (Model::Mlp(network), _) => network,
+            (model, _) => {
+                return Err(FileError::Invalid {
+                    file: classifier.0.into(),
+                    reason: format!(
+                        "holds a {} network, not one with a hidden layer",
+                        model.kind()
+                    ),
+                }
+                .into())
+            }
+        };
+        let mismatch = |what: &str, a: String, b: String| TransferError::Mismatch {
+            first: features.0.into(),
+            second: results.0.into(),
+            what: what.into(),
+            found: a,
+            expected: b,
+        };
+        if set.dim() != summary.features {
+            return Err(mismatch(
+                "the number of features",
+                set.dim().to_string(),
+                summary.features.to_string(),
+            ));
+        }
+        if set.backbone() != summary.backbone || set.layer() != summary.layer {
+            return Err(mismatch(
+                "the network",
+                format!("{} {}", set.backbone(), set.layer()),
+                format!("{} {}", summary.backbone, summary.layer),
+            ));
+        }
+        if set.people() != summary.people.as_slice() {
+            return Err(mismatch(
+                "the people",
+                set.people().join(", "),
+                summary.people.join(", "),
+            ));
+        }
+        let faces = summary.train_images + summary.validation_images + summary.test_images;
+        if set.len() != faces {
+            return Err(mismatch(
+                "the number of faces",
+                set.len().to_string(),
+                faces.to_string(),
+            ));
+        }
+        let sizes = network.sizes();
+        let expected = [
+            set.dim(),
+            summary.on_features.config.hidden_units,
+            set.people().len(),
+        ];
+        if sizes != expected {
+            return Err(TransferError::Mismatch {
+                first: classifier.0.into(),
+                second: results.0.into(),
+                what: "the classifier's layers (inputs, hidden units, people)".into(),
+                found: format!("{sizes:?}"),
+                expected: format!("{expected:?}"),
+            });
+        }
+        Ok(FeaturesRun {
+            features: set,
+            classifier: network,
+            summary,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -460,10 +547,7 @@ mod tests {
             .to_safetensors();
         for end in [0, 8, bytes.len() / 2, bytes.len() - 1] {
             let error = FeatureSet::from_safetensors("cut.safetensors", &bytes[..end]).unwrap_err();
-            assert!(
-                error.to_string().starts_with("cut.safetensors: "),
-                "{error}"
-            );
+            assert!(error.to_string().starts_with("cut.safetensors "), "{error}");
         }
     }
 }

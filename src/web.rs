@@ -1,39 +1,48 @@
 //! The page's WebAssembly shell: conversion between JavaScript values and the
 //! library's types, and errors as JavaScript `Error`s with the library's
-//! message. No numerics here: everything the page computes is a library
-//! function, tested natively.
+//! message. No numerics and no experiment here: everything the page computes
+//! or runs is a library function, tested natively.
 //!
-//! The page's worker owns four kinds of object: [`Data`] (MNIST, parsed from
-//! the IDX bytes it fetched), [`Classifier`] (a network to read drawings with),
-//! [`Session`] (a network being trained on the data) and [`Surface`] (the cost
-//! over two weights, for part 6). The lessons' other figures are free
+//! The boundary is typed. Every value that crosses it is a library type that
+//! derives `Tsify` in the wasm build, passed as [`Ts`]`<T>`: wasm-bindgen
+//! writes its TypeScript declaration into `www/pkg/gradlab.d.ts`, and the
+//! page imports the declarations from there, so the two sides cannot drift.
+//! Pixels and images cross as typed arrays (`Vec<u8>`, `Vec<f32>`).
+//!
+//! The page's worker owns these objects: [`Data`] (MNIST, parsed from the IDX
+//! bytes it fetched), [`Classifier`] (a network to read drawings with),
+//! [`Session`] (a [`TrainingRun`] on the data: the draw section's and the lessons'
+//! training), [`Surface`] (part 6), [`Faces`] and [`FacesNetwork`] (parts 8
+//! and 9) and [`Features`] (part 10). The lessons' other figures are free
 //! functions ([`figure5_table`], [`time_backprop`], [`sweep_slopes`]).
-//! Parts 8 and 9 add [`Faces`] (the exported faces), [`FacesNetwork`] (the
-//! shipped faces network, or one trained in the page) and
-//! [`FacesTraining`] (what a training run returns).
 
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
+use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
-use crate::backprop_cost::{self, TimingRow};
+use crate::backprop_cost::{self, SweepSlopes, TimingRow};
 use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
-use crate::faces::hidden::{favoured_units, input_weight_images_rgba};
+use crate::faces::hidden::{favoured_units, input_weight_images_rgba, UnitScore};
 use crate::faces::training::{
-    confusion_matrix, predict, train_on, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
-    TrainingSummary,
+    confusion_matrix, predict, train_on, FacesCurvePoint, FacesSettings, FacesTrainConfig,
+    Prediction, Splits, TrainingSummary,
 };
 use crate::faces::{FaceSet, Split};
-use crate::gradcheck;
+use crate::gradcheck::{self, DigitsCheck, Figure5Row};
 use crate::kernels;
-use crate::mnist::{self, Dataset, Mnist};
-use crate::network::{classify_image, forward_pass, Mlp, Model, ModelSpec, Network};
-use crate::optim::OptimizerKind;
-use crate::surface::{self, TwoWeightSlice, WeightIndex};
-use crate::train::{evaluate, TrainConfig, Trainer};
-use crate::transfer::{self, ClassifierResult, FeatureSet};
+use crate::mnist::{self, ClassCounts, Dataset, Mnist};
+use crate::network::{
+    classify_image, forward_pass, ForwardPass, Mlp, Model, ModelKind, ModelSpec, Network,
+};
+use crate::runs::{self, Run};
+use crate::surface::{self, CostGrid, GridAxes, Paths, PixelWeight, TwoWeightSlice};
+use crate::train::{
+    Advance, Budget, CurvePoint, Run as TrainingRun, TrainConfig, Trainer, TrainingReport,
+};
+use crate::transfer::{self, ClassifierResult, FeatureSet, FeaturesRun, TransferSummary};
 use crate::visual;
 
 /// Installs the panic hook, so that a panic reaches the console (and the
@@ -47,11 +56,61 @@ fn js_error(error: impl std::fmt::Display) -> JsError {
     JsError::new(&error.to_string())
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(js_error)
+/// A library value as its typed JavaScript counterpart.
+fn to_ts<T: Tsify + Serialize>(value: &T) -> Result<Ts<T>, JsError> {
+    value.into_ts().map_err(js_error)
 }
+
+/// A typed JavaScript value as its library type; `what` names it in the
+/// error a malformed value gets.
+fn from_ts<T>(value: Ts<T>, what: &str) -> Result<T, JsError>
+where
+    T: Tsify + for<'de> Deserialize<'de>,
+    T::JsType: Clone,
+{
+    value
+        .to_rust()
+        .map_err(|e| JsError::new(&format!("bad {what}: {e}")))
+}
+
+/// A list of library values as a typed JavaScript array.
+fn to_ts_list<T: Tsify + Serialize>(values: &[T]) -> Result<Vec<Ts<T>>, JsError> {
+    values.iter().map(to_ts).collect()
+}
+
+// The boundary's names for the library's generic results, as the page uses
+// them (f32 networks, digit curves): TypeScript needs each generic type
+// instantiated, and these are those instantiations.
+
+/// What one call of [`Session::advance`] did.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+#[serde(transparent)]
+pub struct TrainingAdvance(Advance<CurvePoint>);
+
+/// One image's logits, probabilities and predicted class.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+#[serde(transparent)]
+pub struct ImagePass(ForwardPass<f32>);
+
+/// Part 6's cost grid.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+#[serde(transparent)]
+pub struct SurfaceGrid(CostGrid<f32>);
+
+/// Where part 6's grid is computed.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+#[serde(transparent)]
+pub struct SurfaceAxes(GridAxes<f32>);
+
+/// Part 6's two paths.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+#[serde(transparent)]
+pub struct SurfacePaths(Paths<f32>);
 
 /// Whether this module was built with 128-bit SIMD (`+simd128`); the page
 /// shows it and a test fails without it.
@@ -121,6 +180,13 @@ pub fn ink_rgba(values: &[f32]) -> Vec<u8> {
     visual::ink_rgba(values)
 }
 
+/// The indices of a gallery: one list per class, class 0 first.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct Gallery {
+    pub indices: Vec<Vec<usize>>,
+}
+
 /// MNIST's two splits.
 #[wasm_bindgen]
 pub struct Data {
@@ -167,17 +233,19 @@ impl Data {
         self.mnist.test.len()
     }
 
-    /// `{ train: [10 counts], test: [10 counts] }`.
+    /// Images per digit in each split.
     #[wasm_bindgen(js_name = classCounts)]
-    pub fn class_counts(&self) -> Result<JsValue, JsError> {
-        to_js(&self.mnist.class_counts())
+    pub fn class_counts(&self) -> Result<Ts<ClassCounts>, JsError> {
+        to_ts(&self.mnist.class_counts())
     }
 
     /// Indices of `per_class` training images of each digit, digit 0 first,
-    /// searching from image `offset`: `[[...], ..., [...]]`.
+    /// searching from image `offset`.
     #[wasm_bindgen(js_name = galleryIndices)]
-    pub fn gallery_indices(&self, per_class: usize, offset: usize) -> Result<JsValue, JsError> {
-        to_js(&self.mnist.train.gallery_indices(per_class, offset))
+    pub fn gallery_indices(&self, per_class: usize, offset: usize) -> Result<Ts<Gallery>, JsError> {
+        to_ts(&Gallery {
+            indices: self.mnist.train.gallery_indices(per_class, offset),
+        })
     }
 
     /// The images at `indices` of a split (`train` or `test`) as 28x28 RGBA
@@ -213,8 +281,8 @@ impl Data {
         n_weights: usize,
         hidden_units: usize,
         seed: u32,
-    ) -> Result<JsValue, JsError> {
-        to_js(&gradcheck::check_on_digits(
+    ) -> Result<Vec<Ts<DigitsCheck>>, JsError> {
+        to_ts_list(&gradcheck::check_on_digits(
             &self.mnist.train,
             n_images,
             n_weights,
@@ -301,11 +369,13 @@ impl Classifier {
         visual::weight_images_rgba(self.model.weights()[0].view(), first, count)
     }
 
-    /// `{ logits, probabilities, predicted }` for a 28x28 input.
+    /// The logits, probabilities and predicted class of a 28x28 input.
     #[wasm_bindgen(js_name = forwardPass)]
-    pub fn forward_pass(&self, pixels: &[f32]) -> Result<JsValue, JsError> {
+    pub fn forward_pass(&self, pixels: &[f32]) -> Result<Ts<ImagePass>, JsError> {
         probabilities(&self.model, pixels)?; // The size check and its message.
-        to_js(&forward_pass(&self.model, pixels))
+        let pass = forward_pass(&self.model, pixels)
+            .ok_or_else(|| JsError::new("the network does not take this image"))?;
+        to_ts(&ImagePass(pass))
     }
 
     /// For the softmax network, the terms `W[1 + p, class] x_p` of logit
@@ -334,118 +404,104 @@ impl Classifier {
 }
 
 /// What the page asks to train: the network and how.
-#[derive(Deserialize)]
-struct SessionConfig {
-    model: ModelSpec,
-    train: TrainConfig,
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct SessionConfig {
+    pub model: ModelSpec,
+    pub train: TrainConfig,
 }
 
-/// What one call of [`Session::step`] reports.
-#[derive(Serialize)]
-struct StepReport {
-    iteration: usize,
-    epoch: f64,
-    batch_cost: f64,
-    total_iterations: usize,
-}
-
-/// A network being trained on [`Data`], step by step.
+/// A network being trained on [`Data`]: a library [`TrainingRun`], advanced by the
+/// worker in chunks.
 #[wasm_bindgen]
 pub struct Session {
     data: Rc<Mnist>,
-    trainer: Trainer<Model<f32>>,
+    run: TrainingRun<Model<f32>, CurvePoint>,
 }
 
 #[wasm_bindgen]
 impl Session {
-    /// A fresh network and trainer; `config` is
-    /// `{ model: { kind, hidden_units, activation }, train: { optimizer, learning_rate, batch_size, epochs, seed, ... } }`.
+    /// A fresh network and its run; measures the starting point (the first
+    /// [`Session::advance`] reports it).
     #[wasm_bindgen(constructor)]
-    pub fn new(data: &Data, config: JsValue) -> Result<Session, JsError> {
-        let config: SessionConfig = serde_wasm_bindgen::from_value(config)
-            .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
+    pub fn new(data: &Data, config: Ts<SessionConfig>) -> Result<Session, JsError> {
+        let SessionConfig { model, train } = from_ts(config, "training settings")?;
         let mnist = Rc::clone(&data.mnist);
-        config
-            .model
+        model
             .check(mnist.train.n_pixels(), mnist::N_CLASSES)
             .map_err(js_error)?;
-        let model = config.model.build(
+        let network = model.build(
             mnist.train.n_pixels(),
             mnist::N_CLASSES,
-            &mut Trainer::<Model<f32>>::rng_for(config.train.seed),
+            &mut Trainer::<Model<f32>>::rng_for(train.seed),
         );
-        let trainer = Trainer::new(model, config.train, mnist.train.len()).map_err(js_error)?;
-        Ok(Session {
-            data: mnist,
-            trainer,
-        })
+        let run = TrainingRun::new(network, train, mnist.as_ref()).map_err(js_error)?;
+        Ok(Session { data: mnist, run })
     }
 
-    /// Takes up to `steps` steps (stopping at the end of the schedule);
-    /// throws with the library's message if training diverges.
-    pub fn step(&mut self, steps: usize) -> Result<JsValue, JsError> {
-        let total_iterations = self.total_iterations();
-        let mut batch_cost = f64::NAN;
-        for _ in 0..steps {
-            if self.trainer.iteration() >= total_iterations {
-                break;
-            }
-            batch_cost = self.trainer.step(&self.data.train).map_err(js_error)?;
-        }
-        to_js(&StepReport {
-            iteration: self.trainer.iteration(),
-            epoch: self.trainer.epoch(),
-            batch_cost,
-            total_iterations,
-        })
+    /// Takes up to `max_steps` steps, stopping early once `now()` (the
+    /// page's `performance.now`) passes `deadline`; throws with the
+    /// library's message if training diverges.
+    pub fn advance(
+        &mut self,
+        max_steps: usize,
+        deadline: f64,
+        now: &js_sys::Function,
+    ) -> Result<Ts<TrainingAdvance>, JsError> {
+        let mut before_deadline = || {
+            now.call0(&JsValue::NULL)
+                .ok()
+                .and_then(|t| t.as_f64())
+                .is_some_and(|t| t < deadline)
+        };
+        let advanced = self
+            .run
+            .advance(
+                self.data.as_ref(),
+                Budget::steps(max_steps, &mut before_deadline),
+            )
+            .map_err(js_error)?;
+        to_ts(&TrainingAdvance(advanced))
     }
 
-    /// Steps in the whole schedule (epochs x steps per epoch).
+    /// The Step button: `steps` steps, then a point where they left the
+    /// network.
+    pub fn step(&mut self, steps: usize) -> Result<Ts<TrainingAdvance>, JsError> {
+        let mut always = || true;
+        let mut advanced = self
+            .run
+            .advance(self.data.as_ref(), Budget::steps(steps, &mut always))
+            .map_err(js_error)?;
+        advanced
+            .points
+            .extend(self.run.measure_now(self.data.as_ref()).points);
+        to_ts(&TrainingAdvance(advanced))
+    }
+
+    /// Steps in the whole schedule.
     #[wasm_bindgen(getter, js_name = totalIterations)]
     pub fn total_iterations(&self) -> usize {
-        self.trainer.steps_per_epoch() * self.trainer.config().epochs
-    }
-
-    /// A learning-curve point measured now.
-    #[wasm_bindgen(js_name = curvePoint)]
-    pub fn curve_point(&self) -> Result<JsValue, JsError> {
-        to_js(&self.trainer.curve_point(&self.data.train, &self.data.test))
-    }
-
-    /// `{ cost, accuracy }` on the whole test set: the figure to report at
-    /// the end of a run whose curve points were measured on a sample.
-    #[wasm_bindgen(js_name = testEvaluation)]
-    pub fn test_evaluation(&self) -> Result<JsValue, JsError> {
-        to_js(&evaluate(self.trainer.network(), &self.data.test, None))
+        self.run.schedule().total_steps()
     }
 
     /// The ten class probabilities for a 28x28 input, by the network as it is now.
     pub fn predict(&self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
-        probabilities(self.trainer.network(), pixels)
+        probabilities(self.run.network(), pixels)
     }
 
     /// Input weights of first-layer units `first .. first + count` as 28x28
     /// RGBA images one after another, on a shared diverging colour scale.
     #[wasm_bindgen(js_name = weightImages)]
     pub fn weight_images(&self, first: usize, count: usize) -> Vec<u8> {
-        visual::weight_images_rgba(self.trainer.network().weights()[0].view(), first, count)
+        visual::weight_images_rgba(self.run.network().weights()[0].view(), first, count)
     }
 
     /// The network as it is now, to keep reading drawings with.
     pub fn classifier(&self) -> Classifier {
         Classifier {
-            model: self.trainer.network().clone(),
+            model: self.run.network().clone(),
         }
     }
-}
-
-/// A weight of the softmax network as the page names it: pixel (`y`, `x`)
-/// of the 28x28 image into `digit`.
-#[derive(Deserialize)]
-struct PixelWeight {
-    y: usize,
-    x: usize,
-    digit: usize,
 }
 
 /// The cost over two weights of a softmax network on training images, all
@@ -457,14 +513,14 @@ pub struct Surface {
 
 #[wasm_bindgen]
 impl Surface {
-    /// `w1` and `w2` are `{ y, x, digit }`; the cost is the mean over the
-    /// first `n_images` training images.
+    /// The cost over `w1` and `w2` as the mean over the first `n_images`
+    /// training images ([`TwoWeightSlice::on_images`]).
     #[wasm_bindgen(constructor)]
     pub fn new(
         data: &Data,
         classifier: &Classifier,
-        w1: JsValue,
-        w2: JsValue,
+        w1: Ts<PixelWeight>,
+        w2: Ts<PixelWeight>,
         n_images: usize,
     ) -> Result<Surface, JsError> {
         let Model::Softmax(net) = &classifier.model else {
@@ -472,23 +528,9 @@ impl Surface {
                 "the cost surface is drawn for the softmax network only",
             ));
         };
-        let (rows, cols) = data.mnist.train.image_shape();
-        let weight = |value: JsValue| -> Result<WeightIndex, JsError> {
-            let w: PixelWeight = serde_wasm_bindgen::from_value(value)
-                .map_err(|e| JsError::new(&format!("bad weight: {e}")))?;
-            if w.y >= rows || w.x >= cols {
-                return Err(JsError::new(&format!(
-                    "pixel ({}, {}) is outside the {rows}x{cols} image",
-                    w.y, w.x
-                )));
-            }
-            Ok(WeightIndex::pixel(w.y, w.x, cols, w.digit))
-        };
-        let (w1, w2) = (weight(w1)?, weight(w2)?);
-        let indices: Vec<usize> = (0..n_images.clamp(1, data.mnist.train.len())).collect();
-        let x = data.mnist.train.inputs::<f32>(&indices);
-        let y = data.mnist.train.one_hot::<f32>(&indices);
-        let slice = TwoWeightSlice::new(net, x.view(), y.view(), w1, w2).map_err(js_error)?;
+        let (w1, w2) = (from_ts(w1, "weight")?, from_ts(w2, "weight")?);
+        let slice = TwoWeightSlice::on_images(net, &data.mnist.train, w1, w2, n_images)
+            .map_err(js_error)?;
         Ok(Surface { slice })
     }
 
@@ -502,8 +544,7 @@ impl Surface {
         self.slice.cost([w1, w2])
     }
 
-    /// `{ w1_values, w2_values, costs }` (costs row-major in w2) over the two
-    /// ranges.
+    /// The whole grid over the two ranges (costs row-major in w2).
     pub fn grid(
         &self,
         w1_min: f32,
@@ -511,13 +552,13 @@ impl Surface {
         w2_min: f32,
         w2_max: f32,
         resolution: usize,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<Ts<SurfaceGrid>, JsError> {
         let grid = surface::cost_grid(&self.slice, (w1_min, w1_max), (w2_min, w2_max), resolution)
             .map_err(js_error)?;
-        to_js(&grid)
+        to_ts(&SurfaceGrid(grid))
     }
 
-    /// `[w1_values, w2_values]`: where [`Surface::grid`] would compute the cost.
+    /// Where [`Surface::grid`] would compute the cost.
     #[wasm_bindgen(js_name = gridAxes)]
     pub fn grid_axes(
         &self,
@@ -526,10 +567,10 @@ impl Surface {
         w2_min: f32,
         w2_max: f32,
         resolution: usize,
-    ) -> Result<JsValue, JsError> {
+    ) -> Result<Ts<SurfaceAxes>, JsError> {
         let axes =
             surface::grid_axes((w1_min, w1_max), (w2_min, w2_max), resolution).map_err(js_error)?;
-        to_js(&axes)
+        to_ts(&SurfaceAxes(axes))
     }
 
     /// The mean cost at each of `w1_values` with `w2`: one row of the grid.
@@ -538,44 +579,37 @@ impl Surface {
         self.slice.cost_row(w1_values, w2)
     }
 
-    /// `{ points, costs, diverged }`: `steps` steps of `optimizer`
-    /// (`{ kind: "gd" }` or `{ kind: "momentum", beta }`) from the start.
-    pub fn trajectory(
+    /// Both optimisers' paths from the start, and the share of the way to
+    /// `minimum` each closed at every step ([`surface::paths`]).
+    pub fn paths(
         &self,
         start_w1: f32,
         start_w2: f32,
-        optimizer: JsValue,
         learning_rate: f32,
+        beta: f64,
         steps: usize,
-    ) -> Result<JsValue, JsError> {
-        let optimizer: OptimizerKind = serde_wasm_bindgen::from_value(optimizer)
-            .map_err(|e| JsError::new(&format!("bad optimiser: {e}")))?;
-        to_js(&surface::trajectory(
+        minimum: f32,
+    ) -> Result<Ts<SurfacePaths>, JsError> {
+        to_ts(&SurfacePaths(surface::paths(
             &self.slice,
             [start_w1, start_w2],
-            optimizer,
             learning_rate,
+            beta,
             steps,
-        ))
+            minimum,
+        )))
     }
 }
 
-/// How much of the way from the start cost to the minimum a path went
-/// ([`surface::gap_closed`]).
-#[wasm_bindgen(js_name = gapClosed)]
-pub fn gap_closed(start: f64, end: f64, minimum: f64) -> f64 {
-    surface::gap_closed(start, end, minimum)
-}
-
-/// The project's Figure 5: `[{ h, total_error }, ...]` for h = 1 .. 1e-9.
+/// The project's Figure 5: the total error for h = 1 .. 1e-9.
 #[wasm_bindgen(js_name = figure5Table)]
-pub fn figure5_table() -> Result<JsValue, JsError> {
-    to_js(&gradcheck::figure5_table())
+pub fn figure5_table() -> Result<Vec<Ts<Figure5Row>>, JsError> {
+    to_ts_list(&gradcheck::figure5_table())
 }
 
 /// Times backpropagation against per-weight derivatives for one size (part
 /// 7), the fastest of `repeats` measurements, with `now` (the page passes
-/// `() => performance.now()`) as the clock: one [`TimingRow`].
+/// `() => performance.now()`) as the clock.
 #[wasm_bindgen(js_name = timeBackprop)]
 pub fn time_backprop(
     n_layers: usize,
@@ -584,7 +618,7 @@ pub fn time_backprop(
     seed: u32,
     repeats: usize,
     now: &js_sys::Function,
-) -> Result<JsValue, JsError> {
+) -> Result<Ts<TimingRow>, JsError> {
     let clock = || {
         now.call0(&JsValue::NULL)
             .ok()
@@ -599,37 +633,45 @@ pub fn time_backprop(
         clock,
     )
     .map_err(js_error)?;
-    to_js(&rows[0])
+    to_ts(&rows[0])
 }
 
-/// The sizes `[[N, K], ...]` part 7 times by default.
+/// The sizes part 7 times by default, as `[N, K]` pairs.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct BackpropGrid {
+    pub sizes: Vec<(usize, usize)>,
+}
+
 #[wasm_bindgen(js_name = defaultBackpropGrid)]
-pub fn default_backprop_grid() -> Result<JsValue, JsError> {
-    to_js(&backprop_cost::default_grid())
+pub fn default_backprop_grid() -> Result<Ts<BackpropGrid>, JsError> {
+    to_ts(&BackpropGrid {
+        sizes: backprop_cost::default_grid(),
+    })
 }
 
-/// The log-log slopes of each sweep in `rows` (rows from [`time_backprop`]).
+/// The log-log slopes (and fitted power laws) of each sweep in `rows`.
 #[wasm_bindgen(js_name = sweepSlopes)]
-pub fn sweep_slopes(rows: JsValue) -> Result<JsValue, JsError> {
-    let rows: Vec<TimingRow> = serde_wasm_bindgen::from_value(rows)
-        .map_err(|e| JsError::new(&format!("bad timing rows: {e}")))?;
-    to_js(&backprop_cost::sweep_slopes(&rows))
+pub fn sweep_slopes(rows: Vec<Ts<TimingRow>>) -> Result<Vec<Ts<SweepSlopes>>, JsError> {
+    let rows = rows
+        .into_iter()
+        .map(|row| from_ts(row, "timing row"))
+        .collect::<Result<Vec<_>, _>>()?;
+    to_ts_list(&backprop_cost::sweep_slopes(&rows))
 }
 
-/// The fitted power law `{ slope, coefficient }` through `[[s, t], ...]`, or
-/// `null` when there is none (see [`backprop_cost::loglog_fit`]).
-#[wasm_bindgen(js_name = loglogFit)]
-pub fn loglog_fit(points: JsValue) -> Result<JsValue, JsError> {
-    let points: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(points)
-        .map_err(|e| JsError::new(&format!("bad points: {e}")))?;
-    to_js(&backprop_cost::loglog_fit(&points))
-}
-
-/// The prepared faces of parts 8 and 9 (`faces.safetensors`, layout
-/// version 1), to show and to train on.
+/// The prepared faces of parts 8 and 9 (`faces.safetensors`), to show and
+/// to train on.
 #[wasm_bindgen]
 pub struct Faces {
     set: FaceSet,
+}
+
+/// The people of a face or feature set, in label order.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct People {
+    pub names: Vec<String>,
 }
 
 #[wasm_bindgen]
@@ -648,8 +690,10 @@ impl Faces {
     }
 
     /// The people's names, in label order.
-    pub fn people(&self) -> Result<JsValue, JsError> {
-        to_js(&self.set.people())
+    pub fn people(&self) -> Result<Ts<People>, JsError> {
+        to_ts(&People {
+            names: self.set.people().to_vec(),
+        })
     }
 
     /// Each image's person (an index into `people`).
@@ -665,33 +709,9 @@ impl Faces {
     /// Images `indices` as grey RGBA, `size x size` each, one after another.
     #[wasm_bindgen(js_name = imagesRgba)]
     pub fn images_rgba(&self, indices: &[u32]) -> Result<Vec<u8>, JsError> {
-        let pixels = self.set.pixels();
-        let mut rgba = Vec::with_capacity(indices.len() * pixels.ncols() * 4);
-        for &index in indices {
-            let index = index as usize;
-            if index >= pixels.nrows() {
-                return Err(JsError::new(&format!(
-                    "no face {index}: there are {}",
-                    pixels.nrows()
-                )));
-            }
-            for &grey in pixels.row(index) {
-                rgba.extend_from_slice(&[grey, grey, grey, 255]);
-            }
-        }
-        Ok(rgba)
+        let indices: Vec<usize> = indices.iter().map(|&i| i as usize).collect();
+        self.set.images_rgba(&indices).map_err(js_error)
     }
-}
-
-/// The settings the page lets a person change for part 8's training; the
-/// rest are [`FacesTrainConfig::default`]'s.
-#[derive(Deserialize)]
-struct FacesSettings {
-    hidden_units: usize,
-    learning_rate: f64,
-    momentum: f64,
-    epochs: usize,
-    seed: u64,
 }
 
 /// A one-hidden-layer network that tells the people of [`Faces`] apart: the
@@ -699,6 +719,15 @@ struct FacesSettings {
 #[wasm_bindgen]
 pub struct FacesNetwork {
     network: Mlp<f32>,
+}
+
+/// The test set's predictions and confusion matrix.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct TestResults {
+    pub predictions: Vec<Prediction>,
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<usize>>,
 }
 
 #[wasm_bindgen]
@@ -715,62 +744,65 @@ impl FacesNetwork {
         }
     }
 
-    /// Trains a fresh network on `faces`' training set with `settings`
-    /// (`{ hidden_units, learning_rate, momentum, epochs, seed }`), calling
-    /// `on_point(point)` with each learning-curve point as it is measured.
-    /// Returns the network; [`FacesNetwork::summary`] has the rest.
+    /// Trains a fresh network on `faces`' training set with `settings` over
+    /// the defaults, calling `on_point(point)` with each learning-curve point
+    /// as it is measured. The summary is `training.json`'s.
     pub fn train(
         faces: &Faces,
-        settings: JsValue,
+        settings: Ts<FacesSettings>,
         on_point: &js_sys::Function,
     ) -> Result<FacesTraining, JsError> {
-        let config = settings_over(settings, FacesTrainConfig::default())?;
-        let report = train_reporting(
+        let settings = from_ts(settings, "training settings")?;
+        settings.check().map_err(js_error)?;
+        let config = FacesTrainConfig::default().with_settings(&settings);
+        let (network, report) = train_reporting(
             &Splits::of_faces(&faces.set),
             faces.set.people().len(),
             &config,
             on_point,
+            |report| TrainingSummary::new(&faces.set, &config, report),
         )?;
-        let summary = to_js(&TrainingSummary::new(&faces.set, &config, &report))?;
         Ok(FacesTraining {
-            network: Some(FacesNetwork {
-                network: report.network,
-            }),
-            summary,
+            network: Some(network),
+            summary: Summary::Faces(report),
         })
     }
 
     /// Part 10: trains a fresh network on `features`' training set, as
-    /// [`FacesNetwork::train`] does on pixels; settings not given are
-    /// [`transfer::default_config`]'s. The summary is a `features.json`
+    /// [`FacesNetwork::train`] does on pixels, over
+    /// [`transfer::default_config`]. The summary is a `features.json`
     /// classifier result.
     #[wasm_bindgen(js_name = trainOnFeatures)]
     pub fn train_on_features(
         features: &Features,
-        settings: JsValue,
+        settings: Ts<FacesSettings>,
         on_point: &js_sys::Function,
     ) -> Result<FacesTraining, JsError> {
-        let config = settings_over(settings, transfer::default_config())?;
-        let report = train_reporting(
+        let settings = from_ts(settings, "training settings")?;
+        settings.check().map_err(js_error)?;
+        let config = transfer::default_config().with_settings(&settings);
+        let (network, result) = train_reporting(
             &features.set.splits(),
             features.set.people().len(),
             &config,
             on_point,
+            |report| ClassifierResult::new(report, &config),
         )?;
-        let summary = to_js(&ClassifierResult::new(&report, &config))?;
         Ok(FacesTraining {
-            network: Some(FacesNetwork {
-                network: report.network,
-            }),
-            summary,
+            network: Some(network),
+            summary: Summary::Classifier(result),
         })
     }
 
     /// The `count` hidden units whose output weights favour person `person`
-    /// most: `[{ unit, score, weight }]`, best first.
+    /// most, best first.
     #[wasm_bindgen(js_name = favouredUnits)]
-    pub fn favoured_units(&self, person: usize, count: usize) -> Result<JsValue, JsError> {
-        to_js(&favoured_units(&self.network, person, count).map_err(js_error)?)
+    pub fn favoured_units(
+        &self,
+        person: usize,
+        count: usize,
+    ) -> Result<Vec<Ts<UnitScore>>, JsError> {
+        to_ts_list(&favoured_units(&self.network, person, count).map_err(js_error)?)
     }
 
     /// The input weights of `units` as RGBA images, one after another, on one
@@ -788,93 +820,91 @@ impl FacesNetwork {
         self.network.weights()[0].ncols()
     }
 
-    /// `{ predictions: [{ index, label, predicted, probability }], confusion }`
-    /// on `faces`' test set.
+    /// The predictions and confusion matrix on `faces`' test set.
     #[wasm_bindgen(js_name = testResults)]
-    pub fn test_results(&self, faces: &Faces) -> Result<JsValue, JsError> {
+    pub fn test_results(&self, faces: &Faces) -> Result<Ts<TestResults>, JsError> {
         let test = faces.set.dataset(Split::Test);
         let predictions = predict(&self.network, &test, &faces.set.indices(Split::Test));
         let confusion = confusion_matrix(&predictions, faces.set.people().len());
-        to_js(&TestResults {
+        to_ts(&TestResults {
             predictions,
             confusion,
         })
     }
 }
 
-/// `settings` (`{ hidden_units, learning_rate, momentum, epochs, seed }`)
-/// over `defaults`.
-fn settings_over(
-    settings: JsValue,
-    defaults: FacesTrainConfig,
-) -> Result<FacesTrainConfig, JsError> {
-    let settings: FacesSettings = serde_wasm_bindgen::from_value(settings)
-        .map_err(|e| JsError::new(&format!("bad training settings: {e}")))?;
-    Ok(FacesTrainConfig {
-        hidden_units: settings.hidden_units,
-        train: TrainConfig {
-            optimizer: OptimizerKind::Momentum {
-                beta: settings.momentum,
-            },
-            learning_rate: settings.learning_rate,
-            epochs: settings.epochs,
-            seed: settings.seed,
-            ..defaults.train.clone()
-        },
-        ..defaults
-    })
-}
-
 /// Trains on `sets`, handing each learning-curve point to `on_point`; the
-/// first error the callback raises ends the run.
-fn train_reporting(
+/// first error the callback raises ends the run. Returns the network and
+/// `summarise`'s summary of the run.
+fn train_reporting<S>(
     sets: &Splits,
     n_classes: usize,
     config: &FacesTrainConfig,
     on_point: &js_sys::Function,
-) -> Result<FacesTrainReport, JsError> {
-    crate::network::size::check_sizes(&[sets.train.n_pixels(), config.hidden_units, n_classes])
-        .map_err(js_error)?;
+    summarise: impl FnOnce(&crate::faces::training::FacesTrainReport) -> S,
+) -> Result<(FacesNetwork, S), JsError> {
     let mut callback_error = None;
     let report = train_on(sets, n_classes, config, |progress| {
         let Some(point) = progress.point else { return };
         if callback_error.is_some() {
             return;
         }
-        let value = match to_js(point) {
-            Ok(value) => value,
-            Err(error) => {
-                callback_error = Some(error);
-                return;
-            }
-        };
-        if let Err(error) = on_point.call1(&JsValue::NULL, &value) {
-            callback_error = Some(JsError::new(&format!(
-                "the curve callback failed: {error:?}"
-            )));
+        let sent = to_ts::<FacesCurvePoint>(point).and_then(|point| {
+            on_point
+                .call1(&JsValue::NULL, &JsValue::from(point))
+                .map_err(|error| JsError::new(&format!("the curve callback failed: {error:?}")))
+        });
+        if let Err(error) = sent {
+            callback_error = Some(error);
         }
     })
     .map_err(js_error)?;
-    match callback_error {
-        Some(error) => Err(error),
-        None => Ok(report),
+    if let Some(error) = callback_error {
+        return Err(error);
     }
+    let summary = summarise(&report);
+    Ok((
+        FacesNetwork {
+            network: report.network,
+        },
+        summary,
+    ))
 }
 
-/// Part 10's features of the faces (`features.safetensors`, layout version
-/// 1), to train the small classifier on in the page.
+/// Part 10's features of the faces, from the three files of one `gradlab
+/// features` run ([`FeaturesRun::read`] checks that they belong together),
+/// to show and to train the small classifier on in the page.
 #[wasm_bindgen]
 pub struct Features {
     set: FeatureSet,
+    summary: TransferSummary,
+    classifier_hidden_units: usize,
 }
 
 #[wasm_bindgen]
 impl Features {
-    /// Parses `features.safetensors`; errors name `name` and the defect.
-    #[wasm_bindgen(constructor)]
-    pub fn new(name: &str, bytes: &[u8]) -> Result<Features, JsError> {
-        let set = FeatureSet::from_safetensors(name, bytes).map_err(js_error)?;
-        Ok(Features { set })
+    /// Reads `features.safetensors`, `classifier.safetensors` and
+    /// `features.json` (names for the errors, then bytes).
+    #[wasm_bindgen(js_name = fromRun)]
+    pub fn from_run(
+        features_name: &str,
+        features: &[u8],
+        classifier_name: &str,
+        classifier: &[u8],
+        results_name: &str,
+        results: &[u8],
+    ) -> Result<Features, JsError> {
+        let run = FeaturesRun::read(
+            (features_name, features),
+            (classifier_name, classifier),
+            (results_name, results),
+        )
+        .map_err(js_error)?;
+        Ok(Features {
+            classifier_hidden_units: run.classifier.weights()[0].ncols(),
+            set: run.features,
+            summary: run.summary,
+        })
     }
 
     /// Features per face.
@@ -900,32 +930,215 @@ impl Features {
         self.set.layer().to_string()
     }
 
+    /// Hidden units of the run's classifier.
+    #[wasm_bindgen(getter, js_name = classifierHiddenUnits)]
+    pub fn classifier_hidden_units(&self) -> usize {
+        self.classifier_hidden_units
+    }
+
     /// The people's names, in label order.
-    pub fn people(&self) -> Result<JsValue, JsError> {
-        to_js(&self.set.people())
+    pub fn people(&self) -> Result<Ts<People>, JsError> {
+        to_ts(&People {
+            names: self.set.people().to_vec(),
+        })
+    }
+
+    /// The run's `features.json`.
+    pub fn summary(&self) -> Result<Ts<TransferSummary>, JsError> {
+        to_ts(&self.summary)
     }
 }
 
-#[derive(Serialize)]
-struct TestResults {
-    predictions: Vec<Prediction>,
-    confusion: Vec<Vec<usize>>,
+/// The files a person opened (picked, dropped, or fetched from beside the
+/// page), gathered before [`RunFiles::open`] reads them as runs.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct RunFiles {
+    files: Vec<(String, Vec<u8>)>,
 }
 
-/// What [`FacesNetwork::train`] returns: the network and its
-/// `training.json`-shaped summary.
+/// The largest file a run may hold ([`runs::MAX_FILE_BYTES`]): the page
+/// refuses a larger one before reading it.
+#[wasm_bindgen(js_name = maxRunFileBytes)]
+pub fn max_run_file_bytes() -> f64 {
+    runs::MAX_FILE_BYTES as f64
+}
+
+#[wasm_bindgen]
+impl RunFiles {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> RunFiles {
+        RunFiles::default()
+    }
+
+    /// One file: its path in the opened folder (`/` between folders) and bytes.
+    pub fn add(&mut self, path: &str, bytes: &[u8]) {
+        self.files.push((path.to_string(), bytes.to_vec()));
+    }
+
+    /// Recognises and reads every run among the files ([`runs::open`]).
+    pub fn open(&self) -> Result<OpenedRuns, JsError> {
+        let opened = runs::open(&self.files).map_err(js_error)?;
+        Ok(OpenedRuns {
+            runs: opened.runs,
+            ignored: opened.ignored,
+        })
+    }
+}
+
+/// A digits run, as the page shows it: what it is called and its report.
+#[derive(Serialize, Deserialize, Tsify)]
+#[tsify(missing_as_null)]
+pub struct DigitsRunInfo {
+    pub name: String,
+    pub kind: ModelKind,
+    pub report: Option<TrainingReport>,
+}
+
+/// The runs [`RunFiles::open`] found. Each is taken out once, as the
+/// objects the page already works with.
+#[wasm_bindgen]
+pub struct OpenedRuns {
+    runs: Vec<Run>,
+    ignored: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl OpenedRuns {
+    /// How many runs.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The files passed over (pictures, anything not of a run).
+    pub fn ignored(&self) -> Vec<String> {
+        self.ignored.clone()
+    }
+
+    /// `digits`, `faces` or `features`.
+    pub fn kind(&self, index: usize) -> Result<String, JsError> {
+        Ok(match self.run(index)? {
+            Run::Digits(_) => "digits",
+            Run::Faces(_) => "faces",
+            Run::Features(_) => "features",
+        }
+        .into())
+    }
+
+    fn run(&self, index: usize) -> Result<&Run, JsError> {
+        self.runs.get(index).ok_or_else(|| {
+            JsError::new(&format!("no run {index}: {} were opened", self.runs.len()))
+        })
+    }
+
+    /// Run `index`'s network, to read drawings with.
+    #[wasm_bindgen(js_name = digitsClassifier)]
+    pub fn digits_classifier(&self, index: usize) -> Result<Classifier, JsError> {
+        match self.run(index)? {
+            Run::Digits(run) => Ok(Classifier {
+                model: run.model.clone(),
+            }),
+            _ => Err(JsError::new("not a digits run")),
+        }
+    }
+
+    /// Run `index`'s name, network kind and report.
+    #[wasm_bindgen(js_name = digitsInfo)]
+    pub fn digits_info(&self, index: usize) -> Result<Ts<DigitsRunInfo>, JsError> {
+        match self.run(index)? {
+            Run::Digits(run) => to_ts(&DigitsRunInfo {
+                name: run.name.clone(),
+                kind: match run.model {
+                    Model::Softmax(_) => ModelKind::Softmax,
+                    Model::Mlp(_) => ModelKind::Mlp,
+                },
+                report: run.report.clone(),
+            }),
+            _ => Err(JsError::new("not a digits run")),
+        }
+    }
+
+    /// Run `index`'s faces.
+    pub fn faces(&self, index: usize) -> Result<Faces, JsError> {
+        match self.run(index)? {
+            Run::Faces(run) => Ok(Faces {
+                set: run.faces.clone(),
+            }),
+            _ => Err(JsError::new("not a faces run")),
+        }
+    }
+
+    /// Run `index`'s trained network, if it was trained.
+    #[wasm_bindgen(js_name = facesNetwork)]
+    pub fn faces_network(&self, index: usize) -> Result<Option<FacesNetwork>, JsError> {
+        match self.run(index)? {
+            Run::Faces(run) => Ok(run.trained.as_ref().map(|(network, _)| FacesNetwork {
+                network: network.clone(),
+            })),
+            _ => Err(JsError::new("not a faces run")),
+        }
+    }
+
+    /// Run `index`'s `training.json`, if it was trained.
+    #[wasm_bindgen(js_name = facesSummary)]
+    pub fn faces_summary(&self, index: usize) -> Result<Option<Ts<TrainingSummary>>, JsError> {
+        match self.run(index)? {
+            Run::Faces(run) => run
+                .trained
+                .as_ref()
+                .map(|(_, summary)| to_ts(summary))
+                .transpose(),
+            _ => Err(JsError::new("not a faces run")),
+        }
+    }
+
+    /// Run `index`'s features, classifier and `features.json`.
+    pub fn features(&self, index: usize) -> Result<Features, JsError> {
+        match self.run(index)? {
+            Run::Features(run) => Ok(Features {
+                set: run.features.clone(),
+                summary: run.summary.clone(),
+                classifier_hidden_units: run.classifier.weights()[0].ncols(),
+            }),
+            _ => Err(JsError::new("not a features run")),
+        }
+    }
+}
+
+/// What a faces run's summary is: part 8's `training.json`, or part 10's
+/// classifier result.
+enum Summary {
+    Faces(TrainingSummary),
+    Classifier(ClassifierResult),
+}
+
+/// What [`FacesNetwork::train`] and [`FacesNetwork::train_on_features`]
+/// return: the network and its summary.
 #[wasm_bindgen]
 pub struct FacesTraining {
     network: Option<FacesNetwork>,
-    summary: JsValue,
+    summary: Summary,
 }
 
 #[wasm_bindgen]
 impl FacesTraining {
-    /// The summary, in the layout of `training.json`.
-    #[wasm_bindgen(getter)]
-    pub fn summary(&self) -> JsValue {
-        self.summary.clone()
+    /// Part 8's summary, in the layout of `training.json`.
+    #[wasm_bindgen(js_name = facesSummary)]
+    pub fn faces_summary(&self) -> Result<Ts<TrainingSummary>, JsError> {
+        match &self.summary {
+            Summary::Faces(summary) => to_ts(summary),
+            Summary::Classifier(_) => Err(JsError::new("this run trained on features")),
+        }
+    }
+
+    /// Part 10's summary, a `features.json` classifier result.
+    #[wasm_bindgen(js_name = classifierSummary)]
+    pub fn classifier_summary(&self) -> Result<Ts<ClassifierResult>, JsError> {
+        match &self.summary {
+            Summary::Classifier(result) => to_ts(result),
+            Summary::Faces(_) => Err(JsError::new("this run trained on faces' pixels")),
+        }
     }
 
     /// The trained network (once: it is moved out).

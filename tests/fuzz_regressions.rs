@@ -129,7 +129,7 @@ fn a_model_whose_image_size_overflows_is_a_named_error() {
     assert!(
         matches!(
             error,
-            gradlab::export::ModelFileError::BadMetadata {
+            gradlab::formats::FileError::BadMetadata {
                 key: "image_cols",
                 ..
             }
@@ -145,7 +145,7 @@ fn a_model_with_no_classes_is_a_named_error() {
     let bytes = regression("page_bundle", "zero-classes");
     let error = gradlab::export::model_from_safetensors("m.safetensors", &bytes).unwrap_err();
     assert!(
-        matches!(&error, gradlab::export::ModelFileError::WrongShape { name, found, .. } if name == "W1" && found == &vec![5, 0]),
+        matches!(&error, gradlab::formats::FileError::WrongShape { name, found, .. } if name == "W1" && found == &vec![5, 0]),
         "{error}"
     );
     assert!(error.to_string().contains("at least 1"), "{error}");

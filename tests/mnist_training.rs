@@ -68,8 +68,7 @@ fn softmax_with_default_settings_reaches_92_percent() {
     let config = TrainConfig::default();
     let report = train::train(
         build(ModelSpec::default(), config.seed),
-        &mnist.train,
-        &mnist.test,
+        &(&mnist.train, &mnist.test),
         &config,
         |_| {},
     )
@@ -96,8 +95,7 @@ fn one_hidden_layer_of_300_tanh_units_with_momentum_reaches_98_percent() {
     };
     let report = train::train(
         build(mlp(300, Activation::Tanh), 0),
-        &mnist.train,
-        &mnist.test,
+        &(&mnist.train, &mnist.test),
         &config,
         |_| {},
     )
@@ -127,8 +125,7 @@ fn training_lowers_the_cost_with_both_optimisers() {
         };
         let report = train::train(
             build(ModelSpec::default(), 3),
-            &train_set,
-            &mnist.test.first(1000),
+            &(&train_set, &mnist.test.first(1000)),
             &config,
             |_| {},
         )
@@ -162,8 +159,7 @@ fn the_same_seed_gives_the_same_weights_and_another_seed_does_not() {
         };
         train::train(
             build(mlp(16, Activation::Tanh), seed),
-            &train_set,
-            &test_set,
+            &(&train_set, &test_set),
             &config,
             |_| {},
         )
@@ -188,8 +184,7 @@ fn a_learning_rate_that_blows_up_is_reported_as_divergence() {
     };
     let error = train::train(
         build(mlp(32, Activation::Relu), 0),
-        &train_set,
-        &mnist.test.first(100),
+        &(&train_set, &mnist.test.first(100)),
         &config,
         |_| {},
     )
@@ -244,8 +239,7 @@ fn settings_that_cannot_work_are_refused_before_training() {
     for (config, expected) in bad {
         let error = train::train(
             build(ModelSpec::default(), 0),
-            &mnist.train,
-            &mnist.test,
+            &(&mnist.train, &mnist.test),
             &config,
             |_| {},
         )

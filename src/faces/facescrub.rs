@@ -203,6 +203,53 @@ pub fn person_folder(name: &str) -> String {
     }
 }
 
+/// The project's six FaceScrub people, three actresses and three actors.
+pub const PROJECT_PEOPLE: [&str; 6] = [
+    "Lorraine Bracco",
+    "Peri Gilpin",
+    "Angie Harmon",
+    "Alec Baldwin",
+    "Bill Hader",
+    "Steve Carell",
+];
+
+/// The entries of `people` (names as in the lists); a person the lists do
+/// not have is an error, since nothing could be downloaded for them.
+pub fn entries_of(
+    entries: Vec<ListEntry>,
+    people: &[String],
+) -> Result<Vec<ListEntry>, super::FacesError> {
+    if let Some(missing) = people
+        .iter()
+        .find(|p| !entries.iter().any(|e| &e.name == *p))
+    {
+        return Err(super::FacesError::NotInLists {
+            person: missing.clone(),
+        });
+    }
+    Ok(entries
+        .into_iter()
+        .filter(|e| people.contains(&e.name))
+        .collect())
+}
+
+/// The faces of `people` downloaded into `downloads` (one folder per person,
+/// [`person_folder`]), named as the lists name them.
+pub fn read_downloads(
+    downloads: &std::path::Path,
+    people: &[String],
+) -> Result<super::folder::FolderImages, super::FacesError> {
+    let folders: Vec<String> = people.iter().map(|p| person_folder(p)).collect();
+    let mut found = super::folder::read_folder(downloads, Some(&folders))?;
+    for image in &mut found.images {
+        if let Some(i) = folders.iter().position(|f| *f == image.person) {
+            image.person = people[i].clone();
+        }
+    }
+    found.people = people.to_vec();
+    Ok(found)
+}
+
 /// Where [`download_faces`] writes an entry's face.
 pub fn face_path(dir: &std::path::Path, entry: &ListEntry) -> std::path::PathBuf {
     dir.join(person_folder(&entry.name))
@@ -448,7 +495,9 @@ mod download {
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .map_err(|e| e.to_string())
-            .and_then(|()| crate::export::write_atomically(&path, &png).map_err(|e| e.to_string()));
+            .and_then(|()| {
+                crate::formats::write_atomically(&path, &png).map_err(|e| e.to_string())
+            });
         written.map_err(|e| failure(FailureReason::Write(e)))?;
         Ok(Fetched::Downloaded)
     }

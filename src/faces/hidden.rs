@@ -15,7 +15,7 @@
 //! drawn as a `size x size` image on a diverging colour map, are the pattern
 //! of light and dark that turns them on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::FacesError;
 use crate::network::{Mlp, Network};
@@ -25,7 +25,8 @@ use crate::visual::{diverging_rgba, max_abs};
 pub const UNITS_SHOWN: usize = 4;
 
 /// A hidden unit and how much it favours one person.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct UnitScore {
     pub unit: usize,
     /// `W2[1 + h, p]` minus its mean over the other people.

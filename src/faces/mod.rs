@@ -63,17 +63,15 @@ pub mod orl;
 pub mod pgm;
 pub mod training;
 
-use std::collections::HashMap;
-
 use image::imageops::FilterType;
 use image::GrayImage;
 use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::formats::{TensorFile, TensorWriter};
 use crate::mnist::Dataset;
 
 /// The `format` of the prepared faces (safetensors metadata and JSON).
@@ -142,8 +140,8 @@ pub enum FacesError {
     ImageSize(usize),
     #[error("split fractions (validation {validation}, test {test}) must each be in [0, 1) and sum to less than 1")]
     SplitFractions { validation: f64, test: f64 },
-    #[error("{file} is not a gradlab faces file: {reason}")]
-    FacesFile { file: String, reason: String },
+    #[error(transparent)]
+    File(#[from] crate::formats::FileError),
     #[error("{folder} has no sub-folders of images (one per person)")]
     EmptyFolder { folder: String },
     #[error("part 9 needs a network with exactly one hidden layer; this one has {hidden_layers}")]
@@ -152,6 +150,12 @@ pub enum FacesError {
     NoSuchPerson { person: usize, n_people: usize },
     #[error("hidden unit {unit} is not one of the network's {n_units}")]
     NoSuchUnit { unit: usize, n_units: usize },
+    #[error(
+        "no faces of `{person}` in the lists given; check the name's spelling against the lists"
+    )]
+    NotInLists { person: String },
+    #[error("there is no face {index}: the set has {count}")]
+    NoSuchFace { index: usize, count: usize },
 }
 
 fn people_found(available: &str) -> String {
@@ -202,6 +206,7 @@ pub struct SourceImage {
 
 /// A file that was repaired or left out, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LeftOut {
     pub file: String,
     pub reason: String,
@@ -210,6 +215,7 @@ pub struct LeftOut {
 /// Which set an image belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Split {
     Train,
     Validation,
@@ -243,6 +249,7 @@ impl Split {
 
 /// How each person's images are divided.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct SplitConfig {
     /// Share of each person's images kept for validation, rounded to whole
     /// images (at least one when the person has three or more).
@@ -523,6 +530,24 @@ impl FaceSet {
             .expect("labels are below the number of people and rows are size * size")
     }
 
+    /// Faces `indices` as grey RGBA, `size x size` each, one after another:
+    /// how the page draws a gallery.
+    pub fn images_rgba(&self, indices: &[usize]) -> Result<Vec<u8>, FacesError> {
+        let mut rgba = Vec::with_capacity(indices.len().saturating_mul(self.pixels.ncols() * 4));
+        for &index in indices {
+            if index >= self.len() {
+                return Err(FacesError::NoSuchFace {
+                    index,
+                    count: self.len(),
+                });
+            }
+            for &grey in self.pixels.row(index) {
+                rgba.extend_from_slice(&[grey, grey, grey, 255]);
+            }
+        }
+        Ok(rgba)
+    }
+
     /// How many images of each person are in each split: (train, validation, test).
     pub fn counts(&self) -> Vec<(usize, usize, usize)> {
         let mut counts = vec![(0, 0, 0); self.people.len()];
@@ -566,122 +591,44 @@ impl FaceSet {
 
     /// `faces.safetensors` (see the module documentation).
     pub fn to_safetensors(&self) -> Vec<u8> {
-        let splits: Vec<u8> = self.splits.iter().map(|s| s.code()).collect();
-        let images = self.pixels.as_standard_layout();
-        let image_bytes = images.as_slice().expect("standard layout is contiguous");
-        let tensors = [
-            (
-                "images",
-                vec![self.len(), self.size, self.size],
-                image_bytes,
-            ),
-            ("labels", vec![self.len()], &self.labels[..]),
-            ("splits", vec![self.len()], &splits[..]),
-        ];
-        let views = tensors.iter().map(|(name, shape, bytes)| {
-            let view = TensorView::new(Dtype::U8, shape.clone(), bytes)
-                .expect("byte tensors sized from their shapes");
-            (name.to_string(), view)
-        });
-        let metadata = HashMap::from([
-            ("format".to_string(), FACES_FORMAT.to_string()),
-            ("version".to_string(), FACES_VERSION.to_string()),
-            ("size".to_string(), self.size.to_string()),
-            (
-                "people".to_string(),
-                serde_json::to_string(&self.people).expect("names serialise"),
-            ),
-            (
-                "files".to_string(),
-                serde_json::to_string(&self.files).expect("names serialise"),
-            ),
-        ]);
-        safetensors::serialize(views, Some(metadata))
-            .expect("byte tensors with small string metadata always serialise")
+        let n = self.len();
+        let images = self.pixels.as_standard_layout().iter().copied().collect();
+        let writer = TensorWriter::new(FACES_FORMAT, FACES_VERSION)
+            .meta("size", self.size)
+            .u8_tensor("images", vec![n, self.size, self.size], images);
+        write_rows(
+            writer,
+            &self.people,
+            &self.labels,
+            &self.splits,
+            &self.files,
+        )
+        .finish()
     }
 
     /// Reads `faces.safetensors`, checking the format, version, shapes and
     /// labels; `file` names it in errors.
     pub fn from_safetensors(file: &str, bytes: &[u8]) -> Result<Self, FacesError> {
-        let bad = |reason: String| FacesError::FacesFile {
-            file: file.into(),
-            reason,
-        };
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        let meta = |key: &str| {
-            metadata
-                .get(key)
-                .cloned()
-                .ok_or_else(|| bad(format!("no metadata entry `{key}`")))
-        };
-        let format = meta("format")?;
-        if format != FACES_FORMAT {
-            return Err(bad(format!("format is `{format}`, not `{FACES_FORMAT}`")));
+        let parsed = TensorFile::parse_versioned(file, bytes, FACES_FORMAT, FACES_VERSION)?;
+        let size = parsed.meta_usize("size")?;
+        if size == 0 || size > MAX_SIZE {
+            return Err(parsed
+                .invalid(format!(
+                    "faces of {size} pixels a side; 1 to {MAX_SIZE} are possible"
+                ))
+                .into());
         }
-        let version = meta("version")?;
-        if version != FACES_VERSION.to_string() {
-            return Err(bad(format!(
-                "layout version {version}; this gradlab reads version {FACES_VERSION}"
-            )));
-        }
-        let size: usize = meta("size")?
-            .parse()
-            .map_err(|_| bad("metadata `size` is not a whole number".into()))?;
-        let people: Vec<String> = serde_json::from_str(&meta("people")?).map_err(|e| {
-            bad(format!(
-                "metadata `people` is not a JSON list of names: {e}"
-            ))
-        })?;
-        if size == 0 || size > MAX_SIZE || people.is_empty() || people.len() > MAX_PEOPLE {
-            return Err(bad(format!("{} people of size {size}", people.len())));
-        }
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let tensor = |name: &str, shape: &[usize]| -> Result<Vec<u8>, FacesError> {
-            let view = tensors
-                .tensor(name)
-                .map_err(|_| bad(format!("no tensor `{name}`")))?;
-            if view.dtype() != Dtype::U8 || view.shape() != shape {
-                return Err(bad(format!(
-                    "tensor `{name}` is {:?} {:?}, expected U8 {shape:?}",
-                    view.dtype(),
-                    view.shape()
-                )));
-            }
-            Ok(view.data().to_vec())
-        };
-        let n = tensors
-            .tensor("labels")
-            .map_err(|_| bad("no tensor `labels`".into()))?
-            .shape()
-            .first()
-            .copied()
-            .unwrap_or(0);
-        let images = tensor("images", &[n, size, size])?;
-        let labels = tensor("labels", &[n])?;
-        let split_codes = tensor("splits", &[n])?;
-        if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
-            return Err(bad(format!(
-                "label {label} but only {} people",
-                people.len()
-            )));
-        }
-        let files: Vec<String> = serde_json::from_str(&meta("files")?)
-            .map_err(|e| bad(format!("metadata `files` is not a JSON list of names: {e}")))?;
-        if files.len() != n {
-            return Err(bad(format!("{} file names for {n} images", files.len())));
-        }
-        let splits = split_codes
-            .iter()
-            .map(|&code| Split::from_code(code).ok_or_else(|| bad(format!("split code {code}"))))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = read_rows(&parsed)?;
+        let n = rows.labels.len();
+        let (_, images) = parsed.u8_tensor("images", &[Some(n), Some(size), Some(size)])?;
         Ok(FaceSet {
             size,
-            people,
-            pixels: Array2::from_shape_vec((n, size * size), images).expect("shape checked above"),
-            labels,
-            splits,
-            files,
+            people: rows.people,
+            pixels: Array2::from_shape_vec((n, size * size), images.to_vec())
+                .expect("shape checked above"),
+            labels: rows.labels,
+            splits: rows.splits,
+            files: rows.files,
         })
     }
 
@@ -729,6 +676,7 @@ impl FaceSet {
 
 /// `faces.json`: what the prepared faces are and where they came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Manifest {
     pub format: String,
     pub version: u32,
@@ -747,6 +695,7 @@ pub struct Manifest {
 
 /// A person in `faces.json`, with their images per split.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct PersonEntry {
     pub name: String,
     pub label: usize,
@@ -757,10 +706,77 @@ pub struct PersonEntry {
 
 /// An image in `faces.json`, in the order of the tensors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ImageEntry {
     pub file: String,
     pub label: usize,
     pub split: Split,
+}
+
+/// Who each row of a face set (or of its features) is, which split it is
+/// in and which file it came from: what `faces.safetensors` and
+/// `features.safetensors` share.
+pub(crate) struct Rows {
+    pub people: Vec<String>,
+    pub labels: Vec<u8>,
+    pub splits: Vec<Split>,
+    pub files: Vec<String>,
+}
+
+/// Adds [`Rows`]' metadata and tensors (`people`, `files`; `labels`,
+/// `splits`) to a file being written.
+pub(crate) fn write_rows(
+    writer: TensorWriter,
+    people: &[String],
+    labels: &[u8],
+    splits: &[Split],
+    files: &[String],
+) -> TensorWriter {
+    writer
+        .meta_json("people", people)
+        .meta_json("files", files)
+        .u8_tensor("labels", vec![labels.len()], labels.to_vec())
+        .u8_tensor(
+            "splits",
+            vec![splits.len()],
+            splits.iter().map(|s| s.code()).collect(),
+        )
+}
+
+/// Reads [`Rows`] back, checking that there are 1 to [`MAX_PEOPLE`] people,
+/// every label is one of them, every split code is known and every row has
+/// its file name.
+pub(crate) fn read_rows(parsed: &TensorFile) -> Result<Rows, crate::formats::FileError> {
+    let people: Vec<String> = parsed.meta_json("people", "a JSON list of names")?;
+    if people.is_empty() || people.len() > MAX_PEOPLE {
+        return Err(parsed.invalid(format!(
+            "{} people; a set has 1 to {MAX_PEOPLE}",
+            people.len()
+        )));
+    }
+    let (shape, labels) = parsed.u8_tensor("labels", &[None])?;
+    let n = shape[0];
+    if let Some(label) = labels.iter().find(|&&l| l as usize >= people.len()) {
+        return Err(parsed.invalid(format!("label {label} but only {} people", people.len())));
+    }
+    let (_, codes) = parsed.u8_tensor("splits", &[Some(n)])?;
+    let splits = codes
+        .iter()
+        .map(|&code| {
+            Split::from_code(code)
+                .ok_or_else(|| parsed.invalid(format!("split code {code} (0, 1 or 2)")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let files: Vec<String> = parsed.meta_json("files", "a JSON list of file names")?;
+    if files.len() != n {
+        return Err(parsed.invalid(format!("{} file names for {n} rows", files.len())));
+    }
+    Ok(Rows {
+        people,
+        labels: labels.to_vec(),
+        splits,
+        files,
+    })
 }
 
 #[cfg(test)]
@@ -910,10 +926,12 @@ mod tests {
         let error =
             FaceSet::from_safetensors("faces.safetensors", &bytes[..bytes.len() - 1]).unwrap_err();
         assert!(error.to_string().contains("faces.safetensors"), "{error}");
-        let model = crate::export::matrices_to_safetensors(&[], HashMap::new());
+        let model = crate::formats::TensorWriter::new("gradlab-model", 1).finish();
         assert!(matches!(
             FaceSet::from_safetensors("m", &model),
-            Err(FacesError::FacesFile { .. })
+            Err(FacesError::File(
+                crate::formats::FileError::WrongKind { .. }
+            ))
         ));
     }
 

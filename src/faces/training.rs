@@ -16,19 +16,22 @@
 //! test figure stays honest.
 
 use ndarray::Axis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{hidden, FaceSet, Split, FACES_VERSION};
 use crate::mnist::Dataset;
 use crate::network::{predicted_classes, Activation, Mlp, Network};
 use crate::optim::OptimizerKind;
-use crate::train::{evaluate, TrainConfig, TrainError, Trainer};
+use crate::train::{
+    evaluate, train, CurveData, Evaluation, Progress, TrainConfig, TrainError, TrainReport, Trainer,
+};
 
 /// The `format` of `training.json`.
 pub const TRAINING_FORMAT: &str = "gradlab-faces-training";
 
 /// How to train on faces.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct FacesTrainConfig {
     pub hidden_units: usize,
     pub activation: Activation,
@@ -76,8 +79,87 @@ impl Default for FacesTrainConfig {
     }
 }
 
+/// The settings a person chooses for a faces run (part 8's form in the
+/// page, `gradlab features`' flags for part 10's classifier); everything
+/// else is the defaults'. A momentum of 0 is plain gradient descent.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct FacesSettings {
+    pub hidden_units: usize,
+    pub learning_rate: f64,
+    pub momentum: f64,
+    pub epochs: usize,
+    pub seed: u64,
+}
+
+/// A setting outside what a run can do in reasonable time.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{setting} must be between {min} and {max}, not {value}")]
+pub struct SettingError {
+    pub setting: &'static str,
+    pub value: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl FacesSettings {
+    /// The limits the page holds a person to: beyond them a run takes more
+    /// than a few seconds on these small sets, or cannot learn.
+    pub const LIMITS: [(&'static str, f64, f64); 4] = [
+        ("hidden units", 1.0, 200.0),
+        ("epochs", 1.0, 2000.0),
+        ("learning rate", 1e-6, 1.0),
+        ("momentum", 0.0, 0.999),
+    ];
+
+    /// The first setting outside [`FacesSettings::LIMITS`], if any.
+    pub fn check(&self) -> Result<(), SettingError> {
+        let values = [
+            self.hidden_units as f64,
+            self.epochs as f64,
+            self.learning_rate,
+            self.momentum,
+        ];
+        for ((setting, min, max), value) in Self::LIMITS.into_iter().zip(values) {
+            if !(value >= min && value <= max) {
+                return Err(SettingError {
+                    setting,
+                    value,
+                    min,
+                    max,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FacesTrainConfig {
+    /// These settings over `self`.
+    pub fn with_settings(self, settings: &FacesSettings) -> Self {
+        FacesTrainConfig {
+            hidden_units: settings.hidden_units,
+            train: TrainConfig {
+                optimizer: if settings.momentum == 0.0 {
+                    OptimizerKind::Gd
+                } else {
+                    OptimizerKind::Momentum {
+                        beta: settings.momentum,
+                    }
+                },
+                learning_rate: settings.learning_rate,
+                epochs: settings.epochs,
+                seed: settings.seed,
+                ..self.train
+            },
+            ..self
+        }
+    }
+}
+
 /// One point of the learning curves, on all three sets.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct FacesCurvePoint {
     pub iteration: usize,
     pub epoch: f64,
@@ -89,17 +171,9 @@ pub struct FacesCurvePoint {
     pub test_accuracy: f64,
 }
 
-/// What [`train_faces`] reports after each step.
-#[derive(Clone, Copy, Debug)]
-pub struct FacesProgress<'a> {
-    pub iteration: usize,
-    pub total_iterations: usize,
-    pub batch_cost: f64,
-    pub point: Option<&'a FacesCurvePoint>,
-}
-
 /// The class the network gives one test face.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Prediction {
     /// The face's index in the [`FaceSet`] (and in `faces.safetensors`).
     pub index: usize,
@@ -126,37 +200,13 @@ impl FacesTrainReport {
     }
 }
 
-fn curve_point(
-    trainer: &Trainer<Mlp<f32>>,
-    train: &Dataset,
-    validation: &Dataset,
-    test: &Dataset,
-) -> FacesCurvePoint {
-    let network = trainer.network();
-    let (on_train, on_validation, on_test) = (
-        evaluate(network, train, None),
-        evaluate(network, validation, None),
-        evaluate(network, test, None),
-    );
-    FacesCurvePoint {
-        iteration: trainer.iteration(),
-        epoch: trainer.epoch(),
-        train_cost: on_train.cost,
-        train_accuracy: on_train.accuracy,
-        validation_cost: on_validation.cost,
-        validation_accuracy: on_validation.accuracy,
-        test_cost: on_test.cost,
-        test_accuracy: on_test.accuracy,
-    }
-}
-
 /// Trains a fresh one-hidden-layer network on `faces`' training set and
 /// measures it on all three sets, calling `on_progress` after every step.
 /// The same seed gives the same network, bit for bit.
 pub fn train_faces(
     faces: &FaceSet,
     config: &FacesTrainConfig,
-    on_progress: impl FnMut(FacesProgress<'_>),
+    on_progress: impl FnMut(Progress<'_, FacesCurvePoint>),
 ) -> Result<FacesTrainReport, TrainError> {
     train_on(
         &Splits::of_faces(faces),
@@ -187,43 +237,65 @@ impl Splits {
     }
 }
 
+/// Faces (or features): trained on the training set, every point measured
+/// on all three sets (they are small).
+impl CurveData for Splits {
+    type Point = FacesCurvePoint;
+
+    fn training_set(&self) -> &Dataset {
+        &self.train
+    }
+
+    fn point<N: Network<f32>>(
+        &self,
+        network: &N,
+        iteration: usize,
+        epoch: f64,
+        _config: &TrainConfig,
+    ) -> FacesCurvePoint {
+        let (on_train, on_validation, on_test) = (
+            evaluate(network, &self.train, None),
+            evaluate(network, &self.validation, None),
+            evaluate(network, &self.test, None),
+        );
+        FacesCurvePoint {
+            iteration,
+            epoch,
+            train_cost: on_train.cost,
+            train_accuracy: on_train.accuracy,
+            validation_cost: on_validation.cost,
+            validation_accuracy: on_validation.accuracy,
+            test_cost: on_test.cost,
+            test_accuracy: on_test.accuracy,
+        }
+    }
+
+    fn final_test<N: Network<f32>>(&self, network: &N) -> Evaluation {
+        evaluate(network, &self.test, None)
+    }
+}
+
 /// [`train_faces`] on any labelled 8-bit inputs: faces' pixels, or part 10's
-/// quantised CNN features ([`crate::transfer`]).
+/// quantised CNN features ([`crate::transfer`]). A [`crate::train::Run`]
+/// like every other, from a network whose input weights start at
+/// `config.initial_scale` of their usual scale; then the test set's
+/// predictions and confusion matrix.
 pub fn train_on(
     sets: &Splits,
     n_classes: usize,
     config: &FacesTrainConfig,
-    mut on_progress: impl FnMut(FacesProgress<'_>),
+    on_progress: impl FnMut(Progress<'_, FacesCurvePoint>),
 ) -> Result<FacesTrainReport, TrainError> {
-    let (train, validation, test) = (&sets.train, &sets.validation, &sets.test);
+    crate::network::size::check_sizes(&[sets.train.n_pixels(), config.hidden_units, n_classes])
+        .map_err(TrainError::Size)?;
     let mut network = Mlp::new(
-        &[train.n_pixels(), config.hidden_units, n_classes],
+        &[sets.train.n_pixels(), config.hidden_units, n_classes],
         config.activation,
         &mut Trainer::<Mlp<f32>>::rng_for(config.train.seed),
     );
     network.weights_mut()[0].mapv_inplace(|w| w * config.initial_scale);
-    let mut trainer = Trainer::new(network, config.train.clone(), train.len())?;
-    let total_iterations = trainer.steps_per_epoch() * config.train.epochs;
-    let evaluate_every =
-        (trainer.steps_per_epoch() / config.train.evaluations_per_epoch.max(1)).max(1);
-    let mut curve = vec![curve_point(&trainer, train, validation, test)];
-    for iteration in 1..=total_iterations {
-        let batch_cost = trainer.step(train)?;
-        let point = if iteration % evaluate_every == 0 || iteration == total_iterations {
-            curve.push(curve_point(&trainer, train, validation, test));
-            curve.last()
-        } else {
-            None
-        };
-        on_progress(FacesProgress {
-            iteration,
-            total_iterations,
-            batch_cost,
-            point,
-        });
-    }
-    let network = trainer.into_network();
-    let test_predictions = predict(&network, test, &sets.test_indices);
+    let TrainReport { network, curve } = train(network, sets, &config.train, on_progress)?;
+    let test_predictions = predict(&network, &sets.test, &sets.test_indices);
     let confusion = confusion_matrix(&test_predictions, n_classes);
     Ok(FacesTrainReport {
         network,
@@ -264,16 +336,18 @@ pub fn confusion_matrix(predictions: &[Prediction], n_people: usize) -> Vec<Vec<
 }
 
 /// The units most favouring one person, for `training.json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct PersonUnits {
     pub person: String,
     pub units: Vec<hidden::UnitScore>,
 }
 
 /// `training.json` (see [`super`]'s documentation for the layout).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct TrainingSummary {
-    pub format: &'static str,
+    pub format: String,
     pub version: u32,
     pub people: Vec<String>,
     pub size: usize,
@@ -311,7 +385,7 @@ impl TrainingSummary {
             })
             .collect();
         TrainingSummary {
-            format: TRAINING_FORMAT,
+            format: TRAINING_FORMAT.into(),
             version: FACES_VERSION,
             people: faces.people().to_vec(),
             size: faces.size(),

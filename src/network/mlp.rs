@@ -30,6 +30,7 @@ use crate::{kernels, Real};
 /// The non-linearity `g` of the hidden units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Activation {
     /// `tanh`, as in the course's handout.
     #[default]

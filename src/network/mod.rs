@@ -168,6 +168,7 @@ impl<T: Real> Network<T> for Model<T> {
 /// Which of the two networks to build.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum ModelKind {
     /// `softmax(W^T X)`, no hidden layer.
     #[default]
@@ -179,6 +180,7 @@ pub enum ModelKind {
 /// The architecture of a [`Model`]: what a person picks on the page or on the
 /// command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ModelSpec {
     pub kind: ModelKind,
     /// Hidden units of the one-hidden-layer network (ignored for softmax).
@@ -240,7 +242,8 @@ pub fn classify_image<T: Real>(network: &dyn Network<T>, pixels: &[T]) -> Option
 }
 
 /// One image's forward pass, the two numbers per class that part 2 shows.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ForwardPass<T> {
     /// The output layer's logits `z = W^T x` (for the softmax network; the
     /// last layer's for a deeper one).

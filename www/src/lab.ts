@@ -62,7 +62,7 @@ export class Lab {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'gradlab' });
+    const worker = new Worker(new URL('./worker/index.ts', import.meta.url), { type: 'module', name: 'gradlab' });
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();

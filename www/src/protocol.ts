@@ -1,4 +1,4 @@
-// The messages between the page and its worker (src/worker.ts).
+// The messages between the page and its worker (src/worker/).
 //
 // The page sends requests `{ id, request }`; the worker answers each with one
 // reply carrying the same id. Besides replies, the worker posts events of its
@@ -6,42 +6,59 @@
 // and errors that no request is waiting for (a run that diverged, MNIST that
 // failed to load).
 //
-// Field names of the Rust side's JSON (SessionConfig, CurvePoint) keep its
-// snake_case serde names, so that they can be passed through as they are.
+// Every value computed by the Rust library has its type declared by the
+// library itself: src/web.rs's types derive `Tsify`, wasm-bindgen writes the
+// declarations into pkg/gradlab.d.ts, and this file imports them (keeping
+// their snake_case field names), so the two sides cannot drift. What is
+// declared here is the page's own: the messages, and the shapes the worker
+// assembles from library values.
 
+import type {
+  ClassCounts,
+  CurvePoint,
+  ModelKind,
+  DigitsCheck,
+  FacesCurvePoint,
+  FacesSettings,
+  Figure5Row,
+  PixelWeight,
+  SessionConfig,
+  SurfaceGrid,
+  SurfacePaths,
+  SweepSlopes,
+  TimingRow,
+  TrainingSummary,
+  TransferSummary,
+  UnitScore,
+  ClassifierResult,
+} from '../pkg/gradlab.js';
 import type { WasmBuild, WasmPreference } from './wasm-build';
 
-export type ModelKind = 'softmax' | 'mlp';
-export type Activation = 'tanh' | 'relu';
+export type {
+  Activation,
+  ClassCounts,
+  ClassifierResult,
+  CurvePoint,
+  DigitsCheck,
+  FacesCurvePoint,
+  FacesSettings,
+  FacesTrainConfig,
+  Figure5Row,
+  ModelKind,
+  PixelWeight,
+  Prediction as FacePrediction,
+  SessionConfig,
+  SurfaceGrid,
+  SurfacePaths,
+  SweepSlopes,
+  TimingRow,
+  TrainingSummary,
+  TransferSummary,
+  UnitScore,
+  WeightComparison,
+} from '../pkg/gradlab.js';
 
 export const MODEL_KINDS: readonly ModelKind[] = ['softmax', 'mlp'];
-
-/** What `new Session(data, config)` takes (src/web.rs `SessionConfig`). */
-export interface SessionConfig {
-  model: { kind: ModelKind; hidden_units: number; activation: Activation };
-  train: {
-    optimizer: { kind: 'gd' } | { kind: 'momentum'; beta: number };
-    learning_rate: number;
-    /** `null` for full-batch gradient descent. */
-    batch_size: number | null;
-    epochs: number;
-    seed: number;
-    evaluations_per_epoch: number;
-    train_evaluation_size: number;
-    /** `null` for the whole test set. */
-    test_evaluation_size: number | null;
-  };
-}
-
-/** One learning-curve point (src/train.rs `CurvePoint`). */
-export interface CurvePoint {
-  iteration: number;
-  epoch: number;
-  train_cost: number;
-  train_accuracy: number;
-  test_cost: number;
-  test_accuracy: number;
-}
 
 /** Where the worker fetches what it needs; absolute URLs made by the page. */
 export interface Urls {
@@ -109,7 +126,7 @@ export interface DataReady {
 }
 
 // ------------------------------------------------------------- lessons ----
-// What the chapters of parts 1-7 ask the worker for (src/lessons-worker.ts).
+// What the chapters of parts 1-7 ask the worker for (src/worker/lessons.ts).
 
 export type Split = 'train' | 'test';
 /** Which softmax network a lesson reads with: the shipped one, or the one
@@ -117,11 +134,6 @@ export type Split = 'train' | 'test';
 export type LessonModel = 'shipped' | 'trained';
 /** The lesson training runs: chapter 4's, and chapter 5's pair. */
 export type LessonRunId = 'gd' | 'compare-gd' | 'compare-momentum';
-
-export interface ClassCounts {
-  train: number[];
-  test: number[];
-}
 
 export interface Gallery {
   /** Training-set indices, ten lists (digit 0 first). */
@@ -147,96 +159,10 @@ export interface ForwardResult extends Digit {
   contributions: Uint8Array;
 }
 
-export interface Figure5Row {
-  h: number;
-  total_error: number;
-}
-
-export interface WeightComparison {
-  layer: number;
-  row: number;
-  col: number;
-  backprop: number;
-  finite: number;
-}
-
-/** src/gradcheck.rs `DigitsCheck`. */
-export interface DigitsCheck {
-  network: 'softmax' | 'mlp';
-  sizes: number[];
-  images: number[];
-  h: number;
-  comparison: { weights: WeightComparison[]; relative_error: number };
-}
-
-export interface PixelWeight {
-  y: number;
-  x: number;
-  digit: number;
-}
-
-export interface CostGrid {
-  w1_values: number[];
-  w2_values: number[];
-  costs: number[];
-}
-
 export interface SurfaceResult {
   trained: [number, number];
-  grid: CostGrid;
+  grid: SurfaceGrid;
   minimum: number;
-}
-
-export interface Trajectory {
-  points: [number, number][];
-  costs: number[];
-  diverged: boolean;
-}
-
-export interface SurfacePaths {
-  gd: Trajectory;
-  momentum: Trajectory;
-  /** Per step, the fraction of the way from the start cost to the grid's minimum. */
-  gdClosed: number[];
-  momentumClosed: number[];
-}
-
-/** src/backprop_cost.rs `TimingRow`. */
-export interface TimingRow {
-  n_layers: number;
-  n_units: number;
-  n_weights: number;
-  batch: number;
-  backprop_ms: number;
-  naive_ms: number;
-  max_abs_difference: number;
-  backprop_multiply_adds: number;
-  naive_multiply_adds: number;
-}
-
-export interface Slope {
-  measured: number | null;
-  counted: number | null;
-  asymptotic: number;
-}
-
-export interface SweepSlopes {
-  sweep: 'units' | 'layers';
-  fixed: number;
-  n_points: number;
-  backprop: Slope;
-  naive: Slope;
-}
-
-export interface LogLogFit {
-  slope: number;
-  coefficient: number;
-}
-
-export interface SweepFit extends SweepSlopes {
-  /** The fitted power laws of the measured times, for drawing. */
-  backpropFit: LogLogFit | null;
-  naiveFit: LogLogFit | null;
 }
 
 export interface LessonRunState {
@@ -248,50 +174,6 @@ export interface LessonRunState {
   finalTestAccuracy: number | null;
 }
 
-/** One learning-curve point of part 8, on all three sets (src/faces/training.rs `FacesCurvePoint`). */
-export interface FacesCurvePoint {
-  iteration: number;
-  epoch: number;
-  train_cost: number;
-  train_accuracy: number;
-  validation_cost: number;
-  validation_accuracy: number;
-  test_cost: number;
-  test_accuracy: number;
-}
-
-/** How the network classed one test face (src/faces/training.rs `Prediction`). */
-export interface FacePrediction {
-  index: number;
-  label: number;
-  predicted: number;
-  probability: number;
-}
-
-/** A hidden unit and how much it favours one person (src/faces/hidden.rs `UnitScore`). */
-export interface UnitScore {
-  unit: number;
-  score: number;
-  weight: number;
-}
-
-/** `training.json` (src/faces/training.rs `TrainingSummary`), the fields the page reads. */
-export interface FacesSummary {
-  people: string[];
-  size: number;
-  hidden_units: number;
-  config: { learning_rate: number; batch_size: number | null; epochs: number; seed: number; optimizer: { kind: string; beta?: number } };
-  train_images: number;
-  validation_images: number;
-  test_images: number;
-  test_accuracy: number;
-  validation_accuracy: number;
-  train_accuracy: number;
-  curve: FacesCurvePoint[];
-  confusion: number[][];
-  test_predictions: FacePrediction[];
-}
-
 /** What part 8 loads: every face (grey RGBA, one after another) and the shipped network's training. */
 export interface FacesInfo {
   size: number;
@@ -300,16 +182,7 @@ export interface FacesInfo {
   /** 0 training, 1 validation, 2 test. */
   splits: number[];
   rgba: Uint8Array;
-  shipped: FacesSummary;
-}
-
-/** What parts 8 and 10 let a person change. */
-export interface FacesSettings {
-  hidden_units: number;
-  learning_rate: number;
-  momentum: number;
-  epochs: number;
-  seed: number;
+  shipped: TrainingSummary;
 }
 
 export type FacesModel = 'shipped' | 'trained';
@@ -320,44 +193,6 @@ export interface FacesUnits {
   people: { person: number; units: UnitScore[] }[];
   /** `size x size` RGBA images, person by person, unit by unit, on one shared scale. */
   rgba: Uint8Array;
-}
-
-/** src/faces/training.rs `FacesTrainConfig` as serialised in features.json (the fields the page reads). */
-export interface ClassifierConfig {
-  hidden_units: number;
-  activation: string;
-  initial_scale: number;
-  train: { learning_rate: number; batch_size: number | null; epochs: number; seed: number; optimizer: { kind: string; beta?: number } };
-}
-
-/** One classifier's results (src/transfer.rs `ClassifierResult`): features.json's
- * `on_features` and `on_pixels`, and what a run in the page returns. */
-export interface ClassifierResult {
-  test_accuracy: number;
-  validation_accuracy: number;
-  train_accuracy: number;
-  test_cost: number;
-  curve: FacesCurvePoint[];
-  /** `confusion[true][predicted]` on the test set. */
-  confusion: number[][];
-  test_predictions: FacePrediction[];
-  config: ClassifierConfig;
-}
-
-/** features.json (src/transfer.rs `TransferSummary`). */
-export interface FeaturesResults {
-  backbone: string;
-  layer: string;
-  features: number;
-  pixels: number;
-  people: string[];
-  train_images: number;
-  validation_images: number;
-  test_images: number;
-  test_accuracy: number;
-  pixel_test_accuracy: number;
-  on_features: ClassifierResult;
-  on_pixels: ClassifierResult;
 }
 
 /** What part 10 loads: the features as the module read them, and features.json. */
@@ -371,7 +206,7 @@ export interface FeaturesInfo {
   people: string[];
   /** Hidden units of the shipped classifier (classifier.safetensors). */
   classifierHiddenUnits: number;
-  results: FeaturesResults;
+  results: TransferSummary;
 }
 
 export type Request =
@@ -439,9 +274,9 @@ export interface ReplyValue {
   'surface-paths': SurfacePaths;
   'backprop-grid': [number, number][];
   'backprop-time': TimingRow;
-  'backprop-slopes': SweepFit[];
+  'backprop-slopes': SweepSlopes[];
   'faces-load': FacesInfo;
-  'faces-train': FacesSummary;
+  'faces-train': TrainingSummary;
   'faces-units': FacesUnits;
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;

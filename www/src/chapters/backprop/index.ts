@@ -4,7 +4,7 @@
 // slopes beside the exponents each method's complexity predicts.
 
 import type { Lab } from '../../lab';
-import type { SweepFit, TimingRow } from '../../protocol';
+import type { SweepSlopes, TimingRow } from '../../protocol';
 import { Plot, chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
 import { chapterHead, figure, integer, numberField, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
@@ -93,7 +93,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const slopeTable = find<HTMLTableElement>('backprop-slope-table');
   const rowTable = find<HTMLTableElement>('backprop-rows');
   let rows: TimingRow[] = [];
-  let fits: SweepFit[] = [];
+  let fits: SweepSlopes[] = [];
   let running = false;
   let stopRequested = false;
 
@@ -120,8 +120,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const series = [
       { name: 'backpropagation', color: BACKPROP, points: group.map((r) => ({ x: size(r), y: r.backprop_ms })), noLine: true },
       { name: 'one weight at a time', color: NAIVE, points: group.map((r) => ({ x: size(r), y: r.naive_ms })), noLine: true },
-      line(fit?.backpropFit, `backprop fit`, BACKPROP),
-      line(fit?.naiveFit, `one-at-a-time fit`, NAIVE),
+      line(fit?.backprop_fit, `backprop fit`, BACKPROP),
+      line(fit?.naive_fit, `one-at-a-time fit`, NAIVE),
     ].filter((s): s is NonNullable<typeof s> => s !== null);
     const label = (f: { slope: number } | null | undefined, r: TimingRow | undefined, time: (r: TimingRow) => number, color: string) =>
       f && r ? Plot.text([r], { x: size, y: time, text: () => `slope ${f.slope.toFixed(2)}`, dx: -8, dy: -12, textAnchor: 'end', fill: color, fontSize: 12, fontWeight: 600 }) : null;
@@ -145,7 +145,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
         tickFormat: (v: number) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? String(Number(v.toPrecision(1))) : ''),
       },
       series,
-      marks: [label(fit?.naiveFit, last, (r) => r.naive_ms, NAIVE), label(fit?.backpropFit, last, (r) => r.backprop_ms, BACKPROP)].filter(
+      marks: [label(fit?.naive_fit, last, (r) => r.naive_ms, NAIVE), label(fit?.backprop_fit, last, (r) => r.backprop_ms, BACKPROP)].filter(
         (m): m is NonNullable<typeof m> => m !== null,
       ),
       marginLeft: 56,

@@ -6,11 +6,10 @@
 import type { Lab, LabEvent } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { Activation, ModelKind, SessionConfig, TrainingState } from '../../protocol';
+import { EVALUATION_SIZE, LIVE_CURVE } from '../shared/training';
 import { LearningCurve } from './curve';
 import { WeightGallery } from './weights';
 
-/** Curve points during a run are measured on this many images of each set. */
-const LIVE_EVALUATION_SIZE = 2000;
 
 export const TRAINING_MARKUP = `
   <h3 id="train-title">Train it live</h3>
@@ -62,7 +61,7 @@ export const TRAINING_MARKUP = `
   </div>
   <p class="data-status" data-testid="data-status">MNIST: waiting for the page to start…</p>
   <h4>Learning curves</h4>
-  <p class="small">Measured on ${LIVE_EVALUATION_SIZE.toLocaleString('en')} training and ${LIVE_EVALUATION_SIZE.toLocaleString('en')} test images
+  <p class="small">Measured on ${EVALUATION_SIZE.toLocaleString('en')} training and ${EVALUATION_SIZE.toLocaleString('en')} test images
     while training runs; the whole test set is measured when the run ends.</p>
   <div class="curve" data-testid="learning-curve"></div>
   <h4>First-layer weights</h4>
@@ -231,9 +230,8 @@ export class TrainingPanel {
         batch_size: batchSize,
         epochs,
         seed,
-        evaluations_per_epoch: 4,
-        train_evaluation_size: LIVE_EVALUATION_SIZE,
-        test_evaluation_size: LIVE_EVALUATION_SIZE,
+        ...LIVE_CURVE,
+        cadence: 'even',
       },
     };
   }

@@ -4,10 +4,10 @@
 // wrong, and the same network retrained live in the worker.
 
 import type { Lab } from '../../lab';
-import type { FacesCurvePoint, FacesInfo, FacesSettings, FacesSummary } from '../../protocol';
+import type { FacesCurvePoint, FacesInfo, FacesSettings, TrainingSummary } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
 import { confusionTable, mistakes } from '../shared/confusion';
-import { chapterHead, figure, numberField, percent, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
+import { betaOf, chapterHead, figure, numberField, percent, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 import { SPLIT_NAMES, TRAINED_EVENT, faceCanvas, forgetFaces, loadFaces, retrained } from './shared';
@@ -98,7 +98,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   let points: FacesCurvePoint[] = [];
   let frame = 0;
   let training = false;
-  let lastTrained: FacesSummary | null = null;
+  let lastTrained: TrainingSummary | null = null;
 
   const drawCurves = () => {
     frame = 0;
@@ -165,7 +165,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     gallery.dataset.count = String(info.labels.length);
   };
 
-  const drawConfusion = (summary: FacesSummary) => {
+  const drawConfusion = (summary: TrainingSummary) => {
     const people = summary.people;
     confusionWrap.innerHTML = confusionTable(people, summary.confusion, 'faces-confusion-table');
     const wrong = mistakes(summary.test_predictions);
@@ -191,13 +191,13 @@ export function mount(section: HTMLElement, lab: Lab): void {
     confused.replaceChildren(...cells);
   };
 
-  const showSummary = (summary: FacesSummary, who: 'shipped' | 'retrained') => {
+  const showSummary = (summary: TrainingSummary, who: 'shipped' | 'retrained') => {
     points = summary.curve.slice();
     schedule();
     const c = summary.config;
     accuracy.textContent =
       `${who === 'shipped' ? 'Shipped network' : 'Retrained network'}: ${summary.hidden_units} hidden units, ` +
-      `α = ${c.learning_rate}, β = ${c.optimizer.beta ?? 0}, ${c.epochs} epochs, seed ${c.seed}. ` +
+      `α = ${c.learning_rate}, β = ${betaOf(c.optimizer)}, ${c.epochs} epochs, seed ${c.seed}. ` +
       `Test accuracy ${percent(summary.test_accuracy)} (${Math.round(summary.test_accuracy * summary.test_images)} of ${summary.test_images} test faces), ` +
       `validation ${percent(summary.validation_accuracy)}, training ${percent(summary.train_accuracy)}.`;
     accuracy.dataset.who = who;

@@ -9,7 +9,7 @@ import type { Lab } from '../../lab';
 import type { ClassifierResult, FacesCurvePoint, FacesSettings, FeaturesInfo } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange, type Series } from '../shared/charts';
 import { confusionHeatmap, mistakeList, rightCount } from '../shared/confusion';
-import { chapterHead, figure, integer, numberField, percent, reportError, whenReady, wireSaveButtons, type NumberField } from '../shared/lesson';
+import { betaOf, chapterHead, figure, integer, numberField, percent, reportError, whenReady, wireSaveButtons, type NumberField } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -243,7 +243,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const c = result.config;
     const { right, total } = rightCount(result.test_predictions);
     return (
-      `${c.hidden_units} hidden units, α = ${c.train.learning_rate}, β = ${c.train.optimizer.beta ?? 0}, ` +
+      `${c.hidden_units} hidden units, α = ${c.train.learning_rate}, β = ${betaOf(c.train.optimizer)}, ` +
       `${c.train.epochs} epochs, seed ${c.train.seed}: test accuracy ${percent(result.test_accuracy)} (${right}/${total}), ` +
       `validation ${percent(result.validation_accuracy)}, training ${percent(result.train_accuracy)}.`
     );
@@ -306,7 +306,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     fields ??= {
       hidden: numberField(section, 'features-hidden', state, 'hidden', config.hidden_units, (v) => Number.isInteger(v) && v >= 1 && v <= 200),
       lr: numberField(section, 'features-lr', state, 'lr', config.train.learning_rate, (v) => v > 0 && v <= 1),
-      momentum: numberField(section, 'features-momentum', state, 'momentum', config.train.optimizer.beta ?? 0, (v) => v >= 0 && v <= 0.999),
+      momentum: numberField(section, 'features-momentum', state, 'momentum', betaOf(config.train.optimizer), (v) => v >= 0 && v <= 0.999),
       epochs: numberField(section, 'features-epochs', state, 'epochs', config.train.epochs, (v) => Number.isInteger(v) && v >= 1 && v <= 2000),
       seed: numberField(section, 'features-seed', state, 'seed', config.train.seed, (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32),
     };

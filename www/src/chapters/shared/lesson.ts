@@ -4,6 +4,7 @@
 
 import type { Lab } from '../../lab';
 import { WorkerLost } from '../../lab';
+import type { OptimizerKind } from '../../../pkg/gradlab.js';
 import { savePng } from './png';
 import type { ChapterState } from './state';
 
@@ -190,4 +191,9 @@ export function nextFrame(): Promise<void> {
 /** Whether the person asked for less motion: animations then jump to the end. */
 export function reducedMotion(): boolean {
   return window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+}
+
+/** Momentum's β of an optimiser; 0 for plain gradient descent. */
+export function betaOf(optimizer: OptimizerKind): number {
+  return optimizer.kind === 'momentum' ? optimizer.beta : 0;
 }

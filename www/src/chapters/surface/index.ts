@@ -465,8 +465,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const showSummary = (upTo: number) => {
     if (!paths || !surface || !shownSettings) return;
     const at = (list: number[]) => list[Math.min(upTo, list.length - 1)];
-    const g = at(paths.gdClosed);
-    const m = at(paths.momentumClosed);
+    const g = at(paths.gd_closed);
+    const m = at(paths.momentum_closed);
     const better = m > g + 0.05 ? 'momentum is ahead' : g > m + 0.05 ? 'gradient descent is ahead' : 'they are about even';
     const diverged = [paths.gd.diverged ? 'gradient descent diverged (the cost overflowed): lower the learning rate' : '', paths.momentum.diverged ? 'momentum diverged: lower the learning rate or β' : '']
       .filter(Boolean)
@@ -477,8 +477,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
       · <span style="color:${MOMENTUM}">momentum</span> <strong data-testid="surface-momentum-closed">${percent(m)}</strong></p>
       <p class="small">So ${better}. ${diverged ? `<strong class="wrong">${diverged}.</strong>` : ''}
       Trained values: ${tex(String.raw`w_1 = ${surface.trained[0].toFixed(3)},\; w_2 = ${surface.trained[1].toFixed(3)}`)}.</p>`;
-    summary.dataset.gd = String(paths.gdClosed[paths.gdClosed.length - 1]);
-    summary.dataset.momentum = String(paths.momentumClosed[paths.momentumClosed.length - 1]);
+    summary.dataset.gd = String(paths.gd_closed[paths.gd_closed.length - 1]);
+    summary.dataset.momentum = String(paths.momentum_closed[paths.momentum_closed.length - 1]);
   };
 
   onWidthChange(contourBox, drawContours);

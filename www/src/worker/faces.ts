@@ -6,13 +6,13 @@
 //
 // Everything numeric is a library function behind src/web.rs.
 
-import { Faces, FacesNetwork } from '../pkg/gradlab.js';
-import type { FacesCurvePoint, FacesInfo, FacesModel, FacesSettings, FacesSummary, FacesUnits, FromWorker, ReplyValue, Request, UnitScore, Urls } from './protocol';
+import { Faces, FacesNetwork, type FacesCurvePoint, type TrainingSummary } from '../../pkg/gradlab.js';
+import type { FacesInfo, FacesModel, FacesUnits, FromWorker, ReplyValue, Request, Urls } from '../protocol';
+import { fetchOk } from './errors';
 
 export interface FacesHost {
   post(message: FromWorker, transfer?: Transferable[]): void;
   urls(): Urls | null;
-  fetchOk(url: string): Promise<Response>;
 }
 
 type FacesRequest = Extract<Request, { type: 'faces-load' | 'faces-train' | 'faces-units' }>;
@@ -21,15 +21,13 @@ export function isFacesRequest(request: Request): request is FacesRequest {
   return request.type === 'faces-load' || request.type === 'faces-train' || request.type === 'faces-units';
 }
 
-/** The settings a person may ask for; outside them a run would take too long. */
-const LIMITS = { hidden_units: [1, 200], epochs: [1, 2000], learning_rate: [1e-6, 1], momentum: [0, 0.999] } as const;
-
-/** Throws, naming the setting, when `settings` are outside LIMITS. Part 10's
- * classifier has the same network and trainer, so it is held to them too. */
-export function checkSettings(settings: FacesSettings): void {
-  for (const [key, [min, max]] of Object.entries(LIMITS) as [keyof typeof LIMITS, readonly [number, number]][]) {
-    const value = settings[key];
-    if (!(value >= min && value <= max)) throw new Error(`${key.replace('_', ' ')} must be between ${min} and ${max}, not ${value}`);
+/** A JSON file, or an error that names it. */
+async function json<T>(url: string, name: string): Promise<T> {
+  const response = await fetchOk(url);
+  try {
+    return (await response.json()) as T;
+  } catch (error) {
+    throw new Error(`${name} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -43,9 +41,9 @@ export function createFaces(host: FacesHost) {
     const urls = host.urls();
     if (!urls) throw new Error('the worker has not started yet');
     const [facesBytes, modelBytes, training] = await Promise.all([
-      host.fetchOk(urls.faces.data).then((r) => r.arrayBuffer()),
-      host.fetchOk(urls.faces.model).then((r) => r.arrayBuffer()),
-      host.fetchOk(urls.faces.training).then((r) => r.json() as Promise<FacesSummary>),
+      fetchOk(urls.faces.data).then((r) => r.arrayBuffer()),
+      fetchOk(urls.faces.model).then((r) => r.arrayBuffer()),
+      json<TrainingSummary>(urls.faces.training, 'faces/training.json'),
     ]);
     faces?.free();
     faces = new Faces('faces.safetensors', new Uint8Array(facesBytes));
@@ -55,7 +53,7 @@ export function createFaces(host: FacesHost) {
     const indices = Uint32Array.from(labels, (_, i) => i);
     return {
       size: faces.size,
-      people: faces.people() as string[],
+      people: faces.people().names,
       labels,
       splits: Array.from(faces.splits()),
       rgba: faces.imagesRgba(indices),
@@ -67,7 +65,7 @@ export function createFaces(host: FacesHost) {
     if (!faces) throw new Error('the faces are not loaded yet');
     const network = model === 'trained' ? trained : shipped;
     if (!network) throw new Error(model === 'trained' ? 'no network has been retrained yet: press Retrain in part 8' : 'the shipped faces network did not load');
-    const chosen = people.map((person) => ({ person, units: network.favouredUnits(person, count) as UnitScore[] }));
+    const chosen = people.map((person) => ({ person, units: network.favouredUnits(person, count) }));
     const rgba = network.unitImagesRgba(Uint32Array.from(chosen.flatMap((c) => c.units.map((u) => u.unit))));
     return { size: faces.size, people: chosen, rgba };
   }
@@ -81,14 +79,12 @@ export function createFaces(host: FacesHost) {
             loading = null;
             throw error;
           });
-          const info = await loading;
-          return { value: info };
+          return { value: await loading };
         }
         case 'faces-train': {
           if (!faces) throw new Error('the faces are not loaded yet');
-          checkSettings(request.settings);
           const run = FacesNetwork.train(faces, request.settings, (point: FacesCurvePoint) => host.post({ type: 'faces-point', point }));
-          const summary = run.summary as FacesSummary;
+          const summary = run.facesSummary();
           trained?.free();
           trained = run.takeNetwork();
           run.free();

@@ -1,0 +1,277 @@
+// The worker's side of the draw section: the shipped networks, MNIST (fetched,
+// unpacked, parsed), reading a drawing, and the draw section's training run
+// (run 'draw' of the run loop), whose network reads drawings while it trains.
+//
+// Everything numeric is a library function behind src/web.rs.
+
+import { Classifier, Data, Session, inkRgba, preprocessDrawing, type SessionConfig, type TrainingAdvance } from '../../pkg/gradlab.js';
+import { MODEL_KINDS, type FromWorker, type ModelKind, type Prediction, type ReplyValue, type Request, type TrainingState, type Urls } from '../protocol';
+import { describe, fetchOk, isTrap } from './errors';
+import type { LiveRun, RunLoop } from './runs';
+
+/** Hidden units whose weights are drawn for the one-hidden-layer network. */
+const HIDDEN_UNITS_SHOWN = 10;
+/** The draw section's run in the run loop. */
+const RUN = 'draw';
+
+export interface DigitsHost {
+  post(message: FromWorker, transfer?: Transferable[]): void;
+  urls(): Urls | null;
+  runs: RunLoop;
+  reportError(context: 'data' | 'training', error: unknown): void;
+}
+
+type DigitsRequest = Extract<
+  Request,
+  { type: 'predict' | 'select-model' | 'train-start' | 'train-pause' | 'train-resume' | 'train-step' | 'train-reset' | 'load-data' }
+>;
+const DIGITS_TYPES = new Set<string>(['predict', 'select-model', 'train-start', 'train-pause', 'train-resume', 'train-step', 'train-reset', 'load-data']);
+
+export function isDigitsRequest(request: Request): request is DigitsRequest {
+  return DIGITS_TYPES.has(request.type);
+}
+
+/** Gzip's magic bytes; a server that sent the .gz with Content-Encoding: gzip
+ * has had the browser unpack it already. */
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new Error(`${url} is not a valid gzip file (${describe(error)}); rebuild it with npm run build`);
+  }
+}
+
+export function createDigits(host: DigitsHost) {
+  const shipped = new Map<ModelKind, Classifier>();
+  let kind: ModelKind = 'softmax';
+  let data: Data | null = null;
+  let dataLoading: Promise<void> | null = null;
+  /** The draw run's hidden units, for its weight images. */
+  let hiddenUnits = HIDDEN_UNITS_SHOWN;
+
+  const run = (): LiveRun | undefined => host.runs.get(RUN);
+
+  const state = (): TrainingState => {
+    const current = run();
+    return {
+      phase: current?.phase ?? 'idle',
+      kind,
+      reader: current ? 'session' : 'shipped',
+      iteration: current?.iteration ?? 0,
+      totalIterations: current?.total ?? 0,
+      epoch: current?.epoch ?? 0,
+      batchCost: current?.batchCost ?? null,
+      finalTestAccuracy: current?.finalTestAccuracy ?? null,
+    };
+  };
+
+  const postState = () => host.post({ type: 'training', state: state() });
+
+  /** The network that reads drawings now. */
+  const reader = (): Session | Classifier => {
+    const current = run();
+    if (current) return current.session;
+    const model = shipped.get(kind);
+    if (!model) throw new Error(`the shipped ${kind} network did not load, so it cannot read drawings (see the error about it)`);
+    return model;
+  };
+
+  const postWeights = () => {
+    let source: Session | Classifier;
+    try {
+      source = reader();
+    } catch {
+      return; // No network to draw; the missing model was reported already.
+    }
+    const count = kind === 'softmax' ? 10 : Math.min(HIDDEN_UNITS_SHOWN, run() ? hiddenUnits : HIDDEN_UNITS_SHOWN);
+    const rgba = source.weightImages(0, count);
+    const shown = rgba.length / (28 * 28 * 4);
+    host.post({ type: 'weights', images: { kind, reader: run() ? 'session' : 'shipped', rgba, count: shown } }, [rgba.buffer]);
+  };
+
+  const handlers = {
+    advanced(_run: LiveRun, report: TrainingAdvance) {
+      for (const point of report.points) host.post({ type: 'curve-point', point });
+      if (report.points.length > 0) postWeights();
+    },
+    settled() {
+      postState();
+    },
+    /** The run went wrong (it diverged, or the module threw): report it and
+     * go back to the shipped network, which still reads drawings. */
+    failed(_run: LiveRun, error: unknown) {
+      host.post({ type: 'curve-reset' });
+      host.reportError('training', error);
+      if (!isTrap(error)) postWeights();
+      postState();
+    },
+  };
+
+  const newRun = (config: SessionConfig, phase: 'running' | 'paused') => {
+    if (!data) {
+      throw new Error(dataLoading ? 'MNIST is still loading; training can start when it is in' : 'MNIST is not loaded (see the error about it)');
+    }
+    host.runs.discard(RUN);
+    const session = new Session(data, config);
+    kind = config.model.kind;
+    hiddenUnits = config.model.hidden_units;
+    host.post({ type: 'curve-reset' });
+    host.runs.start(RUN, session, handlers, phase);
+  };
+
+  async function loadModels(modelUrls: Urls['models']): Promise<Record<ModelKind, string | null>> {
+    const outcome = { softmax: null, mlp: null } as Record<ModelKind, string | null>;
+    await Promise.all(
+      MODEL_KINDS.map(async (model) => {
+        try {
+          const bytes = new Uint8Array(await (await fetchOk(modelUrls[model])).arrayBuffer());
+          const name = modelUrls[model].split('/').pop() ?? model;
+          const classifier = Classifier.fromSafetensors(name, bytes);
+          if (classifier.kind !== model) {
+            classifier.free();
+            throw new Error(`${name} holds a ${classifier.kind} network, not a ${model} one`);
+          }
+          shipped.get(model)?.free();
+          shipped.set(model, classifier);
+        } catch (error) {
+          outcome[model] = describe(error);
+        }
+      }),
+    );
+    return outcome;
+  }
+
+  async function loadData(dataUrls: Urls['data']): Promise<void> {
+    const started = performance.now();
+    const order = [dataUrls.trainImages, dataUrls.trainLabels, dataUrls.testImages, dataUrls.testLabels];
+    const responses = await Promise.all(order.map(fetchOk));
+    const lengths = responses.map((r) => Number(r.headers.get('content-length')));
+    const totalBytes = lengths.every((n) => Number.isFinite(n) && n > 0) ? lengths.reduce((a, b) => a + b, 0) : null;
+    let loadedBytes = 0;
+    let downloadedBytes = 0;
+    let lastReport = 0;
+    const report = (force: boolean) => {
+      const now = performance.now();
+      if (force || now - lastReport > 100) {
+        lastReport = now;
+        host.post({ type: 'data-progress', loadedBytes, totalBytes: totalBytes !== null && loadedBytes <= totalBytes ? totalBytes : null });
+      }
+    };
+    const files = await Promise.all(
+      responses.map(async (response, i) => {
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        const body = response.body;
+        if (!body) throw new Error(`empty response for ${order[i]}`);
+        const streamReader = body.getReader();
+        for (;;) {
+          const { done, value } = await streamReader.read();
+          if (done) break;
+          chunks.push(value);
+          size += value.length;
+          loadedBytes += value.length;
+          report(false);
+        }
+        const bytes = new Uint8Array(size);
+        let offset = 0;
+        for (const chunk of chunks) {
+          bytes.set(chunk, offset);
+          offset += chunk.length;
+        }
+        // A server that sent the file with Content-Encoding: gzip (Vite's dev
+        // server does) had the browser unpack it: what crossed the wire is
+        // then the Content-Length.
+        downloadedBytes += isGzip(bytes) || !(lengths[i] > 0) ? size : lengths[i];
+        return gunzip(bytes, order[i]);
+      }),
+    );
+    report(true);
+    const parsed = new Data(files[0], files[1], files[2], files[3]);
+    data?.free();
+    data = parsed;
+    host.post({
+      type: 'data-ready',
+      data: {
+        trainLength: parsed.trainLength,
+        testLength: parsed.testLength,
+        downloadedBytes,
+        unpackedBytes: files.reduce((sum, f) => sum + f.length, 0),
+        milliseconds: performance.now() - started,
+      },
+    });
+  }
+
+  function startLoadingData(): void {
+    const urls = host.urls();
+    if (data || dataLoading || !urls) return;
+    dataLoading = loadData(urls.data)
+      .catch((error) => host.reportError('data', error))
+      .finally(() => {
+        dataLoading = null;
+      });
+  }
+
+  return {
+    data: () => data,
+    dataLoading: () => dataLoading !== null,
+    shippedSoftmax: () => shipped.get('softmax'),
+    loadModels,
+    /** Once the module is in: the weights of the network that reads, then MNIST. */
+    started() {
+      postWeights();
+      startLoadingData();
+    },
+
+    handle(request: DigitsRequest): { value: ReplyValue[DigitsRequest['type']]; transfer?: Transferable[] } {
+      switch (request.type) {
+        case 'load-data':
+          startLoadingData();
+          return { value: null };
+        case 'predict': {
+          const pixels = preprocessDrawing(new Uint8Array(request.rgba), request.width, request.height);
+          const who = run() ? 'session' : 'shipped';
+          if (!pixels) {
+            const value: Prediction = { probabilities: null, input: null, reader: who, kind };
+            return { value };
+          }
+          const probabilities = Array.from(reader().predict(pixels));
+          const input = inkRgba(pixels);
+          const value: Prediction = { probabilities, input, reader: who, kind };
+          return { value, transfer: [input.buffer] };
+        }
+        case 'select-model':
+          host.runs.discard(RUN);
+          kind = request.kind;
+          host.post({ type: 'curve-reset' });
+          postWeights();
+          return { value: state() };
+        case 'train-start':
+          newRun(request.config, 'running');
+          return { value: state() };
+        case 'train-pause':
+          host.runs.pause(RUN);
+          return { value: state() };
+        case 'train-resume':
+          host.runs.resume(RUN);
+          return { value: state() };
+        case 'train-step': {
+          const current = run();
+          if (!current || current.phase === 'finished') newRun(request.config, 'paused');
+          host.runs.step(RUN, request.steps);
+          return { value: state() };
+        }
+        case 'train-reset':
+          host.runs.discard(RUN);
+          host.post({ type: 'curve-reset' });
+          postWeights();
+          return { value: state() };
+      }
+    },
+  };
+}

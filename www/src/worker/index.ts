@@ -1,0 +1,100 @@
+// The page's worker: owns the WebAssembly module and everything computed with
+// it, so that nothing heavy runs on the page's thread. One module per part of
+// the page (digits.ts: the draw section; lessons.ts: parts 1-7; faces.ts:
+// parts 8 and 9; features.ts: part 10), one run loop for every training run
+// (runs.ts), and this file: start-up and the message dispatch.
+//
+// Every call into the module is wrapped: a thrown error becomes a reply or an
+// `error` event with the module's message, never a silent stop.
+
+import init, { panicForTest, relaxedSimdEnabled, simdEnabled } from '../../pkg/gradlab.js';
+import type { ErrorContext, FromWorker, InitResult, ReplyValue, Request, ToWorker, Urls } from '../protocol';
+import { chooseWasmBuild, supportsRelaxedSimd, type WasmPreference } from '../wasm-build';
+import { createDigits, isDigitsRequest } from './digits';
+import { describe, isTrap } from './errors';
+import { createFaces, isFacesRequest } from './faces';
+import { createFeatures, isFeaturesRequest } from './features';
+import { createLessons, isLessonRequest } from './lessons';
+import { RunLoop } from './runs';
+
+/** The relaxed-SIMD build of the module (scripts/build-page.sh); the glue is shared. */
+const RELAXED_MODULE = new URL('../../pkg/gradlab_relaxed_bg.wasm', import.meta.url);
+
+/** Starts the module the browser runs fastest; falls back to the plain SIMD
+ * one if the relaxed one fails to load. Returns why it fell back, if it did. */
+async function startModule(preference: WasmPreference): Promise<string | null> {
+  if (chooseWasmBuild(preference, supportsRelaxedSimd()) === 'simd128') {
+    await init();
+    return null;
+  }
+  try {
+    await init({ module_or_path: RELAXED_MODULE });
+    return null;
+  } catch (error) {
+    await init();
+    return `the relaxed-SIMD module did not load (${(error as Error).message}); running the plain SIMD one`;
+  }
+}
+
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+function reportError(context: ErrorContext, error: unknown): void {
+  post({ type: 'error', context, message: describe(error), fatal: isTrap(error) });
+}
+
+let urls: Urls | null = null;
+const runs = new RunLoop();
+const digits = createDigits({ post, urls: () => urls, runs, reportError });
+const lessons = createLessons({ post, runs, data: digits.data, dataLoading: digits.dataLoading, shippedSoftmax: digits.shippedSoftmax });
+const faces = createFaces({ post, urls: () => urls });
+const features = createFeatures({ post, urls: () => urls });
+
+type Handled<T extends Request['type']> = { value: ReplyValue[T]; transfer?: Transferable[] };
+
+async function handle(request: Request): Promise<Handled<Request['type']>> {
+  if (isDigitsRequest(request)) return digits.handle(request);
+  if (isLessonRequest(request)) return lessons.handle(request);
+  if (isFacesRequest(request)) return faces.handle(request);
+  if (isFeaturesRequest(request)) return features.handle(request);
+  switch (request.type) {
+    case 'init': {
+      const started = performance.now();
+      urls = request.urls;
+      const moduleNote = await startModule(request.wasm);
+      const models = await digits.loadModels(request.urls.models);
+      const value: InitResult = {
+        simd: simdEnabled(),
+        wasmBuild: relaxedSimdEnabled() ? 'relaxed-simd' : 'simd128',
+        moduleNote,
+        models,
+        milliseconds: performance.now() - started,
+      };
+      // The drawing works from here; MNIST, which only training needs, follows.
+      queueMicrotask(() => digits.started());
+      return { value };
+    }
+    case 'hold-end-for-test':
+      runs.setHoldEnd(request.hold);
+      return { value: null };
+    case 'panic-for-test':
+      // Traps the module: the reply is a fatal error and the page restarts the worker.
+      panicForTest(request.message);
+      return { value: null };
+  }
+}
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  const { id, request } = event.data;
+  handle(request).then(
+    ({ value, transfer }) => post({ type: 'reply', id, ok: true, value }, transfer ?? []),
+    (error) => post({ type: 'reply', id, ok: false, message: describe(error), fatal: isTrap(error) }),
+  );
+};
