@@ -367,10 +367,47 @@ impl Dataset {
                 .as_slice_mut()
                 .expect("a column-major matrix has contiguous columns");
             column[0] = T::one();
-            for (slot, &pixel) in column[1..].iter_mut().zip(self.pixels.row(index)) {
+            let pixels = self.pixels.row(index);
+            let pixels = pixels.to_slice().expect("the images are stored row by row");
+            // Two plain slices, so that the conversion vectorises wherever
+            // this is inlined (through ndarray's row iterator it did not once
+            // inlined into `Trainer::step`: one pixel at a time).
+            for (slot, &pixel) in column[1..].iter_mut().zip(pixels) {
                 *slot = T::from_byte(pixel) * scale;
             }
         }
+    }
+
+    /// Starts loading the images at `indices` into the CPU's caches without
+    /// waiting for them (a hint: it changes no value). The trainer calls it
+    /// for the next batch before this one's products: a batch's rows lie
+    /// scattered over the 47 MB training set, and waiting for them in
+    /// [`Dataset::inputs_into`] was 39 % of a native softmax step
+    /// (BENCHMARKS.md). Does nothing in WebAssembly, which has no prefetch.
+    pub fn prefetch(&self, indices: &[usize]) {
+        #[cfg(target_arch = "x86_64")]
+        for &index in indices.iter().filter(|&&index| index < self.len()) {
+            let Some(row) = self.pixels.row(index).to_slice() else {
+                continue;
+            };
+            // Every 64-byte cache line of the row: one address every 64
+            // bytes, and the last byte's (rows are not aligned to lines).
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+            let mut offset = 0;
+            while offset < row.len() {
+                // SAFETY: a prefetch never faults or changes memory, and the
+                // address is inside `row` anyway. SSE, which has it, is part
+                // of every x86_64 CPU.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>(row.as_ptr().add(offset).cast()) };
+                offset += 64;
+            }
+            if let Some(last) = row.last() {
+                // SAFETY: as above.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>((last as *const u8).cast()) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = indices;
     }
 
     /// The labels at `indices` as the project's `Y`: k x m, one-hot columns.

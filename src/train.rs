@@ -363,6 +363,9 @@ impl<N: Network<f32>> Trainer<N> {
         let end = (self.cursor + self.batch_size()).min(self.order.len());
         let batch = &self.order[self.cursor..end];
         self.cursor = end;
+        // The next step's images, or none at the end of an epoch (the order
+        // is shuffled again first).
+        let next = &self.order[end..(end + self.batch_size()).min(self.order.len())];
         let Batch {
             x,
             y,
@@ -371,12 +374,14 @@ impl<N: Network<f32>> Trainer<N> {
         } = &mut self.batch;
         train.inputs_into(batch, x);
         train.one_hot_into(batch, y);
+        // Their rows come into the cache while this step computes.
+        train.prefetch(next);
         if gradient.len() != self.network.weights().len() {
             *gradient = self
                 .network
                 .weights()
                 .iter()
-                .map(|w| Array2::zeros(w.raw_dim()))
+                .map(|w| w.mapv(|_| 0.0))
                 .collect();
         }
         // The mean gradient over the batch: the 1/m is applied inside the
