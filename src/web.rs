@@ -857,6 +857,14 @@ impl FacesNetwork {
         model_to_safetensors(&Model::Mlp(self.network.clone()), (size, size))
     }
 
+    /// The network as the `classifier.safetensors` of `gradlab features`,
+    /// for features of `dim` values (`gradlab faces eval --data RUN --model
+    /// FILE` measures it on that run's features).
+    #[wasm_bindgen(js_name = toClassifierSafetensors)]
+    pub fn to_classifier_safetensors(&self, dim: usize) -> Vec<u8> {
+        model_to_safetensors(&Model::Mlp(self.network.clone()), (1, dim))
+    }
+
     /// The predictions and confusion matrix on `faces`' test set.
     #[wasm_bindgen(js_name = testResults)]
     pub fn test_results(&self, faces: &Faces) -> Result<Ts<TestResults>, JsError> {

@@ -292,6 +292,7 @@ export type Request =
   | { type: 'faces-units'; model: FacesModel; people: number[]; count: number }
   | { type: 'features-load' }
   | { type: 'features-train'; settings: FacesSettings }
+  | { type: 'features-save' }
   | { type: 'open-run'; files: RunFile[] }
   /** The draw section's network being trained, as `gradlab mnist train --out` writes it. */
   | { type: 'digits-save' }
@@ -340,6 +341,7 @@ export interface ReplyValue {
   'faces-units': FacesUnits;
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;
+  'features-save': Uint8Array;
   'open-run': OpenResult;
   'digits-save': SavedFiles;
   'faces-save': SavedFiles;

@@ -11,10 +11,12 @@
 // Run: npm test (node --test), after `npm run build`. Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, chapter, open, openPage, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
+import { assertNoProblems, chapter, gradlabBinary, open, openPage, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -116,6 +118,25 @@ test('chapter 10: features against pixels, both confusion matrices, and the clas
   assert.equal(wrong, total - right, 'a listed mistake per test face named wrongly');
   assert.match(await page.evaluate(() => location.hash), /features\.epochs=30/, 'the settings are in the hash');
   console.log(`features retrained: ${retrained.trim()}`);
+
+  // ---- Saved for the binary: `gradlab faces eval` on the same features
+  // names the same test faces rightly as the page.
+  assert.equal(await section.getByTestId('features-save-classifier').isEnabled(), true, 'the retrained classifier can be saved');
+  const run = mkdtempSync(join(tmpdir(), 'gradlab-features-run-'));
+  try {
+    copyFileSync(join(www, 'public', 'features', 'features.safetensors'), join(run, 'features.safetensors'));
+    const [saved] = await Promise.all([page.waitForEvent('download'), section.getByTestId('features-save-classifier').click()]);
+    assert.equal(saved.suggestedFilename(), 'classifier.safetensors');
+    const file = join(run, 'retrained.safetensors');
+    await saved.saveAs(file);
+    const measured = JSON.parse(
+      execFileSync(gradlabBinary(), ['faces', 'eval', '--data', run, '--model', file, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }),
+    );
+    const binaryRight = measured.test_predictions.filter((p) => p.label === p.predicted).length;
+    assert.deepEqual([binaryRight, measured.test_images], [right, total], 'the binary measures the saved classifier as the page did');
+  } finally {
+    rmSync(run, { recursive: true, force: true });
+  }
   await section.getByTestId('features-retrained-accuracy').scrollIntoViewIfNeeded();
   await shoot(section, 10);
 

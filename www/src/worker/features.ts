@@ -12,10 +12,10 @@ import type { FeaturesInfo, ReplyValue, Request, RunSource } from '../protocol';
 import { fetchOk } from './errors';
 import type { FacesHost } from './faces';
 
-type FeaturesRequest = Extract<Request, { type: 'features-load' | 'features-train' }>;
+type FeaturesRequest = Extract<Request, { type: 'features-load' | 'features-train' | 'features-save' }>;
 
 export function isFeaturesRequest(request: Request): request is FeaturesRequest {
-  return request.type === 'features-load' || request.type === 'features-train';
+  return request.type === 'features-load' || request.type === 'features-train' || request.type === 'features-save';
 }
 
 const NAMES = { data: 'features/features.safetensors', classifier: 'features/classifier.safetensors', results: 'features/features.json' };
@@ -23,10 +23,17 @@ const NAMES = { data: 'features/features.safetensors', classifier: 'features/cla
 export function createFeatures(host: FacesHost) {
   let features: Features | null = null;
   let current: Promise<FeaturesInfo> | null = null;
+  /** The classifier last retrained here on `features`, kept to be saved. */
+  let retrained: FacesNetwork | null = null;
+  const forgetRetrained = () => {
+    retrained?.free();
+    retrained = null;
+  };
 
   /** Shows `parsed` from now on. */
   const show = (parsed: Features, source: RunSource): FeaturesInfo => {
     features?.free();
+    forgetRetrained();
     features = parsed;
     const value: FeaturesInfo = {
       source,
@@ -58,6 +65,7 @@ export function createFeatures(host: FacesHost) {
     },
     /** Back to the shipped features (loaded again when next asked for). */
     closeRun() {
+      forgetRetrained();
       features?.free();
       features = null;
       current = null;
@@ -76,10 +84,19 @@ export function createFeatures(host: FacesHost) {
         case 'features-train': {
           if (!features) throw new Error('the features are not loaded yet');
           const run = FacesNetwork.trainOnFeatures(features, request.settings, (point: FacesCurvePoint) => host.post({ type: 'features-point', point }));
-          // Only the summary is shown; the network is freed with the run.
-          const summary = run.classifierSummary();
-          run.free();
-          return { value: summary };
+          try {
+            const summary = run.classifierSummary();
+            forgetRetrained();
+            retrained = run.takeNetwork();
+            return { value: summary };
+          } finally {
+            run.free();
+          }
+        }
+        case 'features-save': {
+          // The same file `gradlab features --out` writes as classifier.safetensors.
+          if (!features || !retrained) throw new Error('retrain the classifier first: the shipped one is already a file of the run');
+          return { value: retrained.toClassifierSafetensors(features.dim) };
         }
       }
     },

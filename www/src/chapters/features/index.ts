@@ -22,6 +22,7 @@ import {
   wireSaveButtons,
   type NumberField,
 } from '../shared/lesson';
+import { download } from '../shared/png';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -112,6 +113,7 @@ const MARKUP = `
       </div>
       <div class="buttons">
         <button type="button" class="primary" data-testid="features-train" disabled>Retrain</button>
+        <button type="button" class="quiet" data-testid="features-save-classifier" disabled>Save classifier.safetensors</button>
       </div>
       <p class="status small" data-testid="features-status" role="status">The settings start as the shipped classifier’s (from features.json).</p>
       <p class="small">Training runs in the page’s worker on the exported features; an epoch is
@@ -149,6 +151,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const loadStatus = find<HTMLElement>('features-load-status');
   const retryButton = find<HTMLButtonElement>('features-retry');
   const trainButton = find<HTMLButtonElement>('features-train');
+  const saveButton = find<HTMLButtonElement>('features-save-classifier');
   const status = find<HTMLElement>('features-status');
   const pair = section.querySelector<HTMLElement>('.heatmap-pair')!;
   const curves = section.querySelector<HTMLElement>('.curve-pair')!;
@@ -333,6 +336,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const render = () => {
     const ready = loaded && !training;
     trainButton.disabled = !ready;
+    saveButton.disabled = !ready || retrained === null;
     if (fields) for (const field of Object.values(fields)) field.input.disabled = !loaded;
     retryButton.parentElement!.hidden = !failed || loading;
   };
@@ -419,11 +423,21 @@ export function mount(section: HTMLElement, lab: Lab): void {
       });
   });
 
+  // The retrained classifier as the file `gradlab features --out` writes;
+  // `gradlab faces eval --data RUN --model FILE` measures it (README).
+  saveButton.addEventListener('click', () => {
+    lab
+      .request({ type: 'features-save' })
+      .then((bytes) => download(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'classifier.safetensors'))
+      .catch((error: unknown) => reportError(lab, error));
+  });
+
   let started = false;
   runSourceLine(find<HTMLElement>('features-source'), lab, 'features', 'Showing the shipped run: SqueezeNet 1.1 fire9 features of all 40 ORL people.', () => {
     // Another run's features: its own shipped classifier, no retrained one.
     retrained = null;
     loaded = false;
+    render();
     if (started) load();
   });
   render();
