@@ -584,7 +584,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn reads_a_valid_pair_and_builds_x_and_y() {
         let data =
-            Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
+            Dataset::from_idx_bytes("i", two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
         assert_eq!(data.len(), 2);
         assert_eq!(data.n_pixels(), 6);
         let x: Array2<f32> = data.inputs(&[0, 1]);
@@ -601,7 +601,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn one_image_is_its_row_of_pixels_scaled_like_x() {
         let data =
-            Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
+            Dataset::from_idx_bytes("i", two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
         let image: Vec<f64> = data.image(0);
         // Pixels 0, 255, 51, 0, 0, 0 of image 0, over 255.
         assert_eq!(image, vec![0.0, 1.0, 0.2, 0.0, 0.0, 0.0]);
@@ -613,7 +613,7 @@ mod tests {
     fn truncated_images_name_the_file_and_both_sizes() {
         let mut bytes = two_images();
         bytes.pop();
-        let error = parse_images("train-images", &bytes).unwrap_err();
+        let error = parse_images("train-images", &bytes[..]).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -633,7 +633,7 @@ mod tests {
         let mut bytes = two_images();
         bytes.push(0);
         assert!(matches!(
-            parse_images("f", &bytes),
+            parse_images("f", &bytes[..]),
             Err(IdxError::WrongLength {
                 expected: 12,
                 found: 13,
@@ -656,7 +656,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn labels_given_as_images_have_the_wrong_magic() {
-        let error = parse_images("swapped", &idx_bytes::labels(&[1, 2])).unwrap_err();
+        let error = parse_images("swapped", idx_bytes::labels(&[1, 2])).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -697,13 +697,9 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn counts_that_disagree_are_reported_with_both_files() {
-        let error = Dataset::from_idx_bytes(
-            "imgs",
-            &two_images(),
-            "labs",
-            &idx_bytes::labels(&[1, 2, 3]),
-        )
-        .unwrap_err();
+        let error =
+            Dataset::from_idx_bytes("imgs", two_images(), "labs", &idx_bytes::labels(&[1, 2, 3]))
+                .unwrap_err();
         assert!(matches!(
             error,
             IdxError::CountMismatch {
@@ -720,7 +716,7 @@ mod tests {
     fn a_huge_count_in_a_damaged_header_is_a_length_error_not_an_overflow() {
         let bytes = idx_bytes::images(u32::MAX, u32::MAX, u32::MAX, &[0; 4]);
         assert!(matches!(
-            parse_images("f", &bytes),
+            parse_images("f", &bytes[..]),
             Err(IdxError::WrongLength { .. })
         ));
     }
@@ -747,7 +743,7 @@ mod tests {
         let pixels = vec![0u8; labels.len()];
         let data = Dataset::from_idx_bytes(
             "i",
-            &idx_bytes::images(labels.len() as u32, 1, 1, &pixels),
+            idx_bytes::images(labels.len() as u32, 1, 1, &pixels),
             "l",
             &idx_bytes::labels(&labels),
         )
