@@ -16,7 +16,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, chapter, gradlabBinary, open, openPage, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
+import { assertNoProblems, chapter, gradlabBinary, open, openPage, openPageWith, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -158,12 +158,16 @@ test('chapter 10: features against pixels, both confusion matrices, and the clas
 });
 
 test('chapter 10: a failed load shows in the error panel, trying again works, and it fits a phone', async () => {
-  const { page, problems } = await openPage('', { width: 390, height: 844 });
-  // The first request for features.json fails as a server would fail it; the next ones pass.
+  // The first request for features.json fails as a server would fail it; the
+  // next ones pass. Routed on the context (the worker's requests go there
+  // too) before the page loads, so that the worker is routed from its start.
   let failures = 0;
   const failOnce = (route) => (failures++ === 0 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue());
-  // On the context: the worker's requests are routed there too.
-  await page.context().route('**/features/features.json', failOnce);
+  const { page, problems } = await openPageWith({
+    viewport: { width: 390, height: 844 },
+    data: true,
+    beforeLoad: (page) => page.context().route('**/features/features.json', failOnce),
+  });
   const section = await open(page, 10);
   await page.waitForSelector('[data-testid="features-load-status"][data-state="failed"]', { timeout: 15000 });
   assert.equal(await page.getByTestId('error-panel').isHidden(), false, 'the failure is in the error panel');
