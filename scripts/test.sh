@@ -51,4 +51,5 @@ relaxed_simd wasm-pack test --headless --chrome --release --no-default-features 
 
 printf '\n== the page, built and driven by Playwright in Chromium\n' >&2
 scripts/build-page.sh
-npm test --prefix www
+# The page's own-runs tests run the binary `cargo test` built above.
+GRADLAB_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/gradlab" npm test --prefix www

@@ -557,7 +557,7 @@ mod tests {
         let pixels: Vec<u8> = (0..12 * 9).map(|i| ((i * 37) % 256) as u8).collect();
         let data = Dataset::from_idx_bytes(
             "i",
-            &idx_bytes::images(12, 3, 3, &pixels),
+            idx_bytes::images(12, 3, 3, &pixels),
             "l",
             &idx_bytes::labels(&labels),
         )

@@ -26,6 +26,10 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
 #[cfg(target_arch = "wasm32")]
 mod wasm_gemm;
 
+// The softmax network's two products (k = 10 columns), natively and in
+// WebAssembly.
+pub mod thin;
+
 use crate::Real;
 
 /// `C = alpha C + beta A B`, into `c` (whose shape must be `A`'s rows by `B`'s
@@ -115,6 +119,93 @@ pub fn matmul_into<T: Real>(
             gemm::Parallelism::None,
         );
     }
+}
+
+/// `t` as an f32 slice when `T` is f32, for the f32-only kernels of [`thin`].
+fn as_f32<T: Real>(t: &[T]) -> Option<&[f32]> {
+    (std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>())
+        // SAFETY: `T` is f32, so the pointer and length describe the same
+        // f32 values.
+        .then(|| unsafe { std::slice::from_raw_parts(t.as_ptr().cast(), t.len()) })
+}
+
+/// [`as_f32`] for a mutable slice.
+fn as_f32_mut<T: Real>(t: &mut [T]) -> Option<&mut [f32]> {
+    (std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>())
+        // SAFETY: as in `as_f32`; the borrow of `t` moves into the result.
+        .then(|| unsafe { std::slice::from_raw_parts_mut(t.as_mut_ptr().cast(), t.len()) })
+}
+
+/// `Z = W^T X` into `z`, for a layer with few outputs (the softmax network's
+/// k = 10). In f32 with `W`, `X` and `Z` each stored by columns (contiguous
+/// columns, no gaps), [`thin::forward`] computes it; otherwise
+/// [`matmul_into`].
+///
+/// # Panics
+/// If the shapes do not fit (`W` n x k, `X` n x m, `Z` k x m).
+pub fn thin_forward<T: Real>(w: ArrayView2<T>, x: ArrayView2<T>, z: &mut ArrayViewMut2<T>) {
+    let shape = thin::Shape {
+        n: w.nrows(),
+        k: w.ncols(),
+        m: x.ncols(),
+    };
+    assert!(
+        x.nrows() == shape.n && z.dim() == (shape.k, shape.m),
+        "thin_forward shapes: W {:?}, X {:?}, Z {:?}",
+        w.dim(),
+        x.dim(),
+        z.dim()
+    );
+    let (w_t, x_t) = (w.t(), x.t());
+    let mut z_t = z.view_mut().reversed_axes();
+    if let (Some(w), Some(x), Some(z)) = (
+        w_t.as_slice().and_then(as_f32),
+        x_t.as_slice().and_then(as_f32),
+        z_t.as_slice_mut().and_then(as_f32_mut),
+    ) {
+        thin::forward(shape, w, x, z);
+        return;
+    }
+    matmul_into(T::zero(), z, T::one(), w.t(), x);
+}
+
+/// `G = scale X D^T` into `g` (the weight gradient of a layer with few
+/// outputs, from its input `X` and its delta `D`). In f32 with `X`, `D` and
+/// `G` each stored by columns, [`thin::gradient`] computes it; otherwise
+/// [`matmul_into`].
+///
+/// # Panics
+/// If the shapes do not fit (`X` n x m, `D` k x m, `G` n x k).
+pub fn thin_gradient<T: Real>(
+    scale: T,
+    x: ArrayView2<T>,
+    d: ArrayView2<T>,
+    g: &mut ArrayViewMut2<T>,
+) {
+    let shape = thin::Shape {
+        n: x.nrows(),
+        k: d.nrows(),
+        m: x.ncols(),
+    };
+    assert!(
+        d.ncols() == shape.m && g.dim() == (shape.n, shape.k),
+        "thin_gradient shapes: X {:?}, D {:?}, G {:?}",
+        x.dim(),
+        d.dim(),
+        g.dim()
+    );
+    let (x_t, d_t) = (x.t(), d.t());
+    let mut g_t = g.view_mut().reversed_axes();
+    if let (Some(x), Some(d), Some(g), Some(scale)) = (
+        x_t.as_slice().and_then(as_f32),
+        d_t.as_slice().and_then(as_f32),
+        g_t.as_slice_mut().and_then(as_f32_mut),
+        as_f32(&[scale]).map(|s| s[0]),
+    ) {
+        thin::gradient(shape, scale, x, d, g);
+        return;
+    }
+    matmul_into(T::zero(), g, scale, x, d.t());
 }
 
 /// `A B` as a new matrix. Its layout is column-major when `column_major`,

@@ -103,12 +103,16 @@ pub struct IdxImages {
     pub cols: usize,
 }
 
-/// Parses IDX images from bytes; `file` names them in errors.
-pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
+/// Parses IDX images from bytes; `file` names them in errors. Given the
+/// bytes by value (a `Vec<u8>`), it keeps the pixels in the same buffer
+/// instead of copying them: MNIST's training images are 47 MB, and the page's
+/// WebAssembly memory never shrinks after a peak.
+pub fn parse_images(file: &str, bytes: impl Into<Vec<u8>>) -> Result<IdxImages, IdxError> {
     const HEADER: usize = 16;
+    let mut bytes: Vec<u8> = bytes.into();
     // The magic number first: a swapped or foreign file is best named as such.
-    if bytes.len() >= 4 && read_u32(bytes, 0) != IMAGE_MAGIC {
-        let found = read_u32(bytes, 0);
+    if bytes.len() >= 4 && read_u32(&bytes, 0) != IMAGE_MAGIC {
+        let found = read_u32(&bytes, 0);
         return Err(IdxError::WrongMagic {
             file: file.into(),
             kind: "images",
@@ -124,7 +128,7 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
             found: bytes.len(),
         });
     }
-    let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(bytes, at) as usize);
+    let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(&bytes, at) as usize);
     let shape = format!("{count} images of {rows}x{cols}");
     // Computed in u128 so that a damaged header cannot overflow the product.
     let expected = count as u128 * rows as u128 * cols as u128;
@@ -148,7 +152,8 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<IdxImages, IdxError> {
             rows,
             cols,
         })?;
-    let pixels = Array2::from_shape_vec((count, pixels_per_image), bytes[HEADER..].to_vec())
+    bytes.drain(..HEADER);
+    let pixels = Array2::from_shape_vec((count, pixels_per_image), bytes)
         .expect("length checked against the header, row length against isize");
     Ok(IdxImages { pixels, rows, cols })
 }
@@ -264,10 +269,11 @@ impl Dataset {
         })
     }
 
-    /// Parses a pair of IDX files given as bytes.
+    /// Parses a pair of IDX files given as bytes (the images by value, to
+    /// keep their pixels where they are: see [`parse_images`]).
     pub fn from_idx_bytes(
         images_file: &str,
-        images: &[u8],
+        images: impl Into<Vec<u8>>,
         labels_file: &str,
         labels: &[u8],
     ) -> Result<Self, IdxError> {
@@ -285,7 +291,7 @@ impl Dataset {
         let labels_file = labels_path.display().to_string();
         Dataset::from_idx_bytes(
             &images_file,
-            &read(images_path)?,
+            read(images_path)?,
             &labels_file,
             &read(labels_path)?,
         )
@@ -361,10 +367,47 @@ impl Dataset {
                 .as_slice_mut()
                 .expect("a column-major matrix has contiguous columns");
             column[0] = T::one();
-            for (slot, &pixel) in column[1..].iter_mut().zip(self.pixels.row(index)) {
+            let pixels = self.pixels.row(index);
+            let pixels = pixels.to_slice().expect("the images are stored row by row");
+            // Two plain slices, so that the conversion vectorises wherever
+            // this is inlined (through ndarray's row iterator it did not once
+            // inlined into `Trainer::step`: one pixel at a time).
+            for (slot, &pixel) in column[1..].iter_mut().zip(pixels) {
                 *slot = T::from_byte(pixel) * scale;
             }
         }
+    }
+
+    /// Starts loading the images at `indices` into the CPU's caches without
+    /// waiting for them (a hint: it changes no value). The trainer calls it
+    /// for the next batch before this one's products: a batch's rows lie
+    /// scattered over the 47 MB training set, and waiting for them in
+    /// [`Dataset::inputs_into`] was 39 % of a native softmax step
+    /// (BENCHMARKS.md). Does nothing in WebAssembly, which has no prefetch.
+    pub fn prefetch(&self, indices: &[usize]) {
+        #[cfg(target_arch = "x86_64")]
+        for &index in indices.iter().filter(|&&index| index < self.len()) {
+            let Some(row) = self.pixels.row(index).to_slice() else {
+                continue;
+            };
+            // Every 64-byte cache line of the row: one address every 64
+            // bytes, and the last byte's (rows are not aligned to lines).
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+            let mut offset = 0;
+            while offset < row.len() {
+                // SAFETY: a prefetch never faults or changes memory, and the
+                // address is inside `row` anyway. SSE, which has it, is part
+                // of every x86_64 CPU.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>(row.as_ptr().add(offset).cast()) };
+                offset += 64;
+            }
+            if let Some(last) = row.last() {
+                // SAFETY: as above.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>((last as *const u8).cast()) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = indices;
     }
 
     /// The labels at `indices` as the project's `Y`: k x m, one-hot columns.
@@ -541,7 +584,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn reads_a_valid_pair_and_builds_x_and_y() {
         let data =
-            Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
+            Dataset::from_idx_bytes("i", two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
         assert_eq!(data.len(), 2);
         assert_eq!(data.n_pixels(), 6);
         let x: Array2<f32> = data.inputs(&[0, 1]);
@@ -558,7 +601,7 @@ mod tests {
     #[wasm_bindgen_test(unsupported = test)]
     fn one_image_is_its_row_of_pixels_scaled_like_x() {
         let data =
-            Dataset::from_idx_bytes("i", &two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
+            Dataset::from_idx_bytes("i", two_images(), "l", &idx_bytes::labels(&[7, 2])).unwrap();
         let image: Vec<f64> = data.image(0);
         // Pixels 0, 255, 51, 0, 0, 0 of image 0, over 255.
         assert_eq!(image, vec![0.0, 1.0, 0.2, 0.0, 0.0, 0.0]);
@@ -570,7 +613,7 @@ mod tests {
     fn truncated_images_name_the_file_and_both_sizes() {
         let mut bytes = two_images();
         bytes.pop();
-        let error = parse_images("train-images", &bytes).unwrap_err();
+        let error = parse_images("train-images", &bytes[..]).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -590,7 +633,7 @@ mod tests {
         let mut bytes = two_images();
         bytes.push(0);
         assert!(matches!(
-            parse_images("f", &bytes),
+            parse_images("f", &bytes[..]),
             Err(IdxError::WrongLength {
                 expected: 12,
                 found: 13,
@@ -613,7 +656,7 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn labels_given_as_images_have_the_wrong_magic() {
-        let error = parse_images("swapped", &idx_bytes::labels(&[1, 2])).unwrap_err();
+        let error = parse_images("swapped", idx_bytes::labels(&[1, 2])).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -654,13 +697,9 @@ mod tests {
 
     #[wasm_bindgen_test(unsupported = test)]
     fn counts_that_disagree_are_reported_with_both_files() {
-        let error = Dataset::from_idx_bytes(
-            "imgs",
-            &two_images(),
-            "labs",
-            &idx_bytes::labels(&[1, 2, 3]),
-        )
-        .unwrap_err();
+        let error =
+            Dataset::from_idx_bytes("imgs", two_images(), "labs", &idx_bytes::labels(&[1, 2, 3]))
+                .unwrap_err();
         assert!(matches!(
             error,
             IdxError::CountMismatch {
@@ -677,7 +716,7 @@ mod tests {
     fn a_huge_count_in_a_damaged_header_is_a_length_error_not_an_overflow() {
         let bytes = idx_bytes::images(u32::MAX, u32::MAX, u32::MAX, &[0; 4]);
         assert!(matches!(
-            parse_images("f", &bytes),
+            parse_images("f", &bytes[..]),
             Err(IdxError::WrongLength { .. })
         ));
     }
@@ -704,7 +743,7 @@ mod tests {
         let pixels = vec![0u8; labels.len()];
         let data = Dataset::from_idx_bytes(
             "i",
-            &idx_bytes::images(labels.len() as u32, 1, 1, &pixels),
+            idx_bytes::images(labels.len() as u32, 1, 1, &pixels),
             "l",
             &idx_bytes::labels(&labels),
         )

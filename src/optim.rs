@@ -61,7 +61,10 @@ impl<T: Real> Optimizer<T> {
             OptimizerKind::Momentum { beta } => {
                 let beta = T::from_f64(beta).expect("beta fits the float type");
                 if self.velocity.is_empty() {
-                    self.velocity = weights.iter().map(|w| Array2::zeros(w.raw_dim())).collect();
+                    // In the weights' memory order (`mapv` keeps it), so
+                    // that the update below runs over three contiguous
+                    // slices alike.
+                    self.velocity = weights.iter().map(|w| w.mapv(|_| T::zero())).collect();
                 }
                 for ((w, v), g) in weights.iter_mut().zip(&mut self.velocity).zip(gradient) {
                     Zip::from(w).and(v).and(g).for_each(|w, v, &g| {

@@ -45,7 +45,7 @@ pub enum RunError {
     Faces(#[from] FacesSetError),
     #[error(transparent)]
     Features(#[from] TransferError),
-    #[error("{file} is {size} bytes; no file of a gradlab run is larger than {MAX_FILE_BYTES} bytes, so this is not one")]
+    #[error("{file} is {size} bytes; no file of a gradlab run is larger than {MAX_FILE_BYTES} bytes, so this is not one: open the folder `gradlab` wrote with --out")]
     TooLarge { file: String, size: u64 },
     #[error("{file} does not go with {other}: {reason}")]
     Mismatch {
@@ -321,9 +321,10 @@ pub enum Run {
     Features(FeaturesRun),
 }
 
-/// What [`open`] found: the runs, and the files it passed over.
+/// What [`open`] found: the runs, each with the folder it was in (`""` for
+/// files opened on their own), and the files it passed over.
 pub struct Opened {
-    pub runs: Vec<Run>,
+    pub runs: Vec<(String, Run)>,
     pub ignored: Vec<String>,
 }
 
@@ -336,16 +337,23 @@ fn file_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, name)| name)
 }
 
+/// Refuses a file too large to be a run's before anyone reads it: the page
+/// asks with the file's size, then reads only what passes.
+pub fn check_size(file: &str, size: u64) -> Result<(), RunError> {
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(RunError::TooLarge {
+            file: file.into(),
+            size,
+        });
+    }
+    Ok(())
+}
+
 /// Recognises and reads every run among `files` (each a path, with `/`
 /// between folders, and its bytes), folder by folder.
 pub fn open(files: &[(String, Vec<u8>)]) -> Result<Opened, RunError> {
     for (name, bytes) in files {
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(RunError::TooLarge {
-                file: name.clone(),
-                size: bytes.len() as u64,
-            });
-        }
+        check_size(name, bytes.len() as u64)?;
     }
     let mut folders: Vec<&str> = files.iter().map(|(name, _)| folder_of(name)).collect();
     folders.sort_unstable();
@@ -375,16 +383,14 @@ pub fn open(files: &[(String, Vec<u8>)]) -> Result<Opened, RunError> {
                 missing: RESULTS_FILE,
                 why: "the comparison with pixels",
             })?;
-            runs.push(Run::Features(FeaturesRun::read(
-                features, classifier, results,
-            )?));
+            let run = FeaturesRun::read(features, classifier, results)?;
+            runs.push((folder.to_string(), Run::Features(run)));
         }
         if let Some(faces) = take(FACES_FILE) {
             let (manifest, model, training) =
                 (take(MANIFEST_FILE), take(MODEL_FILE), take(TRAINING_FILE));
-            runs.push(Run::Faces(FacesRun::read(
-                faces, manifest, model, training,
-            )?));
+            let run = FacesRun::read(faces, manifest, model, training)?;
+            runs.push((folder.to_string(), Run::Faces(run)));
         } else if let Some(training) = take(TRAINING_FILE) {
             return Err(RunError::Missing {
                 file: training.0.into(),
@@ -392,7 +398,10 @@ pub fn open(files: &[(String, Vec<u8>)]) -> Result<Opened, RunError> {
                 why: "the faces the network was trained on",
             });
         } else if let Some(model) = take(MODEL_FILE) {
-            runs.push(Run::Digits(DigitsRun::read(model, take(REPORT_FILE))?));
+            runs.push((
+                folder.to_string(),
+                Run::Digits(DigitsRun::read(model, take(REPORT_FILE))?),
+            ));
         }
     }
     let ignored: Vec<String> = files
@@ -482,9 +491,10 @@ mod tests {
         ];
         let opened = open(&files).unwrap();
         assert_eq!(opened.ignored, ["out/mine/notes.txt"]);
-        let [Run::Digits(run)] = &opened.runs[..] else {
+        let [(folder, Run::Digits(run))] = &opened.runs[..] else {
             panic!("one digits run")
         };
+        assert_eq!(folder, "out/mine");
         assert_eq!(run.name, "out/mine/model.safetensors");
         assert_eq!(run.model.weights(), model.weights());
         assert_eq!(run.report.as_ref().unwrap().model.hidden_units, 8);
@@ -609,7 +619,7 @@ mod tests {
         let faces = faces_of(3);
         let opened = open(&faces_folder(&faces, &faces)).unwrap();
         assert_eq!(opened.ignored, ["faces/hidden/p0-unit1.png"]);
-        let [Run::Faces(run)] = &opened.runs[..] else {
+        let [(_, Run::Faces(run))] = &opened.runs[..] else {
             panic!("one faces run")
         };
         assert_eq!(run.faces, faces);

@@ -215,6 +215,16 @@ pub fn evaluate<N: Network<f32> + ?Sized>(
     }
 }
 
+/// The class `network` gives each of the first `n` images of `data`.
+pub fn first_predictions<N: Network<f32> + ?Sized>(
+    network: &N,
+    data: &Dataset,
+    n: usize,
+) -> Vec<usize> {
+    let indices: Vec<usize> = (0..n.min(data.len())).collect();
+    predicted_classes(network.logits(data.inputs::<f32>(&indices).view()).view())
+}
+
 /// One point of the learning curves.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
@@ -353,6 +363,9 @@ impl<N: Network<f32>> Trainer<N> {
         let end = (self.cursor + self.batch_size()).min(self.order.len());
         let batch = &self.order[self.cursor..end];
         self.cursor = end;
+        // The next step's images, or none at the end of an epoch (the order
+        // is shuffled again first).
+        let next = &self.order[end..(end + self.batch_size()).min(self.order.len())];
         let Batch {
             x,
             y,
@@ -361,12 +374,14 @@ impl<N: Network<f32>> Trainer<N> {
         } = &mut self.batch;
         train.inputs_into(batch, x);
         train.one_hot_into(batch, y);
+        // Their rows come into the cache while this step computes.
+        train.prefetch(next);
         if gradient.len() != self.network.weights().len() {
             *gradient = self
                 .network
                 .weights()
                 .iter()
-                .map(|w| Array2::zeros(w.raw_dim()))
+                .map(|w| w.mapv(|_| 0.0))
                 .collect();
         }
         // The mean gradient over the batch: the 1/m is applied inside the
@@ -593,6 +608,8 @@ pub struct Run<N, P> {
     /// Points of `curve` already handed out by [`Run::advance`].
     reported: usize,
     batch_cost: Option<f64>,
+    /// The whole test set, measured when the run ended.
+    final_test: Option<Evaluation>,
 }
 
 impl<N: Network<f32>, P: Clone> Run<N, P> {
@@ -616,6 +633,7 @@ impl<N: Network<f32>, P: Clone> Run<N, P> {
             last_point: 0,
             reported: 0,
             batch_cost: None,
+            final_test: None,
         })
     }
 
@@ -655,6 +673,9 @@ impl<N: Network<f32>, P: Clone> Run<N, P> {
         let finished = self.is_finished();
         let final_test =
             (finished && !was_finished).then(|| data.final_test(self.trainer.network()));
+        if final_test.is_some() {
+            self.final_test = final_test;
+        }
         Ok(self.report(final_test))
     }
 
@@ -723,6 +744,11 @@ impl<N: Network<f32>, P: Clone> Run<N, P> {
         &self.curve
     }
 
+    /// The whole test set's figures, once [`Run::advance`] has ended the run.
+    pub fn final_test(&self) -> Option<Evaluation> {
+        self.final_test
+    }
+
     /// The network and its curve.
     pub fn into_report(self) -> TrainReport<N, P> {
         TrainReport {
@@ -760,11 +786,14 @@ pub struct TrainingReport {
 }
 
 impl TrainingReport {
-    /// The report of a finished run of `model` on `data`.
+    /// The report of a run of `model` on `data`; its test figures are
+    /// `final_test`'s (the whole test set) where the run measured it, else
+    /// the last curve point's.
     pub fn new(
         model: ModelSpec,
         config: &TrainConfig,
         curve: &[CurvePoint],
+        final_test: Option<Evaluation>,
         data: &Mnist,
         seconds: f64,
     ) -> Self {
@@ -775,8 +804,8 @@ impl TrainingReport {
             version: REPORT_VERSION,
             model,
             config: config.clone(),
-            test_accuracy: at(|p| p.test_accuracy),
-            test_cost: at(|p| p.test_cost),
+            test_accuracy: final_test.map_or_else(|| at(|p| p.test_accuracy), |t| t.accuracy),
+            test_cost: final_test.map_or_else(|| at(|p| p.test_cost), |t| t.cost),
             train_accuracy: at(|p| p.train_accuracy),
             seconds,
             train_images: data.train.len(),

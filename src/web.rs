@@ -196,11 +196,13 @@ pub struct Data {
 #[wasm_bindgen]
 impl Data {
     /// Parses the four IDX files' bytes; errors name the file and the defect.
+    /// The images come by value: their pixels stay in the buffer they
+    /// arrived in (see [`mnist::parse_images`]).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        train_images: &[u8],
+        train_images: Vec<u8>,
         train_labels: &[u8],
-        test_images: &[u8],
+        test_images: Vec<u8>,
         test_labels: &[u8],
     ) -> Result<Data, JsError> {
         let train = Dataset::from_idx_bytes(
@@ -416,6 +418,7 @@ pub struct SessionConfig {
 #[wasm_bindgen]
 pub struct Session {
     data: Rc<Mnist>,
+    spec: ModelSpec,
     run: TrainingRun<Model<f32>, CurvePoint>,
 }
 
@@ -436,7 +439,11 @@ impl Session {
             &mut Trainer::<Model<f32>>::rng_for(train.seed),
         );
         let run = TrainingRun::new(network, train, mnist.as_ref()).map_err(js_error)?;
-        Ok(Session { data: mnist, run })
+        Ok(Session {
+            data: mnist,
+            spec: model,
+            run,
+        })
     }
 
     /// Takes up to `max_steps` steps, stopping early once `now()` (the
@@ -494,6 +501,29 @@ impl Session {
     #[wasm_bindgen(js_name = weightImages)]
     pub fn weight_images(&self, first: usize, count: usize) -> Vec<u8> {
         visual::weight_images_rgba(self.run.network().weights()[0].view(), first, count)
+    }
+
+    /// The network as it is now, as the `model.safetensors` that `gradlab
+    /// mnist train --out` writes: the binary reads it back.
+    #[wasm_bindgen(js_name = toSafetensors)]
+    pub fn to_safetensors(&self) -> Vec<u8> {
+        model_to_safetensors(self.run.network(), self.data.train.image_shape())
+    }
+
+    /// The run so far as `report.json` (its settings and curve; the test
+    /// figures are the whole test set's once the run has ended), `seconds`
+    /// being the time it took.
+    #[wasm_bindgen(js_name = reportJson)]
+    pub fn report_json(&self, seconds: f64) -> Result<Vec<u8>, JsError> {
+        let report = TrainingReport::new(
+            self.spec,
+            self.run.config(),
+            self.run.curve(),
+            self.run.final_test(),
+            &self.data,
+            seconds,
+        );
+        serde_json::to_vec_pretty(&report).map_err(js_error)
     }
 
     /// The network as it is now, to keep reading drawings with.
@@ -820,6 +850,21 @@ impl FacesNetwork {
         self.network.weights()[0].ncols()
     }
 
+    /// The network as the `model.safetensors` of `gradlab faces train`,
+    /// for faces of `size x size` pixels.
+    #[wasm_bindgen(js_name = toSafetensors)]
+    pub fn to_safetensors(&self, size: usize) -> Vec<u8> {
+        model_to_safetensors(&Model::Mlp(self.network.clone()), (size, size))
+    }
+
+    /// The network as the `classifier.safetensors` of `gradlab features`,
+    /// for features of `dim` values (`gradlab faces eval --data RUN --model
+    /// FILE` measures it on that run's features).
+    #[wasm_bindgen(js_name = toClassifierSafetensors)]
+    pub fn to_classifier_safetensors(&self, dim: usize) -> Vec<u8> {
+        model_to_safetensors(&Model::Mlp(self.network.clone()), (1, dim))
+    }
+
     /// The predictions and confusion matrix on `faces`' test set.
     #[wasm_bindgen(js_name = testResults)]
     pub fn test_results(&self, faces: &Faces) -> Result<Ts<TestResults>, JsError> {
@@ -957,11 +1002,19 @@ pub struct RunFiles {
     files: Vec<(String, Vec<u8>)>,
 }
 
-/// The largest file a run may hold ([`runs::MAX_FILE_BYTES`]): the page
-/// refuses a larger one before reading it.
-#[wasm_bindgen(js_name = maxRunFileBytes)]
-pub fn max_run_file_bytes() -> f64 {
-    runs::MAX_FILE_BYTES as f64
+/// A faces run's summary as the `training.json` `gradlab faces train`
+/// writes (the same serialiser, so the binary reads it back).
+#[wasm_bindgen(js_name = trainingJson)]
+pub fn training_json(summary: Ts<TrainingSummary>) -> Result<Vec<u8>, JsError> {
+    let summary = from_ts(summary, "training summary")?;
+    serde_json::to_vec_pretty(&summary).map_err(js_error)
+}
+
+/// Throws, with the library's message, for a file too large to be a run's
+/// ([`runs::check_size`]): the page asks before it reads a file.
+#[wasm_bindgen(js_name = checkRunFileSize)]
+pub fn check_run_file_size(path: &str, size: f64) -> Result<(), JsError> {
+    runs::check_size(path, size as u64).map_err(js_error)
 }
 
 #[wasm_bindgen]
@@ -999,7 +1052,7 @@ pub struct DigitsRunInfo {
 /// objects the page already works with.
 #[wasm_bindgen]
 pub struct OpenedRuns {
-    runs: Vec<Run>,
+    runs: Vec<(String, Run)>,
     ignored: Vec<String>,
 }
 
@@ -1027,9 +1080,15 @@ impl OpenedRuns {
     }
 
     fn run(&self, index: usize) -> Result<&Run, JsError> {
-        self.runs.get(index).ok_or_else(|| {
+        self.runs.get(index).map(|(_, run)| run).ok_or_else(|| {
             JsError::new(&format!("no run {index}: {} were opened", self.runs.len()))
         })
+    }
+
+    /// The folder run `index` was in (`""` for files opened on their own).
+    pub fn folder(&self, index: usize) -> Result<String, JsError> {
+        self.run(index)?;
+        Ok(self.runs[index].0.clone())
     }
 
     /// Run `index`'s network, to read drawings with.

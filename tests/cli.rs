@@ -181,3 +181,66 @@ fn backprop_cost_json_times_both_methods() {
         .iter()
         .all(|r| r["max_abs_difference"].as_f64().unwrap() < 1e-12));
 }
+
+/// The shipped part-10 run (`www/public/features`, written by `gradlab
+/// features --out`) in a scratch folder, without its features.json.
+fn shipped_features_run(root: &std::path::Path) -> std::path::PathBuf {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/public/features");
+    let run = root.join("features-run");
+    std::fs::create_dir_all(&run).unwrap();
+    for file in ["features.safetensors", "classifier.safetensors"] {
+        std::fs::copy(shipped.join(file), run.join(file)).unwrap();
+    }
+    run
+}
+
+#[test]
+fn faces_eval_measures_a_features_runs_classifier_as_the_run_recorded_it() {
+    let root = tempfile::tempdir().unwrap();
+    let run = shipped_features_run(root.path());
+    let value = common::json_of(&gradlab(&[
+        "faces",
+        "eval",
+        "--data",
+        run.to_str().unwrap(),
+        "--json",
+    ]));
+    // The figures `gradlab features` recorded for the same classifier.
+    let recorded: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("www/public/features/features.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        value["test_accuracy"],
+        recorded["on_features"]["test_accuracy"]
+    );
+    assert_eq!(value["confusion"], recorded["on_features"]["confusion"]);
+    assert_eq!(value["backbone"], recorded["backbone"]);
+}
+
+#[test]
+fn faces_eval_refuses_a_network_that_does_not_take_the_runs_features() {
+    let root = tempfile::tempdir().unwrap();
+    let run = shipped_features_run(root.path());
+    // The faces network of part 8 takes 32x32 pixels, not features.
+    let faces_model =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/public/faces/model.safetensors");
+    let output = gradlab(&[
+        "faces",
+        "eval",
+        "--data",
+        run.to_str().unwrap(),
+        "--model",
+        faces_model.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("does not take") && message.contains("features of"),
+        "{message}"
+    );
+}

@@ -41,7 +41,7 @@ fn idx_images_of_zero_images_whose_size_overflows_are_a_named_error() {
     // bytes promised, 0 found) and then panicked building the array
     // ("ShapeError/Overflow").
     let bytes = regression("idx_images", "zero-images-of-overflowing-size");
-    let error = gradlab::mnist::parse_images("f", &bytes).unwrap_err();
+    let error = gradlab::mnist::parse_images("f", &bytes[..]).unwrap_err();
     assert!(
         matches!(error, gradlab::mnist::IdxError::ImageTooLarge { .. }),
         "{error}"
@@ -88,7 +88,7 @@ fn a_pickle_that_copies_its_memo_exponentially_is_refused() {
 #[test]
 fn every_kept_input_is_an_error_or_a_value_never_a_panic() {
     for (name, bytes) in all_regressions("idx_images") {
-        let _ = gradlab::mnist::parse_images(&name, &bytes);
+        let _ = gradlab::mnist::parse_images(&name, &bytes[..]);
     }
     for (name, bytes) in all_regressions("idx_labels") {
         let _ = gradlab::mnist::parse_labels(&name, &bytes);

@@ -8,6 +8,6 @@ fuzz_target!(|data: &[u8]| {
         assert!(labels.iter().all(|&l| l < 10));
         // And as half of a pair: a count mismatch is an error, not a panic.
         let images = gradlab::mnist::idx_bytes::images(1, 1, 1, &[0]);
-        let _ = gradlab::mnist::Dataset::from_idx_bytes("i", &images, "l", data);
+        let _ = gradlab::mnist::Dataset::from_idx_bytes("i", images, "l", data);
     }
 });

@@ -14,13 +14,14 @@ use gradlab::faces::facescrub::{self, DownloadConfig};
 use gradlab::faces::hidden;
 use gradlab::faces::training::{self, FacesTrainConfig, TrainingSummary};
 use gradlab::faces::{
-    folder, orl, FaceSet, LeftOut, PrepareConfig, SourceImage, SplitConfig, FACES_FILE,
+    folder, orl, FaceSet, LeftOut, PrepareConfig, SourceImage, Split, SplitConfig, FACES_FILE,
     HIDDEN_FOLDER, MANIFEST_FILE, MODEL_FILE, TRAINING_FILE,
 };
 use gradlab::formats::{write_all_atomically, write_atomically};
 use gradlab::network::{Mlp, Model, Network};
 use gradlab::optim::OptimizerKind;
 use gradlab::train::TrainConfig;
+use gradlab::transfer::{FeatureSet, CLASSIFIER_FILE, FEATURES_FILE};
 
 use super::inputs::{png, ActivationChoice, Installed};
 use super::{log, print_json, progress_bar};
@@ -42,6 +43,26 @@ pub enum FacesCommand {
     /// Draws the input weights of the hidden units that most favour each of
     /// two people (part 9).
     Hidden(HiddenArgs),
+    /// Measures a trained faces network (from `faces train`, or saved from
+    /// the page) on the prepared faces' test set; given the folder of a
+    /// `gradlab features` run, measures a classifier on those features.
+    Eval(FacesEvalArgs),
+}
+
+#[derive(Args)]
+pub struct FacesEvalArgs {
+    /// The folder with the prepared faces (faces.safetensors), or with a
+    /// `gradlab features` run (features.safetensors), and, unless --model
+    /// says otherwise, the network.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT)]
+    data: PathBuf,
+    /// The network [default: DATA/model.safetensors, or
+    /// DATA/classifier.safetensors for a features run].
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -188,6 +209,7 @@ pub fn run(command: FacesCommand) -> Result<()> {
         FacesCommand::Prepare(args) => prepare(args),
         FacesCommand::Train(args) => train(args),
         FacesCommand::Hidden(args) => hidden_units(args),
+        FacesCommand::Eval(args) => evaluate(args),
     }
 }
 
@@ -678,6 +700,115 @@ fn load_network(path: &Path, faces: &FaceSet) -> Result<Mlp<f32>> {
         Model::Mlp(mlp) if mlp.weights().len() == 2 => Ok(mlp),
         _ => bail!("{} is not a network with one hidden layer", path.display()),
     }
+}
+
+fn evaluate(args: FacesEvalArgs) -> Result<()> {
+    if !args.data.join(FACES_FILE).is_file() && args.data.join(FEATURES_FILE).is_file() {
+        return evaluate_classifier(args);
+    }
+    let faces = load_faces(&args.data)?;
+    let model_path = args
+        .model
+        .clone()
+        .unwrap_or_else(|| args.data.join(MODEL_FILE));
+    let network = load_network(&model_path, &faces)?;
+    let test = faces.dataset(Split::Test);
+    let predictions = training::predict(&network, &test, &faces.indices(Split::Test));
+    let confusion = training::confusion_matrix(&predictions, faces.people().len());
+    let right = predictions
+        .iter()
+        .filter(|p| p.label == p.predicted)
+        .count();
+    let accuracy = right as f64 / predictions.len().max(1) as f64;
+    if args.json {
+        return print_json(&json!({
+            "test_accuracy": accuracy,
+            "test_images": predictions.len(),
+            "people": faces.people(),
+            "confusion": confusion,
+            "test_predictions": predictions,
+        }));
+    }
+    println!(
+        "{}: test accuracy {accuracy:.4} ({right}/{}) on the faces in {}",
+        model_path.display(),
+        predictions.len(),
+        args.data.display()
+    );
+    Ok(())
+}
+
+/// `faces eval` on a `gradlab features` run: the classifier (from the run,
+/// or saved from the page's chapter 10) on those features' test set.
+fn evaluate_classifier(args: FacesEvalArgs) -> Result<()> {
+    let features_path = args.data.join(FEATURES_FILE);
+    let bytes = std::fs::read(&features_path)
+        .with_context(|| format!("cannot read {}", features_path.display()))?;
+    let set = FeatureSet::from_safetensors(&features_path.display().to_string(), &bytes)?;
+    let model_path = args
+        .model
+        .clone()
+        .unwrap_or_else(|| args.data.join(CLASSIFIER_FILE));
+    let bytes = std::fs::read(&model_path)
+        .with_context(|| format!("cannot read {}", model_path.display()))?;
+    let (model, shape) =
+        gradlab::export::model_from_safetensors(&model_path.display().to_string(), &bytes)?;
+    if shape != (1, set.dim()) {
+        bail!(
+            "{} does not take {} features of {} {} (its input is {}x{}): use the classifier of this run, or one saved from the page on it",
+            model_path.display(),
+            set.dim(),
+            set.backbone(),
+            set.layer(),
+            shape.0,
+            shape.1
+        );
+    }
+    let network = match model {
+        Model::Mlp(mlp) if mlp.weights().len() == 2 => mlp,
+        _ => bail!(
+            "{} is not a network with one hidden layer",
+            model_path.display()
+        ),
+    };
+    if network.sizes().last() != Some(&set.people().len()) {
+        bail!(
+            "{} names {} people but the features in {} are of {}: {}",
+            model_path.display(),
+            network.sizes().last().copied().unwrap_or(0),
+            args.data.display(),
+            set.people().len(),
+            set.people().join(", ")
+        );
+    }
+    let indices = set.indices(Split::Test);
+    let predictions = training::predict(&network, &set.dataset(Split::Test), &indices);
+    let confusion = training::confusion_matrix(&predictions, set.people().len());
+    let right = predictions
+        .iter()
+        .filter(|p| p.label == p.predicted)
+        .count();
+    let accuracy = right as f64 / predictions.len().max(1) as f64;
+    if args.json {
+        return print_json(&json!({
+            "backbone": set.backbone(),
+            "layer": set.layer(),
+            "test_accuracy": accuracy,
+            "test_images": predictions.len(),
+            "people": set.people(),
+            "confusion": confusion,
+            "test_predictions": predictions,
+        }));
+    }
+    println!(
+        "{}: test accuracy {accuracy:.4} ({right}/{}) on the {} {} features in {}",
+        model_path.display(),
+        predictions.len(),
+        set.backbone(),
+        set.layer(),
+        args.data.display()
+    );
+    Ok(())
 }
 
 fn hidden_units(args: HiddenArgs) -> Result<()> {

@@ -184,7 +184,7 @@ const SQUEEZENET: Installed = Installed {
     env: "GRADLAB_SQUEEZENET",
     in_repo: SQUEEZENET_IN_REPO,
     present: Path::is_file,
-    how_to_get_it: "Make them with `gradlab cnn import-squeezenet` (scripts/setup.sh does), \
+    how_to_get_it: "Make them once with `gradlab cnn import-squeezenet` (scripts/test.sh does), \
          or pass --weights FILE, or set GRADLAB_SQUEEZENET.",
 };
 

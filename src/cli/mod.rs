@@ -22,6 +22,7 @@ use gradlab::gradcheck;
 use gradlab::mnist::Mnist;
 use gradlab::network::{Model, ModelKind, ModelSpec};
 use gradlab::optim::OptimizerKind;
+use gradlab::runs::DigitsRun;
 use gradlab::surface::{self, PixelWeight, TwoWeightSlice};
 use gradlab::train::{self, TrainConfig, Trainer, TrainingReport};
 
@@ -79,6 +80,24 @@ enum MnistCommand {
     Stats(StatsArgs),
     /// Trains the softmax or the one-hidden-layer network.
     Train(TrainArgs),
+    /// Measures a saved network (a model.safetensors from `mnist train --out`
+    /// or saved from the page) on the test set.
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The model file.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// Also give the predicted digit of the first N test images.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    show: usize,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -286,6 +305,9 @@ pub fn run() -> ExitCode {
         Command::Mnist {
             command: MnistCommand::Train(args),
         } => mnist_train(args),
+        Command::Mnist {
+            command: MnistCommand::Eval(args),
+        } => mnist_eval(args),
         Command::Gradcheck(args) => gradcheck(args),
         Command::Surface(args) => surface(args),
         Command::BackpropCost(args) => backprop_cost(args),
@@ -466,7 +488,7 @@ fn train_and_write(
         config.epochs
     );
 
-    let summary = TrainingReport::new(spec, config, &report.curve, mnist, seconds);
+    let summary = TrainingReport::new(spec, config, &report.curve, None, mnist, seconds);
     if let Some(out) = &args.out {
         let model_path = out.join("model.safetensors");
         // Both or neither: a failed write leaves the folder as it was.
@@ -484,6 +506,40 @@ fn train_and_write(
     }
     if args.json {
         print_json(&serde_json::to_value(&summary)?)?;
+    }
+    Ok(())
+}
+
+fn mnist_eval(args: EvalArgs) -> Result<()> {
+    let bytes = std::fs::read(&args.model)
+        .with_context(|| format!("cannot read {}", args.model.display()))?;
+    let run = DigitsRun::read((&args.model.display().to_string(), &bytes), None)?;
+    let mnist = load_mnist(&args.data)?;
+    let on_test = train::evaluate(&run.model, &mnist.test, None);
+    let predictions = train::first_predictions(&run.model, &mnist.test, args.show);
+    if args.json {
+        return print_json(&json!({
+            "model": run.model.kind(),
+            "test_accuracy": on_test.accuracy,
+            "test_cost": on_test.cost,
+            "test_images": mnist.test.len(),
+            "predictions": predictions,
+        }));
+    }
+    println!(
+        "{} network of {}: test accuracy {:.4}, cost {:.4} per image ({} test images)",
+        run.model.kind(),
+        args.model.display(),
+        on_test.accuracy,
+        on_test.cost,
+        mnist.test.len()
+    );
+    if !predictions.is_empty() {
+        let labels = &mnist.test.labels()[..predictions.len()];
+        println!(
+            "first {} test images: predicted {predictions:?}, labels {labels:?}",
+            predictions.len()
+        );
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ pub trait Network<T: Real> {
         let mut gradient: Vec<Array2<T>> = self
             .weights()
             .iter()
-            .map(|w| Array2::zeros(w.raw_dim()))
+            .map(|w| w.mapv(|_| T::zero()))
             .collect();
         let cost =
             self.cost_and_gradient_into(x, y, T::one(), &mut Scratch::default(), &mut gradient);

@@ -11,7 +11,10 @@ the biases in row 0), the transpose of gradlab's W^T X; the products and
 their sizes are the same.
 
 BLAS on one thread: the *_NUM_THREADS variables are set before numpy is
-imported, and the OpenBLAS that numpy loaded is asked how many threads it uses.
+imported, and the OpenBLAS that numpy loaded is asked how many threads it uses
+and, through threadpoolctl, which kernel it picked. train-bench.mjs runs this
+with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, so that OpenBLAS chooses its
+kernel for the CPU itself.
 
     python numpy_reference.py [mlp_steps] [runs] [softmax_steps]
 
@@ -155,6 +158,17 @@ def blas_description():
                     break
     except Exception as error:
         info["blas_threads"] = f"unknown ({error})"
+    # threadpoolctl asks the loaded OpenBLAS itself: the kernel it chose for
+    # this CPU ("architecture", e.g. SkylakeX or Haswell) and its threads.
+    try:
+        from threadpoolctl import threadpool_info
+
+        keys = ("internal_api", "prefix", "version", "architecture", "num_threads", "threading_layer", "filepath")
+        info["threadpools"] = [{k: pool.get(k) for k in keys} for pool in threadpool_info()]
+        for pool in info["threadpools"]:
+            pool["filename"] = os.path.basename(pool.pop("filepath") or "")
+    except Exception as error:
+        info["threadpools_error"] = f"threadpoolctl failed: {error}"
     return info
 
 

@@ -13,7 +13,9 @@
 // (TF.js bundled by Vite from www/node_modules into .build/), then
 // natively, one thread each:
 //   (d) gradlab (examples/throughput.rs),
-//   (e) numpy (numpy_reference.py, OpenBLAS on one thread; numpy comes from a
+//   (e) numpy (numpy_reference.py, OpenBLAS on one thread, with
+//       OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that process so that
+//       OpenBLAS picks its own kernel; numpy and threadpoolctl come from a
 //       venv in www/bench/.venv that this script creates when it is missing).
 // Prints samples per second (median, min, max over the runs), the ratios
 // a/b, a/c, a/d, a'/d and d/e, and the GFLOP/s of wasm's f32 matrix product
@@ -117,6 +119,14 @@ if (selected('e')) {
   } catch {
     log('installing numpy 2.4 into the venv');
     run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'numpy==2.4.*'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  // threadpoolctl reports which OpenBLAS kernel (core type) numpy's OpenBLAS
+  // picked and how many threads it runs, from inside the numpy process.
+  try {
+    run(python, ['-c', 'import threadpoolctl'], { stdio: 'ignore' });
+  } catch {
+    log('installing threadpoolctl 3 into the venv');
+    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'threadpoolctl==3.*'], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
 }
 
@@ -279,12 +289,21 @@ if (selected('d')) {
   native = jsonLines(run('cargo', ['run', '--quiet', '--release', '--locked', '--example', 'throughput', '--', String(STEPS.native.mlp), String(RUNS), String(STEPS.native.softmax)]));
 }
 
+const NUMPY_UNSET = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
+machine.numpyUnset = Object.fromEntries(NUMPY_UNSET.map((name) => [name, process.env[name] ?? null]));
 let numpyLines = [];
 if (selected('e')) {
   log('(e) numpy');
   const threadsOff = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  // numpy at its best: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which some
+  // machines set for old OpenBLAS builds, force a kernel and a cache size on
+  // the OpenBLAS that numpy bundles, and make it slower. They are removed for
+  // this process alone (the tests and CI never run it); the output says what
+  // they were and which kernel OpenBLAS then chose.
+  const numpyEnv = { ...process.env, ...threadsOff };
+  for (const name of NUMPY_UNSET) delete numpyEnv[name];
   numpyLines = jsonLines(
-    run(python, [join(bench, 'numpy_reference.py'), String(STEPS.numpy.mlp), String(RUNS), String(STEPS.numpy.softmax)], { env: { ...process.env, ...threadsOff } }),
+    run(python, [join(bench, 'numpy_reference.py'), String(STEPS.numpy.mlp), String(RUNS), String(STEPS.numpy.softmax)], { env: numpyEnv }),
   );
 }
 const numpyInfo = numpyLines.find((line) => line.numpy);
@@ -345,6 +364,16 @@ if (numpyInfo) {
     `- numpy ${numpyInfo.numpy}; BLAS ${blas?.name ?? '?'} ${blas?.version ?? ''} (at run time: ${numpyInfo.blas_config ?? '?'}), ` +
       `threads ${numpyInfo.blas_threads ?? '?'}; python ${quiet(python, ['-c', 'import platform; print(platform.python_version())'])}`,
   );
+  const pools = Array.isArray(numpyInfo.threadpools) ? numpyInfo.threadpools : [];
+  const described = pools.map(
+    (pool) =>
+      `${pool.internal_api ?? '?'} ${pool.version ?? ''} kernel (core type) ${pool.architecture ?? '?'}, ${pool.num_threads ?? '?'} thread(s)` +
+      `${pool.threading_layer ? `, ${pool.threading_layer} threading` : ''} (${pool.filename ?? '?'})`,
+  );
+  const was = Object.entries(machine.numpyUnset)
+    .map(([name, value]) => `${name} ${value === null ? 'not set' : `was ${value}`}`)
+    .join(', ');
+  say(`- numpy's BLAS at run time (threadpoolctl): ${described.join('; ') || numpyInfo.threadpools_error || 'not reported'}; unset for numpy only: ${was}`);
 }
 say(`- Batch 100, f32, momentum 0.9, learning rate 0.05; ${WARM_UP} warm-up steps, then ${RUNS} timed runs of N steps (scale ${SCALE})`);
 say();

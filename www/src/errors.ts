@@ -18,6 +18,7 @@ const TITLES: Record<ErrorContext, string> = {
   worker: 'The worker crashed and was restarted',
   page: 'The page met an unexpected error',
   lesson: 'A chapter could not compute its figure',
+  run: 'Your run did not open',
 };
 
 const ADVICE: Record<ErrorContext, string> = {
@@ -34,6 +35,7 @@ const ADVICE: Record<ErrorContext, string> = {
     'Drawing works again with the shipped networks; a training run in progress was lost. If this happens again, reload the page.',
   page: 'The rest of the page still works. If something looks stuck, reload the page.',
   lesson: 'The other chapters still work. Change the chapter\'s settings and try again; if it keeps failing, reload the page.',
+  run: 'The page still shows what it showed before. Open the whole folder that gradlab wrote with --out (or the files the message names), from the same version of gradlab as this page.',
 };
 
 /** At most this many errors stay on screen, the newest first. */

@@ -5,7 +5,7 @@
 
 import { ErrorPanel } from './errors';
 import { wasmPreference } from './wasm-build';
-import type { DataReady, FromWorker, InitResult, ModelKind, ReplyValue, Request, ToWorker, Urls, WorkerEvent } from './protocol';
+import type { DataReady, FromWorker, InitResult, ModelKind, OpenedRun, ReplyValue, Request, RunArea, ToWorker, Urls, WorkerEvent } from './protocol';
 
 export type LabEvent = WorkerEvent | { type: 'ready'; init: InitResult } | { type: 'restarted' };
 type Listener = (event: LabEvent) => void;
@@ -16,7 +16,7 @@ export class WorkerLost extends Error {}
 /** Restarts allowed before the page gives up and asks for a reload. */
 const MAX_RESTARTS = 3;
 
-function assetUrl(path: string): string {
+export function assetUrl(path: string): string {
   return new URL(path, document.baseURI).href;
 }
 
@@ -40,6 +40,7 @@ export class Lab {
       classifier: assetUrl('features/classifier.safetensors'),
       results: assetUrl('features/features.json'),
     },
+    recorded: { descent: assetUrl('models/softmax-gd.safetensors') },
   };
 
   /** True once a shipped network can read drawings. */
@@ -48,6 +49,8 @@ export class Lab {
   data: DataReady | null = null;
   /** Shipped networks that loaded. */
   readonly available = new Set<ModelKind>();
+  /** The learner's runs now shown in place of the shipped ones, per part. */
+  ownRuns: Record<RunArea, OpenedRun | null> = { digits: null, faces: null, features: null };
 
   constructor(readonly errors: ErrorPanel) {
     this.spawn();
@@ -91,6 +94,8 @@ export class Lab {
       if (message.fatal) this.crash(message.message, false);
     } else if (message.type === 'data-ready') {
       this.data = message.data;
+    } else if (message.type === 'own-runs') {
+      this.ownRuns = message.runs;
     }
     this.emit(message);
   }
@@ -135,6 +140,7 @@ export class Lab {
     this.pending.clear();
     this.ready = false;
     this.data = null;
+    this.ownRuns = { digits: null, faces: null, features: null };
     if (this.restarts >= MAX_RESTARTS) {
       this.errors.show({ context: 'worker', message: `the worker failed ${this.restarts + 1} times; reload the page` });
       return;

@@ -2,9 +2,12 @@
 
 import './style.css';
 import { chapters } from './chapters';
+import type { Chapter } from './chapters/chapter';
 import { hashState } from './chapters/shared/state';
 import { ErrorPanel } from './errors';
 import { Lab } from './lab';
+import { workOffline } from './offline';
+import { OWN_RUNS_MARKUP, OwnRuns } from './own-runs';
 
 declare global {
   interface Window {
@@ -29,6 +32,11 @@ window.addEventListener('unhandledrejection', (event) => {
 
 const lab = new Lab(errors);
 window.__gradlab = { lab };
+
+// The learner's own runs: the panel in the header, file picking and dropping.
+const ownRunsHost = document.querySelector<HTMLElement>('[data-testid="own-runs-host"]')!;
+ownRunsHost.innerHTML = OWN_RUNS_MARKUP;
+new OwnRuns(ownRunsHost.firstElementChild as HTMLElement, lab);
 const main = document.querySelector<HTMLElement>('#chapters')!;
 
 // The table of contents: links that scroll to a chapter and keep the
@@ -53,10 +61,76 @@ function goTo(id: string, focus: boolean): void {
   hashState.setChapter(id);
   section.scrollIntoView({ block: 'start' });
   if (focus) section.focus({ preventScroll: true });
+  // Built now if it was not: it is where the reader is going.
+  void build(id).then(() => section.scrollIntoView({ block: 'start' }));
 }
 
-const mounted: Promise<void>[] = [];
-for (const chapter of chapters) {
+/** Builds a chapter's section (its markup, formulas and figures' frames). */
+function mount(chapter: Chapter, section: HTMLElement): Promise<void> {
+  section.classList.remove('pending');
+  const failed = (error: unknown) =>
+    errors.show({ context: 'page', message: `the chapter "${chapter.title}" failed to start: ${(error as Error).message}` });
+  try {
+    const done = chapter.mount(section, lab);
+    if (!done) {
+      section.dataset.mounted = 'true';
+      return Promise.resolve();
+    }
+    return done.then(() => {
+      section.dataset.mounted = 'true';
+    }, failed);
+  } catch (error) {
+    failed(error);
+    return Promise.resolve();
+  }
+}
+
+// Start-up builds only the header, the draw section and the worker; each
+// lesson chapter is built when it comes within a screen of the viewport (or
+// at once when a link names it), so that a learner waits for none of the
+// chapters below. Until then a section is an empty frame a screen high, so
+// that only the chapters near the reader come near the viewport.
+const pending = new Map<string, () => Promise<void>>();
+let building = 0;
+const nearby = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) void build(entry.target.id);
+    }
+  },
+  { rootMargin: '100% 0px' },
+);
+
+/** The chapter in the middle of the viewport: what the reader is looking at. */
+function chapterInView(): HTMLElement | null {
+  const hit = document.elementFromPoint(window.innerWidth / 2, window.innerHeight / 2);
+  return hit?.closest<HTMLElement>('section.chapter') ?? null;
+}
+
+/** Builds chapter `id` now, if it is not built yet. A chapter built above
+ * the reader grows and would push what they look at down the page: the
+ * page scrolls by as much, so that it stays where it was. */
+function build(id: string): Promise<void> {
+  const start = pending.get(id);
+  if (!start) return Promise.resolve();
+  pending.delete(id);
+  const section = document.getElementById(id);
+  if (section) nearby.unobserve(section);
+  const anchor = chapterInView();
+  const before = anchor?.getBoundingClientRect().top ?? 0;
+  building += 1;
+  document.documentElement.dataset.building = String(building);
+  return start().finally(() => {
+    if (anchor && anchor !== section) {
+      const moved = anchor.getBoundingClientRect().top - before;
+      if (moved !== 0) window.scrollBy(0, moved);
+    }
+    building -= 1;
+    document.documentElement.dataset.building = String(building);
+  });
+}
+
+for (const [index, chapter] of chapters.entries()) {
   const section = document.createElement('section');
   section.id = chapter.id;
   section.className = 'chapter';
@@ -64,43 +138,43 @@ for (const chapter of chapters) {
   section.dataset.testid = chapter.testid;
   section.setAttribute('aria-label', chapter.title);
   main.append(section);
-  const failed = (error: unknown) =>
-    errors.show({ context: 'page', message: `the chapter "${chapter.title}" failed to start: ${(error as Error).message}` });
-  try {
-    const done = chapter.mount(section, lab);
-    if (done) {
-      mounted.push(
-        done.then(
-          () => {
-            section.dataset.mounted = 'true';
-          },
-          failed,
-        ),
-      );
-    } else {
-      section.dataset.mounted = 'true';
-    }
-  } catch (error) {
-    failed(error);
+  if (index === 0) {
+    void mount(chapter, section);
+  } else {
+    section.classList.add('pending');
+    pending.set(chapter.id, () => mount(chapter, section));
+    nearby.observe(section);
   }
 }
 
-// A link to a chapter: scroll there once the chapters above it are built.
+/** Builds every chapter (printing the whole project needs them all). */
+export function buildAll(): Promise<void> {
+  return Promise.all([...pending.keys()].map(build)).then(() => undefined);
+}
+
+// A link to a chapter: build it and scroll there.
 const linked = hashState.chapter;
-if (linked) void Promise.allSettled(mounted).then(() => requestAnimationFrame(() => goTo(linked, false)));
+if (linked) void build(linked).then(() => requestAnimationFrame(() => goTo(linked, false)));
 window.addEventListener('hashchange', () => {
   hashState.read();
-  if (hashState.chapter) goTo(hashState.chapter, false);
+  if (hashState.chapter) void build(hashState.chapter).then(() => goTo(hashState.chapter!, false));
 });
 
 const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-status"]')!;
+
+// Offline after one visit; a new version waits for a reload.
+let offlineNote = '';
+workOffline(document.querySelector<HTMLElement>('[data-testid="update-banner"]')!, (text) => {
+  offlineNote = text;
+  if (lab.ready) pageStatus.textContent = `${pageStatus.textContent} · ${text}`;
+});
 lab.on((event) => {
   if (event.type === 'ready') {
     if (window.gradlabReadyMs === undefined) window.gradlabReadyMs = performance.now();
     document.documentElement.dataset.ready = 'true';
     const { simd, wasmBuild, moduleNote } = event.init;
     const module = !simd ? 'off (a slower build)' : wasmBuild === 'relaxed-simd' ? 'on, relaxed (fused multiply-add)' : 'on';
-    pageStatus.textContent = `Ready in ${(window.gradlabReadyMs / 1000).toFixed(2)} s · WebAssembly SIMD ${module}`;
+    pageStatus.textContent = `Ready in ${(window.gradlabReadyMs / 1000).toFixed(2)} s · WebAssembly SIMD ${module}${offlineNote ? ` · ${offlineNote}` : ''}`;
     pageStatus.dataset.wasmBuild = wasmBuild;
     // Not an error: the plain module computes the same, a little slower.
     if (moduleNote) {

@@ -16,6 +16,7 @@
 import type {
   ClassCounts,
   CurvePoint,
+  DigitsRunInfo,
   ModelKind,
   DigitsCheck,
   FacesCurvePoint,
@@ -36,6 +37,8 @@ import type { WasmBuild, WasmPreference } from './wasm-build';
 
 export type {
   Activation,
+  DigitsRunInfo,
+  TrainingReport,
   ClassCounts,
   ClassifierResult,
   CurvePoint,
@@ -68,17 +71,25 @@ export interface Urls {
   faces: { data: string; model: string; training: string };
   /** Part 10: the exported features, the shipped classifier on them and features.json. */
   features: { data: string; classifier: string; results: string };
+  /** Chapter 4's recorded run: the softmax network the binary trained with gradient descent. */
+  recorded: { descent: string };
 }
 
 export type Phase = 'idle' | 'running' | 'paused' | 'finished';
+
+/** Which network reads drawings. */
+export type Reader = 'shipped' | 'opened' | 'session';
 
 /** The training session as the controls need to know it. */
 export interface TrainingState {
   phase: Phase;
   /** The network that reads drawings and would be trained. */
   kind: ModelKind;
-  /** Who reads drawings: the shipped model or the session being trained. */
-  reader: 'shipped' | 'session';
+  /** Who reads drawings: the shipped model, a run the learner opened, or
+   * the session being trained. */
+  reader: Reader;
+  /** The opened run's name, when it reads. */
+  openedName: string | null;
   iteration: number;
   totalIterations: number;
   epoch: number;
@@ -93,13 +104,13 @@ export interface Prediction {
   probabilities: number[] | null;
   /** The 28x28 input the network read, as RGBA (ink dark on white). */
   input: Uint8Array | null;
-  reader: 'shipped' | 'session';
+  reader: Reader;
   kind: ModelKind;
 }
 
 export interface WeightImages {
   kind: ModelKind;
-  reader: 'shipped' | 'session';
+  reader: Reader;
   /** `count` RGBA images of 28x28, one after another. */
   rgba: Uint8Array;
   count: number;
@@ -129,9 +140,12 @@ export interface DataReady {
 // What the chapters of parts 1-7 ask the worker for (src/worker/lessons.ts).
 
 export type Split = 'train' | 'test';
-/** Which softmax network a lesson reads with: the shipped one, or the one
- * trained with gradient descent in chapter 4. */
-export type LessonModel = 'shipped' | 'trained';
+/** Which network a lesson reads with: the shipped softmax one, the one
+ * trained with gradient descent in chapter 4, or the learner's own run. */
+/** shipped: the network the page reads drawings with; trained: chapter 4's
+ * run; opened: the learner's own; recorded: the run the binary recorded with
+ * chapter 4's settings (scripts/train-default-models.sh). */
+export type LessonModel = 'shipped' | 'trained' | 'opened' | 'recorded';
 /** The lesson training runs: chapter 4's, and chapter 5's pair. */
 export type LessonRunId = 'gd' | 'compare-gd' | 'compare-momentum';
 
@@ -175,14 +189,21 @@ export interface LessonRunState {
 }
 
 /** What part 8 loads: every face (grey RGBA, one after another) and the shipped network's training. */
+/** Which run a part of the page shows: the one shipped with the page, or
+ * one the learner opened (its folder's name). */
+export type RunSource = { kind: 'shipped' } | { kind: 'opened'; name: string };
+
 export interface FacesInfo {
+  source: RunSource;
   size: number;
   people: string[];
   labels: number[];
   /** 0 training, 1 validation, 2 test. */
   splits: number[];
   rgba: Uint8Array;
-  shipped: TrainingSummary;
+  /** The network that came with the faces (shipped, or the run's
+   * `gradlab faces train`), or null for faces not trained on yet. */
+  trained: TrainingSummary | null;
 }
 
 export type FacesModel = 'shipped' | 'trained';
@@ -197,6 +218,7 @@ export interface FacesUnits {
 
 /** What part 10 loads: the features as the module read them, and features.json. */
 export interface FeaturesInfo {
+  source: RunSource;
   backbone: string;
   layer: string;
   /** Features per face. */
@@ -207,6 +229,36 @@ export interface FeaturesInfo {
   /** Hidden units of the shipped classifier (classifier.safetensors). */
   classifierHiddenUnits: number;
   results: TransferSummary;
+}
+
+/** The parts of the page a learner's run can take the place of the shipped one in. */
+export type RunArea = 'digits' | 'faces' | 'features';
+
+/** A learner's run the worker has opened: which part it is for, the folder
+ * it came from and a line saying what it is. */
+export interface OpenedRun {
+  area: RunArea;
+  name: string;
+  description: string;
+  /** For digits runs: the network, its report (curves, settings) if any. */
+  digits?: DigitsRunInfo;
+}
+
+/** Files for the learner to save, by name (`model.safetensors`, ...). */
+export type SavedFiles = Record<string, Uint8Array>;
+
+/** What `open-run` found. */
+export interface OpenResult {
+  runs: OpenedRun[];
+  /** Files passed over: pictures, notes, anything not of a run. */
+  ignored: string[];
+}
+
+/** One file of a run: its path in the opened folder (`/` between folders)
+ * and its contents, read by the worker once their size is checked. */
+export interface RunFile {
+  path: string;
+  blob: Blob;
 }
 
 export type Request =
@@ -240,13 +292,22 @@ export type Request =
   | { type: 'faces-units'; model: FacesModel; people: number[]; count: number }
   | { type: 'features-load' }
   | { type: 'features-train'; settings: FacesSettings }
+  | { type: 'features-save' }
+  | { type: 'open-run'; files: RunFile[] }
+  /** The draw section's network being trained, as `gradlab mnist train --out` writes it. */
+  | { type: 'digits-save' }
+  /** Part 8's retrained network, as `gradlab faces train` writes it. */
+  | { type: 'faces-save' }
+  | { type: 'close-run'; area: RunArea }
   /** Test only (tests/failures.test.mjs): a Rust panic inside the module, to
    * check that the trap is shown and the worker restarted. The page never sends it. */
   | { type: 'panic-for-test'; message: string }
   /** Test only (tests/page.test.mjs): while `hold` is on, a run stops one step
    * before its end and waits there, still running, so that a test can pause a
    * running run however fast the machine trains. The page never sends it. */
-  | { type: 'hold-end-for-test'; hold: boolean };
+  | { type: 'hold-end-for-test'; hold: boolean }
+  /** Benchmark only (bench/page-bench.mjs): the size of the module's memory. */
+  | { type: 'memory-for-test' };
 
 /** What each request is answered with. */
 export interface ReplyValue {
@@ -280,12 +341,18 @@ export interface ReplyValue {
   'faces-units': FacesUnits;
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;
+  'features-save': Uint8Array;
+  'open-run': OpenResult;
+  'digits-save': SavedFiles;
+  'faces-save': SavedFiles;
+  'close-run': null;
   'panic-for-test': null;
   'hold-end-for-test': null;
+  'memory-for-test': { wasmBytes: number };
 }
 
 /** Where an error came from, so the page can say what to do about it. */
-export type ErrorContext = 'init' | 'models' | 'data' | 'predict' | 'training' | 'worker' | 'page' | 'lesson';
+export type ErrorContext = 'init' | 'models' | 'data' | 'predict' | 'training' | 'worker' | 'page' | 'lesson' | 'run';
 
 export type WorkerEvent =
   | { type: 'data-progress'; loadedBytes: number; totalBytes: number | null }
@@ -301,6 +368,8 @@ export type WorkerEvent =
   | { type: 'faces-point'; point: FacesCurvePoint }
   /** Part 10's own event, so that a part 8 run queued behind it never takes its points. */
   | { type: 'features-point'; point: FacesCurvePoint }
+  /** The runs now shown in place of the shipped ones, per part (null: the shipped one). */
+  | { type: 'own-runs'; runs: Record<RunArea, OpenedRun | null>; changed: RunArea[] }
   | {
       type: 'error';
       message: string;

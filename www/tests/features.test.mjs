@@ -11,10 +11,12 @@
 // Run: npm test (node --test), after `npm run build`. Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, chapter, open, openPage, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
+import { assertNoProblems, chapter, gradlabBinary, open, openPage, openPageWith, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -38,7 +40,7 @@ function mistakes(classifier) {
 
 /** Filled squares of a heatmap: Plot's cells, one per (true, named) pair shown. */
 async function cells(locator) {
-  return locator.evaluate((root) => root.querySelectorAll('svg g[aria-label="cell"] rect').length);
+  return locator.evaluate((root) => root.querySelectorAll('svg g.confusion-cell rect').length);
 }
 
 // -------------------------------------------------------------------- tests --
@@ -116,6 +118,25 @@ test('chapter 10: features against pixels, both confusion matrices, and the clas
   assert.equal(wrong, total - right, 'a listed mistake per test face named wrongly');
   assert.match(await page.evaluate(() => location.hash), /features\.epochs=30/, 'the settings are in the hash');
   console.log(`features retrained: ${retrained.trim()}`);
+
+  // ---- Saved for the binary: `gradlab faces eval` on the same features
+  // names the same test faces rightly as the page.
+  assert.equal(await section.getByTestId('features-save-classifier').isEnabled(), true, 'the retrained classifier can be saved');
+  const run = mkdtempSync(join(tmpdir(), 'gradlab-features-run-'));
+  try {
+    copyFileSync(join(www, 'public', 'features', 'features.safetensors'), join(run, 'features.safetensors'));
+    const [saved] = await Promise.all([page.waitForEvent('download'), section.getByTestId('features-save-classifier').click()]);
+    assert.equal(saved.suggestedFilename(), 'classifier.safetensors');
+    const file = join(run, 'retrained.safetensors');
+    await saved.saveAs(file);
+    const measured = JSON.parse(
+      execFileSync(gradlabBinary(), ['faces', 'eval', '--data', run, '--model', file, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }),
+    );
+    const binaryRight = measured.test_predictions.filter((p) => p.label === p.predicted).length;
+    assert.deepEqual([binaryRight, measured.test_images], [right, total], 'the binary measures the saved classifier as the page did');
+  } finally {
+    rmSync(run, { recursive: true, force: true });
+  }
   await section.getByTestId('features-retrained-accuracy').scrollIntoViewIfNeeded();
   await shoot(section, 10);
 
@@ -137,12 +158,16 @@ test('chapter 10: features against pixels, both confusion matrices, and the clas
 });
 
 test('chapter 10: a failed load shows in the error panel, trying again works, and it fits a phone', async () => {
-  const { page, problems } = await openPage('', { width: 390, height: 844 });
-  // The first request for features.json fails as a server would fail it; the next ones pass.
+  // The first request for features.json fails as a server would fail it; the
+  // next ones pass. Routed on the context (the worker's requests go there
+  // too) before the page loads, so that the worker is routed from its start.
   let failures = 0;
   const failOnce = (route) => (failures++ === 0 ? route.fulfill({ status: 503, body: 'busy' }) : route.continue());
-  // On the context: the worker's requests are routed there too.
-  await page.context().route('**/features/features.json', failOnce);
+  const { page, problems } = await openPageWith({
+    viewport: { width: 390, height: 844 },
+    data: true,
+    beforeLoad: (page) => page.context().route('**/features/features.json', failOnce),
+  });
   const section = await open(page, 10);
   await page.waitForSelector('[data-testid="features-load-status"][data-state="failed"]', { timeout: 15000 });
   assert.equal(await page.getByTestId('error-panel').isHidden(), false, 'the failure is in the error panel');

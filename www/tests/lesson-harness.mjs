@@ -45,6 +45,9 @@ before(async () => {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
+    // The offline copy (a service worker) would answer requests the tests
+    // route or fail on purpose: only tests/offline.test.mjs allows it.
+    serviceWorkers: 'block',
   });
 });
 
@@ -118,10 +121,21 @@ export function chapter(page, n) {
   return page.getByTestId(`chapter-${n}`);
 }
 
-/** Scrolls chapter `n` into view (which starts its figures). */
+/** Scrolls chapter `n` into view (which builds it and starts its figures).
+ * Chapters are built as they come near (www/src/main.ts), and one built
+ * above may move the page: it scrolls until the chapter is in view with
+ * nothing left building. */
 export async function open(page, n) {
   const section = chapter(page, n);
-  await section.scrollIntoViewIfNeeded();
+  for (let attempt = 0; ; attempt++) {
+    await section.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => (document.documentElement.dataset.building ?? '0') === '0', null, { timeout: 15000 });
+    const inView = await section.evaluate((s) => {
+      const box = s.getBoundingClientRect();
+      return box.top < window.innerHeight && box.bottom > 0;
+    });
+    if (inView || attempt >= 5) break;
+  }
   await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
   return section;
 }
@@ -156,3 +170,42 @@ export async function shoot(section, n, suffix = '') {
   await section.screenshot({ path: join(screenshots, `chapter-${n}${suffix}.png`) });
 }
 
+
+/**
+ * The `gradlab` binary the page tests run (issue 15's tests open its output
+ * in the page): `$GRADLAB_BIN`, else the one `cargo test` built in the
+ * repository's target folder. scripts/test.sh sets GRADLAB_BIN.
+ */
+export function gradlabBinary() {
+  const repo = join(www, '..');
+  const candidates = [
+    process.env.GRADLAB_BIN,
+    join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'gradlab'),
+    join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'release', 'gradlab'),
+  ].filter(Boolean);
+  const found = candidates.find((path) => existsSync(path));
+  assert.ok(found, `no gradlab binary at ${candidates.join(' or ')}: run cargo build (or set GRADLAB_BIN)`);
+  return found;
+}
+
+/** Forgets every run the page keeps in this browser profile (idb-keyval's
+ * store in IndexedDB), for a test that must start with none. */
+export async function forgetKeptRuns(page) {
+  await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const opening = indexedDB.open('keyval-store');
+        opening.onupgradeneeded = () => opening.result.createObjectStore('keyval');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const clearing = db.transaction('keyval', 'readwrite').objectStore('keyval').clear();
+          clearing.onsuccess = () => {
+            db.close();
+            resolve();
+          };
+          clearing.onerror = () => reject(clearing.error);
+        };
+      }),
+  );
+}

@@ -5,7 +5,18 @@
 // Everything numeric is a library function behind src/web.rs.
 
 import { Classifier, Data, Session, inkRgba, preprocessDrawing, type SessionConfig, type TrainingAdvance } from '../../pkg/gradlab.js';
-import { MODEL_KINDS, type FromWorker, type ModelKind, type Prediction, type ReplyValue, type Request, type TrainingState, type Urls } from '../protocol';
+import {
+  MODEL_KINDS,
+  type FromWorker,
+  type ModelKind,
+  type OpenedRun,
+  type Prediction,
+  type Reader,
+  type ReplyValue,
+  type Request,
+  type TrainingState,
+  type Urls,
+} from '../protocol';
 import { describe, fetchOk, isTrap } from './errors';
 import type { LiveRun, RunLoop } from './runs';
 
@@ -23,9 +34,21 @@ export interface DigitsHost {
 
 type DigitsRequest = Extract<
   Request,
-  { type: 'predict' | 'select-model' | 'train-start' | 'train-pause' | 'train-resume' | 'train-step' | 'train-reset' | 'load-data' }
+  {
+    type: 'predict' | 'select-model' | 'train-start' | 'train-pause' | 'train-resume' | 'train-step' | 'train-reset' | 'load-data' | 'digits-save';
+  }
 >;
-const DIGITS_TYPES = new Set<string>(['predict', 'select-model', 'train-start', 'train-pause', 'train-resume', 'train-step', 'train-reset', 'load-data']);
+const DIGITS_TYPES = new Set<string>([
+  'predict',
+  'select-model',
+  'train-start',
+  'train-pause',
+  'train-resume',
+  'train-step',
+  'train-reset',
+  'load-data',
+  'digits-save',
+]);
 
 export function isDigitsRequest(request: Request): request is DigitsRequest {
   return DIGITS_TYPES.has(request.type);
@@ -54,15 +77,22 @@ export function createDigits(host: DigitsHost) {
   let dataLoading: Promise<void> | null = null;
   /** The draw run's hidden units, for its weight images. */
   let hiddenUnits = HIDDEN_UNITS_SHOWN;
+  /** A network the learner opened (their own run), reading in place of the
+   * shipped one of its kind. */
+  let opened: { classifier: Classifier; run: OpenedRun } | null = null;
 
   const run = (): LiveRun | undefined => host.runs.get(RUN);
+
+  /** Who reads drawings now. */
+  const readerOf = (): Reader => (run() ? 'session' : opened && opened.run.digits?.kind === kind ? 'opened' : 'shipped');
 
   const state = (): TrainingState => {
     const current = run();
     return {
       phase: current?.phase ?? 'idle',
       kind,
-      reader: current ? 'session' : 'shipped',
+      reader: readerOf(),
+      openedName: readerOf() === 'opened' ? (opened?.run.name ?? null) : null,
       iteration: current?.iteration ?? 0,
       totalIterations: current?.total ?? 0,
       epoch: current?.epoch ?? 0,
@@ -77,6 +107,7 @@ export function createDigits(host: DigitsHost) {
   const reader = (): Session | Classifier => {
     const current = run();
     if (current) return current.session;
+    if (opened && readerOf() === 'opened') return opened.classifier;
     const model = shipped.get(kind);
     if (!model) throw new Error(`the shipped ${kind} network did not load, so it cannot read drawings (see the error about it)`);
     return model;
@@ -89,10 +120,10 @@ export function createDigits(host: DigitsHost) {
     } catch {
       return; // No network to draw; the missing model was reported already.
     }
-    const count = kind === 'softmax' ? 10 : Math.min(HIDDEN_UNITS_SHOWN, run() ? hiddenUnits : HIDDEN_UNITS_SHOWN);
-    const rgba = source.weightImages(0, count);
+    const count = kind === 'softmax' ? 10 : HIDDEN_UNITS_SHOWN;
+    const rgba = source.weightImages(0, run() ? Math.min(count, hiddenUnits) : count);
     const shown = rgba.length / (28 * 28 * 4);
-    host.post({ type: 'weights', images: { kind, reader: run() ? 'session' : 'shipped', rgba, count: shown } }, [rgba.buffer]);
+    host.post({ type: 'weights', images: { kind, reader: readerOf(), rgba, count: shown } }, [rgba.buffer]);
   };
 
   const handlers = {
@@ -219,6 +250,26 @@ export function createDigits(host: DigitsHost) {
 
   return {
     data: () => data,
+    /** The learner's digits network reads from now on (in place of the
+     * shipped one of its kind), until `closeRun`. */
+    useRun(classifier: Classifier, openedRun: OpenedRun) {
+      host.runs.discard(RUN);
+      opened?.classifier.free();
+      opened = { classifier, run: openedRun };
+      kind = openedRun.digits?.kind ?? kind;
+      host.post({ type: 'curve-reset' });
+      postWeights();
+      postState();
+    },
+    closeRun() {
+      if (!opened) return;
+      opened.classifier.free();
+      opened = null;
+      postWeights();
+      postState();
+    },
+    /** The opened network, for the lessons (chapters 2 and 6). */
+    openedClassifier: () => opened?.classifier,
     dataLoading: () => dataLoading !== null,
     shippedSoftmax: () => shipped.get('softmax'),
     loadModels,
@@ -235,7 +286,7 @@ export function createDigits(host: DigitsHost) {
           return { value: null };
         case 'predict': {
           const pixels = preprocessDrawing(new Uint8Array(request.rgba), request.width, request.height);
-          const who = run() ? 'session' : 'shipped';
+          const who = readerOf();
           if (!pixels) {
             const value: Prediction = { probabilities: null, input: null, reader: who, kind };
             return { value };
@@ -265,6 +316,13 @@ export function createDigits(host: DigitsHost) {
           if (!current || current.phase === 'finished') newRun(request.config, 'paused');
           host.runs.step(RUN, request.steps);
           return { value: state() };
+        }
+        case 'digits-save': {
+          const current = run();
+          if (!current) throw new Error('no network is being trained here: train one (or take a few steps) first');
+          const model = current.session.toSafetensors();
+          const report = current.session.reportJson(current.activeMs / 1000);
+          return { value: { 'model.safetensors': model, 'report.json': report }, transfer: [model.buffer, report.buffer] };
         }
         case 'train-reset':
           host.runs.discard(RUN);

@@ -6,8 +6,8 @@
 //
 // Everything numeric is a library function behind src/web.rs.
 
-import { Faces, FacesNetwork, type FacesCurvePoint, type TrainingSummary } from '../../pkg/gradlab.js';
-import type { FacesInfo, FacesModel, FacesUnits, FromWorker, ReplyValue, Request, Urls } from '../protocol';
+import { Faces, FacesNetwork, trainingJson, type FacesCurvePoint, type TrainingSummary } from '../../pkg/gradlab.js';
+import type { FacesInfo, FacesModel, FacesUnits, FromWorker, ReplyValue, Request, RunSource, Urls } from '../protocol';
 import { fetchOk } from './errors';
 
 export interface FacesHost {
@@ -15,10 +15,10 @@ export interface FacesHost {
   urls(): Urls | null;
 }
 
-type FacesRequest = Extract<Request, { type: 'faces-load' | 'faces-train' | 'faces-units' }>;
+type FacesRequest = Extract<Request, { type: 'faces-load' | 'faces-train' | 'faces-units' | 'faces-save' }>;
 
 export function isFacesRequest(request: Request): request is FacesRequest {
-  return request.type === 'faces-load' || request.type === 'faces-train' || request.type === 'faces-units';
+  return request.type === 'faces-load' || request.type === 'faces-train' || request.type === 'faces-units' || request.type === 'faces-save';
 }
 
 /** A JSON file, or an error that names it. */
@@ -32,12 +32,44 @@ async function json<T>(url: string, name: string): Promise<T> {
 }
 
 export function createFaces(host: FacesHost) {
+  /** The faces shown: the shipped ones, or a run the learner opened. */
   let faces: Faces | null = null;
-  let shipped: FacesNetwork | null = null;
+  /** The network that came with them, if any. */
+  let base: FacesNetwork | null = null;
+  /** The network retrained in the page on them, and its summary. */
   let trained: FacesNetwork | null = null;
-  let loading: Promise<FacesInfo> | null = null;
+  let trainedSummary: TrainingSummary | null = null;
+  let current: Promise<FacesInfo> | null = null;
 
-  async function load(): Promise<FacesInfo> {
+  const info = (source: RunSource, set: Faces, summary: TrainingSummary | null): FacesInfo => {
+    const labels = Array.from(set.labels());
+    const indices = Uint32Array.from(labels, (_, i) => i);
+    return {
+      source,
+      size: set.size,
+      people: set.people().names,
+      labels,
+      splits: Array.from(set.splits()),
+      rgba: set.imagesRgba(indices),
+      trained: summary,
+    };
+  };
+
+  /** Shows `set` (with `network` and its summary) from now on. */
+  const show = (set: Faces, network: FacesNetwork | null, summary: TrainingSummary | null, source: RunSource): FacesInfo => {
+    faces?.free();
+    base?.free();
+    trained?.free();
+    trained = null;
+    trainedSummary = null;
+    faces = set;
+    base = network;
+    const shown = info(source, set, summary);
+    current = Promise.resolve(shown);
+    return shown;
+  };
+
+  async function loadShipped(): Promise<FacesInfo> {
     const urls = host.urls();
     if (!urls) throw new Error('the worker has not started yet');
     const [facesBytes, modelBytes, training] = await Promise.all([
@@ -45,41 +77,49 @@ export function createFaces(host: FacesHost) {
       fetchOk(urls.faces.model).then((r) => r.arrayBuffer()),
       json<TrainingSummary>(urls.faces.training, 'faces/training.json'),
     ]);
-    faces?.free();
-    faces = new Faces('faces.safetensors', new Uint8Array(facesBytes));
-    shipped?.free();
-    shipped = FacesNetwork.fromSafetensors('faces/model.safetensors', new Uint8Array(modelBytes));
-    const labels = Array.from(faces.labels());
-    const indices = Uint32Array.from(labels, (_, i) => i);
-    return {
-      size: faces.size,
-      people: faces.people().names,
-      labels,
-      splits: Array.from(faces.splits()),
-      rgba: faces.imagesRgba(indices),
-      shipped: training,
-    };
+    const set = new Faces('faces.safetensors', new Uint8Array(facesBytes));
+    const network = FacesNetwork.fromSafetensors('faces/model.safetensors', new Uint8Array(modelBytes));
+    return show(set, network, training, { kind: 'shipped' });
   }
 
   function units(model: FacesModel, people: number[], count: number): FacesUnits {
     if (!faces) throw new Error('the faces are not loaded yet');
-    const network = model === 'trained' ? trained : shipped;
-    if (!network) throw new Error(model === 'trained' ? 'no network has been retrained yet: press Retrain in part 8' : 'the shipped faces network did not load');
+    const network = model === 'trained' ? trained : base;
+    if (!network) {
+      throw new Error(
+        model === 'trained' ? 'no network has been retrained yet: press Retrain in part 8' : 'these faces have no trained network yet: press Retrain in part 8',
+      );
+    }
     const chosen = people.map((person) => ({ person, units: network.favouredUnits(person, count) }));
     const rgba = network.unitImagesRgba(Uint32Array.from(chosen.flatMap((c) => c.units.map((u) => u.unit))));
     return { size: faces.size, people: chosen, rgba };
   }
 
   return {
+    /** A learner's faces (and their network) in place of the shipped ones. */
+    useRun(set: Faces, network: FacesNetwork | null, summary: TrainingSummary | null, name: string) {
+      show(set, network, summary, { kind: 'opened', name });
+    },
+    /** Back to the shipped faces (loaded again when next asked for). */
+    closeRun() {
+      faces?.free();
+      base?.free();
+      trained?.free();
+      faces = base = trained = null;
+      trainedSummary = null;
+      current = null;
+    },
+
     async handle(request: FacesRequest): Promise<{ value: ReplyValue[FacesRequest['type']]; transfer?: Transferable[] }> {
       switch (request.type) {
         case 'faces-load': {
-          // Loaded once per worker; both chapters ask for it.
-          loading ??= load().catch((error: unknown) => {
-            loading = null;
+          // Loaded once per worker (both chapters ask for it); a failed load
+          // may be tried again.
+          current ??= loadShipped().catch((error: unknown) => {
+            current = null;
             throw error;
           });
-          return { value: await loading };
+          return { value: await current };
         }
         case 'faces-train': {
           if (!faces) throw new Error('the faces are not loaded yet');
@@ -87,8 +127,15 @@ export function createFaces(host: FacesHost) {
           const summary = run.facesSummary();
           trained?.free();
           trained = run.takeNetwork();
+          trainedSummary = summary;
           run.free();
           return { value: summary };
+        }
+        case 'faces-save': {
+          if (!faces || !trained || !trainedSummary) throw new Error('no network has been retrained here yet: press Retrain first');
+          const model = trained.toSafetensors(faces.size);
+          const training = trainingJson(trainedSummary);
+          return { value: { 'model.safetensors': model, 'training.json': training }, transfer: [model.buffer, training.buffer] };
         }
         case 'faces-units': {
           const value = units(request.model, request.people, request.count);

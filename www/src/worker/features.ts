@@ -8,32 +8,35 @@
 // Everything numeric is a library function behind src/web.rs.
 
 import { FacesNetwork, Features, type FacesCurvePoint } from '../../pkg/gradlab.js';
-import type { FeaturesInfo, ReplyValue, Request } from '../protocol';
+import type { FeaturesInfo, ReplyValue, Request, RunSource } from '../protocol';
 import { fetchOk } from './errors';
 import type { FacesHost } from './faces';
 
-type FeaturesRequest = Extract<Request, { type: 'features-load' | 'features-train' }>;
+type FeaturesRequest = Extract<Request, { type: 'features-load' | 'features-train' | 'features-save' }>;
 
 export function isFeaturesRequest(request: Request): request is FeaturesRequest {
-  return request.type === 'features-load' || request.type === 'features-train';
+  return request.type === 'features-load' || request.type === 'features-train' || request.type === 'features-save';
 }
 
 const NAMES = { data: 'features/features.safetensors', classifier: 'features/classifier.safetensors', results: 'features/features.json' };
 
 export function createFeatures(host: FacesHost) {
   let features: Features | null = null;
-  let loading: Promise<FeaturesInfo> | null = null;
+  let current: Promise<FeaturesInfo> | null = null;
+  /** The classifier last retrained here on `features`, kept to be saved. */
+  let retrained: FacesNetwork | null = null;
+  const forgetRetrained = () => {
+    retrained?.free();
+    retrained = null;
+  };
 
-  async function load(): Promise<FeaturesInfo> {
-    const urls = host.urls();
-    if (!urls) throw new Error('the worker has not started yet');
-    const [data, classifier, results] = await Promise.all(
-      [urls.features.data, urls.features.classifier, urls.features.results].map(async (url) => new Uint8Array(await (await fetchOk(url)).arrayBuffer())),
-    );
-    const parsed = Features.fromRun(NAMES.data, data, NAMES.classifier, classifier, NAMES.results, results);
+  /** Shows `parsed` from now on. */
+  const show = (parsed: Features, source: RunSource): FeaturesInfo => {
     features?.free();
+    forgetRetrained();
     features = parsed;
-    return {
+    const value: FeaturesInfo = {
+      source,
       backbone: parsed.backbone,
       layer: parsed.layer,
       dim: parsed.dim,
@@ -42,26 +45,58 @@ export function createFeatures(host: FacesHost) {
       classifierHiddenUnits: parsed.classifierHiddenUnits,
       results: parsed.summary(),
     };
+    current = Promise.resolve(value);
+    return value;
+  };
+
+  async function loadShipped(): Promise<FeaturesInfo> {
+    const urls = host.urls();
+    if (!urls) throw new Error('the worker has not started yet');
+    const [data, classifier, results] = await Promise.all(
+      [urls.features.data, urls.features.classifier, urls.features.results].map(async (url) => new Uint8Array(await (await fetchOk(url)).arrayBuffer())),
+    );
+    return show(Features.fromRun(NAMES.data, data, NAMES.classifier, classifier, NAMES.results, results), { kind: 'shipped' });
   }
 
   return {
+    /** A learner's features run in place of the shipped one. */
+    useRun(parsed: Features, name: string) {
+      show(parsed, { kind: 'opened', name });
+    },
+    /** Back to the shipped features (loaded again when next asked for). */
+    closeRun() {
+      forgetRetrained();
+      features?.free();
+      features = null;
+      current = null;
+    },
+
     async handle(request: FeaturesRequest): Promise<{ value: ReplyValue[FeaturesRequest['type']] }> {
       switch (request.type) {
         case 'features-load': {
           // Loaded once per worker; a failed load may be tried again.
-          loading ??= load().catch((error: unknown) => {
-            loading = null;
+          current ??= loadShipped().catch((error: unknown) => {
+            current = null;
             throw error;
           });
-          return { value: await loading };
+          return { value: await current };
         }
         case 'features-train': {
           if (!features) throw new Error('the features are not loaded yet');
           const run = FacesNetwork.trainOnFeatures(features, request.settings, (point: FacesCurvePoint) => host.post({ type: 'features-point', point }));
-          // Only the summary is shown; the network is freed with the run.
-          const summary = run.classifierSummary();
-          run.free();
-          return { value: summary };
+          try {
+            const summary = run.classifierSummary();
+            forgetRetrained();
+            retrained = run.takeNetwork();
+            return { value: summary };
+          } finally {
+            run.free();
+          }
+        }
+        case 'features-save': {
+          // The same file `gradlab features --out` writes as classifier.safetensors.
+          if (!features || !retrained) throw new Error('retrain the classifier first: the shipped one is already a file of the run');
+          return { value: retrained.toClassifierSafetensors(features.dim) };
         }
       }
     },

@@ -15,6 +15,7 @@ import { describe, isTrap } from './errors';
 import { createFaces, isFacesRequest } from './faces';
 import { createFeatures, isFeaturesRequest } from './features';
 import { createLessons, isLessonRequest } from './lessons';
+import { createOwnRuns } from './own-runs';
 import { RunLoop } from './runs';
 
 /** The relaxed-SIMD build of the module (scripts/build-page.sh); the glue is shared. */
@@ -24,17 +25,20 @@ const RELAXED_MODULE = new URL('../../pkg/gradlab_relaxed_bg.wasm', import.meta.
  * one if the relaxed one fails to load. Returns why it fell back, if it did. */
 async function startModule(preference: WasmPreference): Promise<string | null> {
   if (chooseWasmBuild(preference, supportsRelaxedSimd()) === 'simd128') {
-    await init();
+    wasmMemory = (await init()).memory;
     return null;
   }
   try {
-    await init({ module_or_path: RELAXED_MODULE });
+    wasmMemory = (await init({ module_or_path: RELAXED_MODULE })).memory;
     return null;
   } catch (error) {
-    await init();
+    wasmMemory = (await init()).memory;
     return `the relaxed-SIMD module did not load (${(error as Error).message}); running the plain SIMD one`;
   }
 }
+
+/** The module's memory, for the page benchmark's figures. */
+let wasmMemory: WebAssembly.Memory | null = null;
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -53,9 +57,18 @@ function reportError(context: ErrorContext, error: unknown): void {
 let urls: Urls | null = null;
 const runs = new RunLoop();
 const digits = createDigits({ post, urls: () => urls, runs, reportError });
-const lessons = createLessons({ post, runs, data: digits.data, dataLoading: digits.dataLoading, shippedSoftmax: digits.shippedSoftmax });
+const lessons = createLessons({
+  post,
+  runs,
+  data: digits.data,
+  dataLoading: digits.dataLoading,
+  shippedSoftmax: digits.shippedSoftmax,
+  openedClassifier: digits.openedClassifier,
+  urls: () => urls,
+});
 const faces = createFaces({ post, urls: () => urls });
 const features = createFeatures({ post, urls: () => urls });
+const ownRuns = createOwnRuns({ post, digits, faces, features });
 
 type Handled<T extends Request['type']> = { value: ReplyValue[T]; transfer?: Transferable[] };
 
@@ -81,6 +94,13 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
       queueMicrotask(() => digits.started());
       return { value };
     }
+    case 'open-run':
+      return { value: await ownRuns.open(request.files) };
+    case 'close-run':
+      ownRuns.close(request.area);
+      return { value: null };
+    case 'memory-for-test':
+      return { value: { wasmBytes: wasmMemory?.buffer.byteLength ?? 0 } };
     case 'hold-end-for-test':
       runs.setHoldEnd(request.hold);
       return { value: null };

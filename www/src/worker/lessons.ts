@@ -7,8 +7,8 @@
 // picks the network and the images, and turns results into messages.
 
 import { Classifier, Session, Surface, defaultBackpropGrid, figure5Table, sweepSlopes, timeBackprop, type Data, type TrainingAdvance } from '../../pkg/gradlab.js';
-import type { ForwardResult, FromWorker, LessonModel, LessonRunId, LessonRunState, ReplyValue, Request, SurfaceResult } from '../protocol';
-import { describe, isTrap } from './errors';
+import type { ForwardResult, FromWorker, LessonModel, LessonRunId, LessonRunState, ReplyValue, Request, SurfaceResult, Urls } from '../protocol';
+import { describe, fetchOk, isTrap } from './errors';
 import type { LiveRun, RunLoop } from './runs';
 
 /** The cost grid of part 6 is computed in slices of about this long. */
@@ -22,6 +22,9 @@ export interface LessonHost {
   dataLoading(): boolean;
   /** The shipped softmax network, if it loaded. */
   shippedSoftmax(): Classifier | undefined;
+  /** The learner's own digits network, if one is open. */
+  openedClassifier(): Classifier | undefined;
+  urls(): Urls | null;
 }
 
 type LessonRequest = Extract<
@@ -83,12 +86,40 @@ export function createLessons(host: LessonHost) {
     return data;
   };
 
+  /** Chapter 4's recorded run, fetched when a chapter first shows it. */
+  let recorded: Promise<Classifier> | null = null;
+  const loadRecorded = (): Promise<Classifier> => {
+    const url = host.urls()?.recorded.descent;
+    if (!url) return Promise.reject(new Error('the worker has not been told where the recorded run is'));
+    recorded ??= fetchOk(url)
+      .then(async (response) => {
+        const name = url.split('/').pop() ?? 'softmax-gd.safetensors';
+        const classifier = Classifier.fromSafetensors(name, new Uint8Array(await response.arrayBuffer()));
+        if (classifier.kind !== 'softmax') {
+          classifier.free();
+          throw new Error(`${name} holds a ${classifier.kind} network, not the softmax one recorded for chapter 4`);
+        }
+        return classifier;
+      })
+      .catch((error: unknown) => {
+        recorded = null; // Tried again next time.
+        throw error;
+      });
+    return recorded;
+  };
+
   /** The softmax network a lesson reads with; `owned` ones must be freed. */
-  const network = (model: LessonModel): { classifier: Classifier; owned: boolean } => {
+  const network = async (model: LessonModel): Promise<{ classifier: Classifier; owned: boolean }> => {
+    if (model === 'recorded') return { classifier: await loadRecorded(), owned: false };
     if (model === 'trained') {
       const run = host.runs.get('gd');
       if (!run) throw new Error('no network has been trained in chapter 4 yet: train one there, or use the shipped network');
       return { classifier: run.session.classifier(), owned: true };
+    }
+    if (model === 'opened') {
+      const opened = host.openedClassifier();
+      if (!opened) throw new Error('no run of yours is open: open one (gradlab mnist train --out) at the top of the page');
+      return { classifier: opened, owned: false };
     }
     const shipped = host.shippedSoftmax();
     if (!shipped) throw new Error('the shipped softmax network did not load (see the error about it)');
@@ -143,10 +174,10 @@ export function createLessons(host: LessonHost) {
 
   // ------------------------------------------------------------ figures --
 
-  const forward = (split: 'train' | 'test', index: number, model: LessonModel): ForwardResult => {
+  const forward = async (split: 'train' | 'test', index: number, model: LessonModel): Promise<ForwardResult> => {
     const data = needData();
     const pixels = data.image(split, index);
-    const { classifier, owned } = network(model);
+    const { classifier, owned } = await network(model);
     try {
       const pass = classifier.forwardPass(pixels);
       return {
@@ -159,7 +190,9 @@ export function createLessons(host: LessonHost) {
         probabilities: pass.probabilities,
         predicted: pass.predicted,
         biases: Array.from(classifier.biases()),
-        contributions: classifier.contributionsRgba(pixels, pass.predicted),
+        // Pixel contributions are the softmax network's (chapter 2); a
+        // learner's one-hidden-layer network has none to draw.
+        contributions: classifier.kind === 'softmax' ? classifier.contributionsRgba(pixels, pass.predicted) : new Uint8Array(0),
       };
     } finally {
       if (owned) classifier.free();
@@ -183,7 +216,7 @@ export function createLessons(host: LessonHost) {
   const buildSurface = async (request: Extract<Request, { type: 'surface' }>): Promise<SurfaceResult> => {
     const data = needData();
     const mine = ++surfaceGeneration;
-    const { classifier, owned } = network(request.model);
+    const { classifier, owned } = await network(request.model);
     let built: Surface;
     try {
       built = new Surface(data, classifier, request.w1, request.w2, request.images);
@@ -232,7 +265,7 @@ export function createLessons(host: LessonHost) {
         return { value, transfer: [rgba.buffer] };
       }
       case 'forward': {
-        const value = forward(request.split, request.index, request.model);
+        const value = await forward(request.split, request.index, request.model);
         return { value, transfer: [value.rgba.buffer, value.contributions.buffer] };
       }
       case 'figure5':
@@ -254,7 +287,7 @@ export function createLessons(host: LessonHost) {
         for (const id of request.ids) host.runs.discard(id);
         return { value: states(request.ids) };
       case 'lesson-weights': {
-        const { classifier, owned } = network(request.model);
+        const { classifier, owned } = await network(request.model);
         try {
           const rgba = classifier.weightImages(0, 10);
           return { value: rgba, transfer: [rgba.buffer] };

@@ -36,6 +36,8 @@ export class LiveRun {
   batchCost: number | null = null;
   /** The whole test set's accuracy, measured when the run ends. */
   finalTestAccuracy: number | null = null;
+  /** Time spent training, in milliseconds (pauses left out). */
+  activeMs = 0;
   readonly total: number;
 
   constructor(
@@ -130,8 +132,10 @@ export class RunLoop {
    * its owner. Returns whether the run is still there. */
   private call(run: LiveRun, advance: () => TrainingAdvance): boolean {
     let report: TrainingAdvance;
+    const started = performance.now();
     try {
       report = advance();
+      run.activeMs += performance.now() - started;
     } catch (error) {
       this.discard(run.id);
       run.handlers.failed(run, error);

@@ -57,7 +57,7 @@ const MARKUP = `
         <button type="button" data-testid="backprop-stop" disabled>Stop</button>
       </div>
       <progress data-testid="backprop-progress" max="1" value="0"></progress>
-      <p class="status small" data-testid="backprop-status" role="status">Press Measure to time both methods.</p>
+      <p class="status small" data-testid="backprop-status" role="status">Both methods are timed on this machine as this part comes into view.</p>
     </div>
   </div>
   <div class="lesson-grid even">
@@ -98,7 +98,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   let stopRequested = false;
 
   const placeholder = (box: HTMLElement) => {
-    box.innerHTML = '<p class="placeholder">Press Measure: the times appear here size by size.</p>';
+    box.innerHTML = '<p class="placeholder">The times appear here size by size, measured on this machine as this part comes into view.</p>';
   };
   placeholder(unitsBox);
   placeholder(layersBox);
@@ -199,6 +199,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     if (m === null || s === null || r === null || running) return;
     running = true;
     stopRequested = false;
+    delete status.dataset.done;
     runButton.disabled = true;
     stopButton.disabled = false;
     rows = [];
@@ -241,7 +242,15 @@ export function mount(section: HTMLElement, lab: Lab): void {
     status.textContent = 'Stopping after this size…';
   });
   runButton.disabled = true;
+  // The chapter opens with its figures: the first measurement starts by
+  // itself when the chapter is seen (the worker answers other requests
+  // between sizes), and Measure repeats it with other settings.
+  let measuredOnView = false;
   whenReady(section, lab, false, () => {
     if (!running) runButton.disabled = false;
+    if (!measuredOnView) {
+      measuredOnView = true;
+      void measure();
+    }
   });
 }

@@ -5,8 +5,9 @@
 import type { Lab } from '../../lab';
 import type { CurvePoint, LessonRunId } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
-import { chapterHead, digitCanvas, divergingKey, figure, numberField, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, digitCanvas, divergingKey, figure, numberField, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
+import { recordedRun, recordedSample, recordedSettings } from '../shared/recorded';
 import { ChapterState } from '../shared/state';
 import { EVALUATION_SIZE, LessonRuns, setButtons, softmaxConfig, statusText } from '../shared/training';
 
@@ -20,6 +21,7 @@ const MARKUP = `
     `Training means lowering the cost. Gradient descent does it in small steps: work out the gradient on a batch of
      images, move every weight a little against it, repeat.`,
   )}
+  <p class="run-source small" data-testid="descent-source"></p>
   <div class="lesson-grid">
     <div class="explain">
       ${texBlock(String.raw`W \leftarrow W - \alpha\, \frac{1}{m} \frac{\partial C}{\partial W}`)}
@@ -50,6 +52,7 @@ const MARKUP = `
       <p class="small">The network trained here can be used in parts 2 and 6.</p>
     </div>
   </div>
+  <p class="recorded-note small" data-testid="descent-recorded" hidden></p>
   ${figure(
     'descent-curves',
     'Learning curves',
@@ -81,11 +84,21 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const curves = section.querySelector<HTMLElement>('.curve-pair')!;
   const weights = find<HTMLElement>('descent-weight-images');
   let points: CurvePoint[] = [];
+  /** Whose curve is drawn: the run trained here, the learner's own, or
+   * (until Train) the one the binary recorded with this chapter's settings. */
+  let curveOf: 'live' | 'opened' | 'recorded' = 'live';
+  const note = find<HTMLElement>('descent-recorded');
+  /** The images the curves are measured on: the page's sample, or the
+   * recorded run's (the binary measures on more). */
+  const LIVE_SAMPLE = { train: EVALUATION_SIZE, test: EVALUATION_SIZE };
+  let sample = LIVE_SAMPLE;
   let frame = 0;
 
   const drawCurves = () => {
     frame = 0;
     curves.dataset.points = String(points.length);
+    curves.dataset.source = curveOf;
+    note.hidden = curveOf !== 'recorded';
     if (points.length === 0) {
       curves.innerHTML = '<p class="placeholder">Press Train to draw the learning curves.</p>';
       return;
@@ -115,8 +128,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
     };
     curves.replaceChildren(
       legend([
-        { name: `training (${EVALUATION_SIZE.toLocaleString('en')} images)`, color: TRAIN },
-        { name: `test (${EVALUATION_SIZE.toLocaleString('en')} images)`, color: TEST },
+        { name: `training (${sample.train.toLocaleString('en')} images)`, color: TRAIN },
+        { name: `test (${sample.test.toLocaleString('en')} images)`, color: TEST },
       ]),
       box(cost),
       box(accuracy),
@@ -143,6 +156,11 @@ export function mount(section: HTMLElement, lab: Lab): void {
 
   const runs = new LessonRuns(lab, ['gd'], {
     point: (_id: LessonRunId, point) => {
+      if (curveOf !== 'live') {
+        sample = LIVE_SAMPLE;
+        points = [];
+        curveOf = 'live';
+      }
       points.push(point);
       schedule();
     },
@@ -153,6 +171,9 @@ export function mount(section: HTMLElement, lab: Lab): void {
       status.dataset.phase = s.phase;
       progress.value = s.totalIterations > 0 ? s.iteration / s.totalIterations : 0;
       render();
+      // Back to the recorded run once a reset (or a restarted worker) has
+      // left nothing to show.
+      if (runs.phase === 'idle' && curveOf === 'live' && points.length === 0) showRecorded();
     },
     cleared: () => {
       points = [];
@@ -176,13 +197,68 @@ export function mount(section: HTMLElement, lab: Lab): void {
     runs.start([{ id: 'gd', config: softmaxConfig(a, null, m, e, s) }]);
   });
   pauseButton.addEventListener('click', () => runs.pause());
-  resetButton.addEventListener('click', () => {
-    runs.reset();
-    weights.innerHTML = '<p class="placeholder">Press Train to see the weights form.</p>';
-  });
+  resetButton.addEventListener('click', () => runs.reset());
   lab.on((event) => {
     if (event.type === 'data-ready' || event.type === 'restarted') render();
   });
+
+  /** The run the native binary recorded with this chapter's settings, while
+   * no run is trained here and none of the learner's is open: the chapter
+   * opens with real curves and weights rather than empty boxes. */
+  const showRecorded = () => {
+    if (lab.ownRuns.digits || runs.phase !== 'idle') return;
+    curveOf = 'recorded';
+    recordedRun('softmax-gd')
+      .then((report) => {
+        if (curveOf !== 'recorded' || runs.phase !== 'idle') return;
+        note.textContent = `Until you press Train: the run gradlab's native binary recorded with these settings (${recordedSettings(report)}), measured on ${recordedSample(report)}.`;
+        points = report.curve.slice();
+        sample = { train: report.config.train_evaluation_size, test: Math.min(report.config.test_evaluation_size ?? report.test_images, report.test_images) };
+        schedule();
+        return lab.request({ type: 'lesson-weights', model: 'recorded' }).then((rgba) => {
+          if (curveOf === 'recorded' && runs.phase === 'idle') showWeights(rgba);
+        });
+      })
+      .catch((error: unknown) => {
+        note.textContent = `The recorded run did not load: ${error instanceof Error ? error.message : String(error)}. Press Train to draw a run of your own.`;
+        note.hidden = false;
+      });
+  };
+
+  /** The learner's own run, while no run is trained here: its curve (from
+   * its report.json) and its first layer's weights. */
+  const showOpened = () => {
+    const run = lab.ownRuns.digits;
+    if (!run || runs.phase !== 'idle') return;
+    curveOf = 'opened';
+    const report = run.digits?.report;
+    points = report?.curve.slice() ?? [];
+    if (report) sample = { train: report.config.train_evaluation_size, test: Math.min(report.config.test_evaluation_size ?? report.test_images, report.test_images) };
+    schedule();
+    lab
+      .request({ type: 'lesson-weights', model: 'opened' })
+      .then((rgba) => showWeights(rgba))
+      .catch((error: unknown) => reportError(lab, error));
+  };
+  runSourceLine(
+    find<HTMLElement>('descent-source'),
+    lab,
+    'digits',
+    'Train trains a softmax network here, from fresh weights, and draws its curves and weights below as it learns.',
+    () => {
+      if (lab.ownRuns.digits) {
+        showOpened();
+      } else if (curveOf === 'opened') {
+        points = [];
+        schedule();
+        showRecorded();
+      }
+    },
+  );
   render();
-  whenReady(section, lab, true, render);
+  whenReady(section, lab, false, showRecorded);
+  whenReady(section, lab, true, () => {
+    render();
+    showOpened();
+  });
 }

@@ -3,6 +3,7 @@
 // use, so it does not delay the moment the page can read a drawing.
 
 import type { CurvePoint } from '../../protocol';
+import { unlabelMarks } from '../shared/plot-aria';
 
 type PlotModule = typeof import('@observablehq/plot');
 
@@ -75,9 +76,16 @@ export class LearningCurve {
         // one above the other; always at the size they are shown, unscaled.
         const columns = this.width >= 700 ? 2 : 1;
         const chartWidth = Math.max(240, Math.floor((this.width - GAP * (columns - 1)) / columns));
+        // One chart per frame: each is a task of its own, so that neither
+        // holds the page for long on a slow laptop while the network trains.
         const cost = chart(Plot, points, chartWidth, 'Cost per image ↓', (p, set) => (set === 'training' ? p.train_cost : p.test_cost), true);
-        const accuracy = chart(Plot, points, chartWidth, 'Accuracy (%) ↑', (p, set) => 100 * (set === 'training' ? p.train_accuracy : p.test_accuracy), false);
-        this.root.replaceChildren(cost, accuracy);
+        const keep = this.root.children.length === 2 ? this.root.children[1] : null;
+        this.root.replaceChildren(cost, ...(keep ? [keep] : []));
+        requestAnimationFrame(() => {
+          if (points !== this.points) return;
+          const accuracy = chart(Plot, points, chartWidth, 'Accuracy (%) ↑', (p, set) => 100 * (set === 'training' ? p.train_accuracy : p.test_accuracy), false);
+          if (this.root.firstElementChild === cost) this.root.replaceChildren(cost, accuracy);
+        });
       },
       (error: Error) => this.onError(new Error(`the chart library did not load: ${error.message}`)),
     );
@@ -123,6 +131,6 @@ function chart(
   const wrapper = document.createElement('div');
   wrapper.className = 'chart';
   wrapper.style.width = `${width}px`;
-  wrapper.append(figure);
+  wrapper.append(unlabelMarks(figure));
   return wrapper;
 }

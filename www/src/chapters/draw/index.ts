@@ -21,13 +21,14 @@ const MARKUP = `
       <h3 id="draw-title" class="visually-hidden">Your drawing</h3>
       <div class="pad-row">
         <div class="pad-column">
-          <canvas class="pad" data-testid="draw-canvas" role="img"
-            aria-label="Drawing area: draw a digit here with a mouse, pen or finger"></canvas>
+          <canvas class="pad" data-testid="draw-canvas" role="application" aria-roledescription="drawing pad"
+            aria-label="Drawing area: draw a digit with a mouse, pen or finger, or with the keyboard: the arrow keys move the pen, Space lowers or lifts it"></canvas>
           <button type="button" data-testid="clear-drawing">Clear</button>
         </div>
         <div class="verdict">
           <span class="verdict-label">The network reads</span>
-          <output class="digit" data-testid="prediction" aria-live="polite"></output>
+          <output class="digit" data-testid="prediction"></output>
+          <p class="visually-hidden" data-testid="reading-announcement" aria-live="polite"></p>
           <span class="confidence" data-testid="confidence"></span>
           <figure class="seen">
             <canvas class="input-view" data-testid="network-input" role="img"
@@ -62,7 +63,8 @@ function mount(section: HTMLElement, lab: Lab): void {
   const radios = [...section.querySelectorAll<HTMLInputElement>('input[name="model"]')];
   const selectedKind = (): ModelKind => (radios.find((r) => r.checked)?.value as ModelKind) ?? 'softmax';
 
-  const readout = new Readout(find('network-input'), find('prediction'), find('confidence'), find('probabilities'));
+  const output = find<HTMLOutputElement>('prediction');
+  const readout = new Readout(find('network-input'), find('prediction'), find('confidence'), find('probabilities'), find('reading-announcement'));
 
   // Predictions: at most one request in flight and one per animation frame;
   // a drawing changed meanwhile is read when the answer is in. `generation`
@@ -85,12 +87,19 @@ function mount(section: HTMLElement, lab: Lab): void {
     }
     inFlight = true;
     const asked = generation;
+    // When the image was taken and when its reading was shown, on the
+    // prediction: bench/page-bench.mjs measures from the last ink (the
+    // canvas's data-inked-at) to the reading of the image that holds it.
+    const takenAt = performance.now();
     const image = pad.pixels();
     const buffer = image.data.buffer as ArrayBuffer;
     lab
       .request({ type: 'predict', rgba: buffer, width: PAD_SIZE, height: PAD_SIZE }, [buffer])
       .then((prediction) => {
-        if (asked === generation) readout.show(prediction);
+        if (asked !== generation) return;
+        readout.show(prediction);
+        output.dataset.takenAt = String(takenAt);
+        output.dataset.shownAt = String(performance.now());
       })
       .catch((error: Error) => {
         if (!(error instanceof WorkerLost)) lab.errors.show({ context: 'predict', message: error.message });
@@ -101,7 +110,9 @@ function mount(section: HTMLElement, lab: Lab): void {
       });
   };
 
-  const pad = new DrawingPad(find('draw-canvas'), () => {
+  const canvas = find<HTMLCanvasElement>('draw-canvas');
+  const pad = new DrawingPad(canvas, () => {
+    canvas.dataset.inkedAt = String(performance.now());
     if (!pad.hasInk) {
       generation += 1;
       readout.showEmpty();
@@ -117,6 +128,19 @@ function mount(section: HTMLElement, lab: Lab): void {
       readerNote.textContent = 'Loading the shipped networks…';
     } else if (!lastState || lastState.reader === 'shipped') {
       readerNote.textContent = `Read by the shipped ${KIND_NAMES[kind]}.`;
+    } else if (lastState.reader === 'opened') {
+      const back = document.createElement('button');
+      back.type = 'button';
+      back.className = 'quiet';
+      back.dataset.testid = 'reader-back';
+      back.textContent = 'Back to the shipped network';
+      back.addEventListener('click', () => {
+        back.disabled = true;
+        lab.request({ type: 'close-run', area: 'digits' }).catch((error: Error) => {
+          if (!(error instanceof WorkerLost)) lab.errors.show({ context: 'run', message: error.message });
+        });
+      });
+      readerNote.replaceChildren(`Read by your ${KIND_NAMES[kind]} from your run ${lastState.openedName ?? ''}. `, back);
     } else {
       readerNote.textContent = `Read by the ${KIND_NAMES[kind]} being trained (iteration ${lastState.iteration.toLocaleString('en')}); Reset goes back to the shipped one.`;
     }
@@ -130,6 +154,15 @@ function mount(section: HTMLElement, lab: Lab): void {
     if (changed && pad.hasInk) requestPrediction();
   });
   training.setKind(selectedKind());
+
+  // A learner's digits network opened: its kind is the one shown.
+  lab.on((event) => {
+    if (event.type !== 'own-runs' || !event.changed.includes('digits')) return;
+    const kind = event.runs.digits?.digits?.kind;
+    if (!kind) return;
+    for (const radio of radios) radio.checked = radio.value === kind;
+    training.setKind(kind);
+  });
 
   for (const radio of radios) {
     radio.addEventListener('change', () => {

@@ -7,12 +7,15 @@ export class Readout {
   private readonly inputContext: CanvasRenderingContext2D;
   private readonly bars: HTMLElement[] = [];
   private readonly values: HTMLElement[] = [];
+  /** The digit last announced, so that a screen reader hears each new reading once. */
+  private announced: number | null = null;
 
   constructor(
     input: HTMLCanvasElement,
     private readonly digit: HTMLOutputElement,
     private readonly confidence: HTMLElement,
     chart: HTMLElement,
+    private readonly announcement: HTMLElement,
   ) {
     input.width = 28;
     input.height = 28;
@@ -35,6 +38,7 @@ export class Readout {
     this.digit.textContent = '';
     this.confidence.textContent = 'Draw a digit';
     this.setBars(null);
+    this.announced = null;
   }
 
   show(prediction: Prediction): void {
@@ -50,6 +54,10 @@ export class Readout {
     this.digit.textContent = String(best);
     this.confidence.textContent = `${formatPercent(probabilities[best])} sure`;
     this.setBars(probabilities, best);
+    if (best !== this.announced) {
+      this.announced = best;
+      this.announcement.textContent = `The network reads ${best}, ${formatPercent(probabilities[best])} sure.`;
+    }
   }
 
   private setBars(probabilities: number[] | null, best = -1): void {

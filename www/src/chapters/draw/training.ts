@@ -6,6 +6,7 @@
 import type { Lab, LabEvent } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { Activation, ModelKind, SessionConfig, TrainingState } from '../../protocol';
+import { download } from '../shared/png';
 import { EVALUATION_SIZE, LIVE_CURVE } from '../shared/training';
 import { LearningCurve } from './curve';
 import { WeightGallery } from './weights';
@@ -54,6 +55,12 @@ export const TRAINING_MARKUP = `
       </span>
       <button type="button" data-testid="train-reset" disabled>Reset</button>
     </div>
+    <div class="buttons save-row">
+      <button type="button" class="quiet" data-testid="save-model" disabled>Save model.safetensors</button>
+      <button type="button" class="quiet" data-testid="save-report" disabled>Save report.json</button>
+      <span class="small">the network trained here, as <code>gradlab mnist train --out</code> writes it
+        (<code>gradlab mnist eval --model model.safetensors</code> reads it back)</span>
+    </div>
   </form>
   <div class="progress-row">
     <progress data-testid="train-progress" max="1" value="0"></progress>
@@ -84,6 +91,7 @@ export class TrainingPanel {
   private readonly pauseButton: HTMLButtonElement;
   private readonly stepButton: HTMLButtonElement;
   private readonly resetButton: HTMLButtonElement;
+  private readonly saveButtons: HTMLButtonElement[];
   private readonly stepCount: HTMLInputElement;
   private readonly progress: HTMLProgressElement;
   private readonly status: HTMLElement;
@@ -109,6 +117,7 @@ export class TrainingPanel {
     this.pauseButton = find('train-pause');
     this.stepButton = find('train-step');
     this.resetButton = find('train-reset');
+    this.saveButtons = [find('save-model'), find('save-report')];
     this.stepCount = find('step-count');
     this.progress = find('train-progress');
     this.status = find('status');
@@ -123,6 +132,17 @@ export class TrainingPanel {
     this.pauseButton.addEventListener('click', () => this.send({ type: 'train-pause' }));
     this.stepButton.addEventListener('click', () => this.step());
     this.resetButton.addEventListener('click', () => this.send({ type: 'train-reset' }));
+    for (const button of this.saveButtons) {
+      const file = button.dataset.testid === 'save-model' ? 'model.safetensors' : 'report.json';
+      button.addEventListener('click', () => {
+        this.lab
+          .request({ type: 'digits-save' })
+          .then((files) => download(new Blob([files[file] as Uint8Array<ArrayBuffer>]), file))
+          .catch((error: Error) => {
+            if (!(error instanceof WorkerLost)) this.lab.errors.show({ context: 'training', message: error.message });
+          });
+      });
+    }
     lab.on((event) => this.onEvent(event));
     this.render();
   }
@@ -281,6 +301,7 @@ export class TrainingPanel {
     this.pauseButton.disabled = phase !== 'running' || this.busy;
     this.stepButton.disabled = !ready || phase === 'running';
     this.resetButton.disabled = !state || state.reader !== 'session' || this.busy;
+    for (const button of this.saveButtons) button.disabled = !state || state.reader !== 'session' || phase === 'running';
     // Settings belong to a run: they can change between runs, not during one.
     this.settings.disabled = phase === 'running' || phase === 'paused';
     this.lockedNote.hidden = !this.settings.disabled;
@@ -298,8 +319,9 @@ function statusLine(state: TrainingState | null): Node[] {
   iteration.dataset.value = String(state?.iteration ?? 0);
   iteration.textContent = integer.format(state?.iteration ?? 0);
   const text = (s: string) => document.createTextNode(s);
-  if (!state || state.reader === 'shipped') {
-    return [text('Iteration '), iteration, text(' · no run yet: the shipped network reads your drawing')];
+  if (!state || state.reader !== 'session') {
+    const who = state?.reader === 'opened' ? 'your network' : 'the shipped network';
+    return [text('Iteration '), iteration, text(` · no run yet: ${who} reads your drawing`)];
   }
   const of = ` of ${integer.format(state.totalIterations)} · epoch ${state.epoch.toFixed(2)}`;
   const cost = state.batchCost === null ? '' : ` · batch cost ${state.batchCost.toFixed(3)}`;

@@ -33,7 +33,7 @@ export class WeightGallery {
     }
     this.root.replaceChildren(...figures);
     this.root.dataset.count = String(images.count);
-    const whose = images.reader === 'shipped' ? 'the shipped network' : 'the network being trained';
+    const whose = images.reader === 'shipped' ? 'the shipped network' : images.reader === 'opened' ? 'your network' : 'the network being trained';
     this.caption.textContent =
       images.kind === 'softmax'
         ? `Weights into each of the ten output units of ${whose}, one per digit: red pixels raise that digit's score, blue ones lower it.`

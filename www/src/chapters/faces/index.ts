@@ -7,8 +7,9 @@ import type { Lab } from '../../lab';
 import type { FacesCurvePoint, FacesInfo, FacesSettings, TrainingSummary } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
 import { confusionTable, mistakes } from '../shared/confusion';
-import { betaOf, chapterHead, figure, numberField, percent, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
+import { betaOf, chapterHead, figure, numberField, percent, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
+import { download } from '../shared/png';
 import { ChapterState } from '../shared/state';
 import { SPLIT_NAMES, TRAINED_EVENT, faceCanvas, forgetFaces, loadFaces, retrained } from './shared';
 
@@ -21,6 +22,7 @@ const MARKUP = `
     `The second half of the project tells people apart by their faces, with the one-hidden-layer network of the
      first half. The input is now a photograph of a face instead of a drawn digit, and the outputs are people.`,
   )}
+  <p class="run-source small" data-testid="faces-source"></p>
   <div class="lesson-grid">
     <div class="explain">
       <p>The project used six actors from FaceScrub, downloaded from the web. Here the faces come from the
@@ -48,7 +50,11 @@ const MARKUP = `
       </div>
       <div class="buttons">
         <button type="button" class="primary" data-testid="faces-train">Retrain</button>
-        <button type="button" data-testid="faces-show-shipped">Show the shipped network</button>
+        <button type="button" data-testid="faces-show-shipped">Show the network that came with the faces</button>
+      </div>
+      <div class="buttons save-row">
+        <button type="button" class="quiet" data-testid="faces-save-model" disabled>Save model.safetensors</button>
+        <button type="button" class="quiet" data-testid="faces-save-training" disabled>Save training.json</button>
       </div>
       <p class="status small" data-testid="faces-status" role="status">Showing the shipped network (trained by <code>gradlab faces train</code>).</p>
       <p class="small">An epoch is 3 steps (36 training faces, batches of 12). The network retrained here can be looked
@@ -57,8 +63,8 @@ const MARKUP = `
   </div>
   ${figure(
     'faces-gallery',
-    'The six people',
-    'All 60 faces, one row per person. The coloured bar under each face says which set it is in: blue training, purple validation, orange test.',
+    'The people',
+    '<span data-field="gallery-count">All the faces</span>, one row per person. The coloured bar under each face says which set it is in: blue training, purple validation, orange test.',
     '<div class="face-gallery"><p class="placeholder">Loading the faces…</p></div>',
   )}
   ${figure(
@@ -93,6 +99,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const accuracy = find<HTMLElement>('faces-accuracy');
   const confusionWrap = section.querySelector<HTMLElement>('.confusion-wrap')!;
   const confused = find<HTMLElement>('faces-confused');
+  const galleryCount = section.querySelector<HTMLElement>('[data-field="gallery-count"]')!;
 
   let faces: FacesInfo | null = null;
   let points: FacesCurvePoint[] = [];
@@ -191,12 +198,26 @@ export function mount(section: HTMLElement, lab: Lab): void {
     confused.replaceChildren(...cells);
   };
 
+  /** The network that came with the faces shown: the shipped one, or the run's. */
+  const baseName = () => (faces?.source.kind === 'opened' ? `The network of your run ${faces.source.name}` : 'Shipped network');
+
+  /** No network yet (faces prepared but not trained): nothing to draw but the gallery. */
+  const showUntrained = () => {
+    points = [];
+    schedule();
+    accuracy.textContent = 'These faces have no trained network yet: press Retrain to train one on them here.';
+    accuracy.dataset.who = 'none';
+    confusionWrap.replaceChildren();
+    confused.replaceChildren();
+    confused.dataset.count = '0';
+  };
+
   const showSummary = (summary: TrainingSummary, who: 'shipped' | 'retrained') => {
     points = summary.curve.slice();
     schedule();
     const c = summary.config;
     accuracy.textContent =
-      `${who === 'shipped' ? 'Shipped network' : 'Retrained network'}: ${summary.hidden_units} hidden units, ` +
+      `${who === 'shipped' ? baseName() : 'Retrained network'}: ${summary.hidden_units} hidden units, ` +
       `α = ${c.learning_rate}, β = ${betaOf(c.optimizer)}, ${c.epochs} epochs, seed ${c.seed}. ` +
       `Test accuracy ${percent(summary.test_accuracy)} (${Math.round(summary.test_accuracy * summary.test_images)} of ${summary.test_images} test faces), ` +
       `validation ${percent(summary.validation_accuracy)}, training ${percent(summary.train_accuracy)}.`;
@@ -204,9 +225,21 @@ export function mount(section: HTMLElement, lab: Lab): void {
     drawConfusion(summary);
   };
 
+  const saveButtons = [find<HTMLButtonElement>('faces-save-model'), find<HTMLButtonElement>('faces-save-training')];
+  for (const button of saveButtons) {
+    const file = button.dataset.testid === 'faces-save-model' ? 'model.safetensors' : 'training.json';
+    button.addEventListener('click', () => {
+      lab
+        .request({ type: 'faces-save' })
+        .then((files) => download(new Blob([files[file] as Uint8Array<ArrayBuffer>]), file))
+        .catch((error: unknown) => reportError(lab, error));
+    });
+  }
+
   const render = () => {
     trainButton.disabled = training || faces === null;
     shippedButton.disabled = training || faces === null;
+    for (const button of saveButtons) button.disabled = training || lastTrained === null;
   };
 
   lab.on((event) => {
@@ -251,7 +284,9 @@ export function mount(section: HTMLElement, lab: Lab): void {
       .catch((error: unknown) => {
         status.textContent = `Retraining failed: ${error instanceof Error ? error.message : String(error)}`;
         status.dataset.phase = 'failed';
-        if (faces) showSummary(lastTrained ?? faces.shipped, lastTrained ? 'retrained' : 'shipped');
+        if (lastTrained) showSummary(lastTrained, 'retrained');
+        else if (faces?.trained) showSummary(faces.trained, 'shipped');
+        else showUntrained();
         reportError(lab, error);
       })
       .finally(() => {
@@ -261,23 +296,46 @@ export function mount(section: HTMLElement, lab: Lab): void {
   });
   shippedButton.addEventListener('click', () => {
     if (!faces) return;
-    showSummary(faces.shipped, 'shipped');
-    status.textContent = 'Showing the shipped network (trained by gradlab faces train).';
+    if (faces.trained) showSummary(faces.trained, 'shipped');
+    else showUntrained();
+    status.textContent =
+      faces.source.kind === 'opened' ? `Showing the network of your run ${faces.source.name}.` : 'Showing the shipped network (trained by gradlab faces train).';
     status.dataset.phase = 'shipped';
   });
 
-  render();
-  whenReady(section, lab, false, () => {
+  /** Loads the faces shown now (shipped or the learner's) and draws them. */
+  const load = () => {
     loadFaces(lab)
       .then((info) => {
         faces = info;
+        lastTrained = null;
+        retrained.done = false;
         drawGallery(info);
-        showSummary(info.shipped, 'shipped');
+        galleryCount.textContent = `All ${info.labels.length} faces of ${info.people.length} people`;
+        if (info.trained) showSummary(info.trained, 'shipped');
+        else showUntrained();
+        status.textContent =
+          info.source.kind === 'opened'
+            ? `Showing your run ${info.source.name}${info.trained ? ' and its network' : ': not trained yet'}.`
+            : 'Showing the shipped network (trained by gradlab faces train).';
+        status.dataset.phase = 'shipped';
         render();
       })
       .catch((error: unknown) => {
         gallery.innerHTML = `<p class="placeholder">The faces did not load: ${error instanceof Error ? error.message : String(error)}</p>`;
         reportError(lab, error);
       });
+  };
+  let started = false;
+  runSourceLine(find<HTMLElement>('faces-source'), lab, 'faces', 'Showing the shipped faces: six people of the AT&T (ORL) set and the network gradlab faces train trained on them.', () => {
+    forgetFaces();
+    faces = null;
+    render();
+    if (started) load();
+  });
+  render();
+  whenReady(section, lab, false, () => {
+    started = true;
+    load();
   });
 }

@@ -9,7 +9,20 @@ import type { Lab } from '../../lab';
 import type { ClassifierResult, FacesCurvePoint, FacesSettings, FeaturesInfo } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange, type Series } from '../shared/charts';
 import { confusionHeatmap, mistakeList, rightCount } from '../shared/confusion';
-import { betaOf, chapterHead, figure, integer, numberField, percent, reportError, whenReady, wireSaveButtons, type NumberField } from '../shared/lesson';
+import {
+  betaOf,
+  chapterHead,
+  figure,
+  integer,
+  numberField,
+  percent,
+  reportError,
+  runSourceLine,
+  whenReady,
+  wireSaveButtons,
+  type NumberField,
+} from '../shared/lesson';
+import { download } from '../shared/png';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -25,6 +38,7 @@ const MARKUP = `
     `A network trained on a million photographs has learned to describe pictures. Its description of a face,
      a few hundred numbers, tells people apart better than the face’s pixels do, with the same small classifier.`,
   )}
+  <p class="run-source small" data-testid="features-source"></p>
   <div class="lesson-grid">
     <div class="explain">
       <p><strong>SqueezeNet 1.1</strong> (Iandola et al., 2016) was trained to sort the 1.2 million photographs of
@@ -99,6 +113,7 @@ const MARKUP = `
       </div>
       <div class="buttons">
         <button type="button" class="primary" data-testid="features-train" disabled>Retrain</button>
+        <button type="button" class="quiet" data-testid="features-save-classifier" disabled>Save classifier.safetensors</button>
       </div>
       <p class="status small" data-testid="features-status" role="status">The settings start as the shipped classifier’s (from features.json).</p>
       <p class="small">Training runs in the page’s worker on the exported features; an epoch is
@@ -136,6 +151,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const loadStatus = find<HTMLElement>('features-load-status');
   const retryButton = find<HTMLButtonElement>('features-retry');
   const trainButton = find<HTMLButtonElement>('features-train');
+  const saveButton = find<HTMLButtonElement>('features-save-classifier');
   const status = find<HTMLElement>('features-status');
   const pair = section.querySelector<HTMLElement>('.heatmap-pair')!;
   const curves = section.querySelector<HTMLElement>('.curve-pair')!;
@@ -299,7 +315,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       `The same classifier, the same ${integer.format(r.train_images)} training faces and the same ${r.test_images} test faces; only its input differs` +
       (fewer > 0 ? `: ${fewer} fewer mistake${fewer === 1 ? '' : 's'} on features.` : '.') +
       ` Validation: ${percent(r.on_features.validation_accuracy)} against ${percent(r.on_pixels.validation_accuracy)}.`;
-    loadStatus.textContent = `${integer.format(loadedInfo.length)} faces × ${integer.format(loadedInfo.dim)} features loaded; the shipped classifier has ${loadedInfo.classifierHiddenUnits} hidden units.`;
+    loadStatus.textContent = `${integer.format(loadedInfo.length)} faces × ${integer.format(loadedInfo.dim)} features loaded; ${loadedInfo.source.kind === 'opened' ? 'your run’s' : 'the shipped'} classifier has ${loadedInfo.classifierHiddenUnits} hidden units.`;
     loadStatus.dataset.state = 'ready';
 
     // The settings start as the shipped classifier's; a link may set others.
@@ -320,6 +336,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const render = () => {
     const ready = loaded && !training;
     trainButton.disabled = !ready;
+    saveButton.disabled = !ready || retrained === null;
     if (fields) for (const field of Object.values(fields)) field.input.disabled = !loaded;
     retryButton.parentElement!.hidden = !failed || loading;
   };
@@ -406,6 +423,26 @@ export function mount(section: HTMLElement, lab: Lab): void {
       });
   });
 
+  // The retrained classifier as the file `gradlab features --out` writes;
+  // `gradlab faces eval --data RUN --model FILE` measures it (README).
+  saveButton.addEventListener('click', () => {
+    lab
+      .request({ type: 'features-save' })
+      .then((bytes) => download(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'classifier.safetensors'))
+      .catch((error: unknown) => reportError(lab, error));
+  });
+
+  let started = false;
+  runSourceLine(find<HTMLElement>('features-source'), lab, 'features', 'Showing the shipped run: SqueezeNet 1.1 fire9 features of all 40 ORL people.', () => {
+    // Another run's features: its own shipped classifier, no retrained one.
+    retrained = null;
+    loaded = false;
+    render();
+    if (started) load();
+  });
   render();
-  whenReady(section, lab, false, load);
+  whenReady(section, lab, false, () => {
+    started = true;
+    load();
+  });
 }

@@ -159,7 +159,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
         const first = c.comparison.weights.slice(0, 5);
         const ok = c.comparison.relative_error < 1e-6;
         return `<div class="card check" data-network="${c.network}">
-          <h4 style="color:${COLOURS[c.network]}">${name} <small>(${shape})</small></h4>
+          <h4 class="series-key" style="--series:${COLOURS[c.network]}">${name} <small>(${shape})</small></h4>
           <p>Relative error over ${integer.format(c.comparison.weights.length)} weights, on ${c.images.length} images:
             <strong data-testid="gradient-error-${c.network}">${scientific(c.comparison.relative_error, 1)}</strong>
             ${ok ? '<span class="right">✓ the gradient is right</span>' : '<span class="wrong">✗ too large</span>'}</p>

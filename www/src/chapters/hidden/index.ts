@@ -5,10 +5,10 @@
 
 import type { Lab } from '../../lab';
 import type { FacesInfo, FacesModel, FacesUnits } from '../../protocol';
-import { chapterHead, divergingKey, figure, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, divergingKey, figure, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
-import { TRAINED_EVENT, faceCanvas, loadFaces, retrained } from '../faces/shared';
+import { TRAINED_EVENT, faceCanvas, forgetFaces, loadFaces, retrained } from '../faces/shared';
 
 /** Units shown per person. */
 const UNITS = 4;
@@ -21,6 +21,7 @@ const MARKUP = `
     `Each hidden unit of the faces network looks at the whole face through its 1,024 input weights. Drawn as an
      image, those weights show what the unit looks for.`,
   )}
+  <p class="run-source small" data-testid="hidden-source"></p>
   <div class="lesson-grid">
     <div class="explain">
       <p>Person ${tex('p')}'s score before the softmax is ${tex(String.raw`z_p = W_2[0,p] + \sum_h W_2[h,p]\, a_h`)},
@@ -40,7 +41,7 @@ const MARKUP = `
       </div>
       <fieldset class="choice" data-testid="hidden-model">
         <legend>Network</legend>
-        <label><input type="radio" name="hidden-model" value="shipped" checked> shipped</label>
+        <label><input type="radio" name="hidden-model" value="shipped" checked> <span data-field="base-name">shipped</span></label>
         <label><input type="radio" name="hidden-model" value="trained" disabled> retrained in part 8</label>
       </fieldset>
       <p class="status small" data-testid="hidden-status" role="status">Loading the faces…</p>
@@ -67,6 +68,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   let faces: FacesInfo | null = null;
   let request = 0;
 
+  const baseName = section.querySelector<HTMLElement>('[data-field="base-name"]')!;
   const model = (): FacesModel => (radios.find((r) => r.checked)?.value as FacesModel) ?? 'shipped';
 
   const enableTrained = () => {
@@ -105,7 +107,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
     body.replaceChildren(...rows);
     body.dataset.count = String(image);
     body.dataset.model = who;
-    status.textContent = `The ${who === 'shipped' ? 'shipped' : 'retrained'} network: ${info.people[units.people[0].person]} and ${info.people[units.people[1].person]}.`;
+    const base = info.source.kind === 'opened' ? `network of your run ${info.source.name}` : 'shipped network';
+    status.textContent = `The ${who === 'shipped' ? base : 'retrained network'}: ${info.people[units.people[0].person]} and ${info.people[units.people[1].person]}.`;
   };
 
   const update = () => {
@@ -143,7 +146,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     }
   });
 
-  whenReady(section, lab, false, () => {
+  const load = () => {
     loadFaces(lab)
       .then((info) => {
         faces = info;
@@ -153,14 +156,33 @@ export function mount(section: HTMLElement, lab: Lab): void {
         selectB.innerHTML = options;
         selectA.value = String(state.number('a', 0, 0, n - 1, true));
         selectB.value = String(state.number('b', Math.min(1, n - 1), 0, n - 1, true));
+        baseName.textContent = info.source.kind === 'opened' ? `your run ${info.source.name}` : 'shipped';
+        radios[0].disabled = info.trained === null;
         const wanted = state.string('model', 'shipped', MODELS);
         enableTrained();
-        if (wanted === 'trained' && retrained.done) radios[1].checked = true;
+        if ((wanted === 'trained' && retrained.done) || info.trained === null) radios[1].checked = true;
+        if (info.trained === null && !retrained.done) {
+          body.innerHTML = '<p class="placeholder">These faces have no network yet: retrain one in part 8, then look into it here.</p>';
+          status.textContent = 'No network to look into yet.';
+          return;
+        }
         update();
       })
       .catch((error: unknown) => {
         body.innerHTML = `<p class="placeholder">The faces did not load: ${error instanceof Error ? error.message : String(error)}</p>`;
         reportError(lab, error);
       });
+  };
+  let started = false;
+  runSourceLine(find<HTMLElement>('hidden-source'), lab, 'faces', 'Showing the shipped faces and their network.', () => {
+    forgetFaces();
+    faces = null;
+    retrained.done = false;
+    enableTrained();
+    if (started) load();
+  });
+  whenReady(section, lab, false, () => {
+    started = true;
+    load();
   });
 }

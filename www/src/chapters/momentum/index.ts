@@ -7,8 +7,9 @@ import type { CurvePoint, LessonRunId } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
 import { chapterHead, figure, numberField, percent, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
+import { recordedRun, recordedSample, recordedSettings } from '../shared/recorded';
 import { ChapterState } from '../shared/state';
-import { LessonRuns, setButtons, softmaxConfig, statusText } from '../shared/training';
+import { EVALUATION_SIZE, LessonRuns, setButtons, softmaxConfig, statusText } from '../shared/training';
 
 const GD = '#f08c00';
 const MOMENTUM = '#7c3aed';
@@ -46,6 +47,7 @@ const MARKUP = `
       <p class="status small" data-testid="momentum-status-momentum" role="status">Momentum: not started</p>
     </div>
   </div>
+  <p class="recorded-note small" data-testid="momentum-recorded" hidden></p>
   ${figure(
     'momentum-curves',
     'Gradient descent and momentum, same learning rate',
@@ -77,6 +79,12 @@ export function mount(section: HTMLElement, lab: Lab): void {
     ['compare-momentum', []],
   ]);
   let betaUsed = 0.9;
+  /** Whose curves are drawn: the pair trained here, or (until "Train both")
+   * the pair the binary recorded with these settings. */
+  let source: 'live' | 'recorded' = 'live';
+  /** The test images the curves' accuracy is measured on. */
+  let testSample = `curves' ${EVALUATION_SIZE.toLocaleString('en')} test images`;
+  const note = find<HTMLElement>('momentum-recorded');
   let frame = 0;
 
   const drawCurves = () => {
@@ -84,6 +92,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const gd = points.get('compare-gd')!;
     const mo = points.get('compare-momentum')!;
     curves.dataset.points = String(gd.length + mo.length);
+    curves.dataset.source = source;
+    note.hidden = source !== 'recorded';
     if (gd.length + mo.length === 0) {
       curves.innerHTML = '<p class="placeholder">Press “Train both” to draw the two learning curves.</p>';
       summary.textContent = '';
@@ -119,9 +129,12 @@ export function mount(section: HTMLElement, lab: Lab): void {
       const y = near(mo);
       summary.innerHTML = `At iteration ${at.toLocaleString('en')}: plain gradient descent has a training cost of
         <strong>${x.train_cost.toFixed(3)}</strong> per image and gets <strong>${percent(x.test_accuracy)}</strong> of the
-        curves' 2,000 test images right; momentum <strong>${y.train_cost.toFixed(3)}</strong> and
-        <strong>${percent(y.test_accuracy)}</strong>. (These 2,000, the first of the test set, are harder than the rest: the
-        whole test set's figure, shown when a run ends, is higher.)`;
+        ${testSample} right; momentum <strong>${y.train_cost.toFixed(3)}</strong> and
+        <strong>${percent(y.test_accuracy)}</strong>.${
+          source === 'live'
+            ? ` (These ${EVALUATION_SIZE.toLocaleString('en')}, the first of the test set, are harder than the rest: the whole test set's figure, shown when a run ends, is higher.)`
+            : ''
+        }`;
     }
   };
   const schedule = () => {
@@ -132,6 +145,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
 
   const runs = new LessonRuns(lab, ['compare-gd', 'compare-momentum'], {
     point: (id, point) => {
+      goLive();
       points.get(id)!.push(point);
       schedule();
     },
@@ -144,14 +158,47 @@ export function mount(section: HTMLElement, lab: Lab): void {
       const total = g.totalIterations + m.totalIterations;
       progress.value = total > 0 ? (g.iteration + m.iteration) / total : 0;
       render();
+      // Back to the recorded pair once a reset (or a restarted worker) has
+      // left nothing to show.
+      if (runs.phase === 'idle' && source === 'live' && [...points.values()].every((list) => list.length === 0)) showRecorded();
     },
     cleared: (ids) => {
+      goLive();
       for (const id of ids) points.set(id, []);
       schedule();
     },
   });
 
   const render = () => setButtons(runs, lab.data !== null, startButton, pauseButton, resetButton);
+
+  /** From the recorded pair to a run of the learner's: empty curves. */
+  function goLive(): void {
+    if (source === 'live') return;
+    source = 'live';
+    testSample = `curves' ${EVALUATION_SIZE.toLocaleString('en')} test images`;
+    for (const id of points.keys()) points.set(id, []);
+  }
+
+  /** The pair the native binary recorded with this chapter's settings, while
+   * no pair is trained here: the chapter opens with real curves. */
+  const showRecorded = () => {
+    if (runs.phase !== 'idle') return;
+    source = 'recorded';
+    Promise.all([recordedRun('softmax-gd'), recordedRun('softmax-momentum')])
+      .then(([gd, momentum]) => {
+        if (source !== 'recorded' || runs.phase !== 'idle') return;
+        if (momentum.config.optimizer.kind === 'momentum') betaUsed = momentum.config.optimizer.beta;
+        testSample = `${Math.min(momentum.config.test_evaluation_size ?? momentum.test_images, momentum.test_images).toLocaleString('en')} test images`;
+        note.textContent = `Until you press Train: the pair gradlab's native binary recorded with these settings (${recordedSettings(momentum)}; the other with gradient descent), measured on ${recordedSample(momentum)}.`;
+        points.set('compare-gd', gd.curve.slice());
+        points.set('compare-momentum', momentum.curve.slice());
+        schedule();
+      })
+      .catch((error: unknown) => {
+        note.textContent = `The recorded runs did not load: ${error instanceof Error ? error.message : String(error)}. Press Train to draw them here.`;
+        note.hidden = false;
+      });
+  };
 
   startButton.addEventListener('click', () => {
     if (runs.phase === 'paused') {
@@ -176,5 +223,6 @@ export function mount(section: HTMLElement, lab: Lab): void {
     if (event.type === 'data-ready' || event.type === 'restarted') render();
   });
   render();
+  showRecorded();
   whenReady(section, lab, true, render);
 }

@@ -4,7 +4,7 @@
 
 import type { Lab } from '../../lab';
 import type { ForwardResult, LessonModel } from '../../protocol';
-import { Plot, chartWidth, onWidthChange } from '../shared/charts';
+import { Plot, chartWidth, onWidthChange, plot } from '../shared/charts';
 import { chapterHead, divergingKey, figure, integer, numberField, paint, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
@@ -162,7 +162,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const x = { label: 'digit', type: 'band' as const, domain: DIGITS, padding: 0.2 };
     const common = { width, height: 210, marginLeft: 44, style: { fontSize: '12px', background: 'transparent' } };
     logitsBox.replaceChildren(
-      Plot.plot({
+      plot({
         ...common,
         x,
         y: { label: 'logit z', grid: true },
@@ -175,7 +175,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       }),
     );
     probabilitiesBox.replaceChildren(
-      Plot.plot({
+      plot({
         ...common,
         x,
         // Room above the tallest bar for its label.

@@ -3,8 +3,15 @@
 // (small SVG swatches and text labels).
 
 import * as Plot from '@observablehq/plot';
+import { unlabelMarks } from './plot-aria';
 
 export { Plot };
+
+/** Plot.plot, with the inner groups' names that ARIA does not allow removed
+ * (plot-aria.ts). Every chart of the page goes through here. */
+export function plot(options: Plot.PlotOptions): SVGSVGElement | HTMLElement {
+  return unlabelMarks(Plot.plot(options));
+}
 
 export interface Series {
   name: string;
@@ -61,7 +68,7 @@ export function lineChart(options: LineChartOptions): SVGSVGElement | HTMLElemen
     ticks: a.ticks,
     tickFormat: a.tickFormat,
   });
-  return Plot.plot({
+  return plot({
     width: options.width,
     height: options.height ?? 240,
     marginLeft: options.marginLeft ?? 52,

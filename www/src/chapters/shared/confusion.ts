@@ -6,7 +6,7 @@
 // for a smaller share of the person's test faces.
 
 import type { FacePrediction } from '../../protocol';
-import { Plot } from './charts';
+import { Plot, plot } from './charts';
 
 /** The test faces the network names wrongly, in the order they came. */
 export function mistakes(predictions: FacePrediction[]): FacePrediction[] {
@@ -95,7 +95,7 @@ export function confusionHeatmap(people: string[], confusion: number[][], option
   const every = step >= 12 ? 1 : 5;
   const ticks = people.filter((_, i) => every === 1 || i === 0 || (i + 1) % every === 0);
   const wrong = cells.filter((c) => !c.right);
-  const chart = Plot.plot({
+  const chart = plot({
     width: side + marginLeft + marginRight,
     height: side + marginTop + marginBottom,
     marginLeft,
@@ -108,6 +108,7 @@ export function confusionHeatmap(people: string[], confusion: number[][], option
     marks: [
       Plot.frame({ stroke: '#dfe3ea' }),
       Plot.cell(cells, {
+        className: 'confusion-cell',
         x: 'said',
         y: 'truth',
         fill: fill,

@@ -5,6 +5,7 @@
 import type { Lab } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { OptimizerKind } from '../../../pkg/gradlab.js';
+import type { RunArea } from '../../protocol';
 import { savePng } from './png';
 import type { ChapterState } from './state';
 
@@ -30,7 +31,7 @@ export function figure(testid: string, title: string, caption: string, body = ''
     <figure class="lesson-figure card ${extraClass}">
       <div class="figure-head">
         <h3>${title}</h3>
-        <button type="button" class="quiet save-png" data-save="${testid}" aria-label="Save the figure “${title.replace(/<[^>]+>/g, '')}” as a PNG image">Save PNG</button>
+        <button type="button" class="quiet save-png" data-save="${testid}" aria-label="Save PNG of the figure “${title.replace(/<[^>]+>/g, '')}”">Save PNG</button>
       </div>
       <div class="figure-body" data-testid="${testid}">${body}</div>
       <figcaption class="small">${caption}</figcaption>
@@ -196,4 +197,46 @@ export function reducedMotion(): boolean {
 /** Momentum's β of an optimiser; 0 for plain gradient descent. */
 export function betaOf(optimizer: OptimizerKind): number {
   return optimizer.kind === 'momentum' ? optimizer.beta : 0;
+}
+
+/**
+ * A chapter's line saying which run it shows: the shipped one, or one the
+ * learner opened (with what it is, and a button back to the shipped one).
+ * `changed()` is called when the run shown in `area` changes.
+ */
+export function runSourceLine(
+  line: HTMLElement,
+  lab: Lab,
+  area: RunArea,
+  shipped: string,
+  changed: () => void,
+): { render(): void } {
+  const render = () => {
+    const run = lab.ownRuns[area];
+    line.dataset.source = run ? 'opened' : 'shipped';
+    if (!run) {
+      line.textContent = shipped;
+      return;
+    }
+    const back = document.createElement('button');
+    back.type = 'button';
+    back.className = 'quiet';
+    back.dataset.testid = `${line.dataset.testid}-back`;
+    back.textContent = 'Back to the shipped one';
+    back.addEventListener('click', () => {
+      back.disabled = true;
+      lab.request({ type: 'close-run', area }).catch((error: unknown) => reportError(lab, error));
+    });
+    line.replaceChildren(`Showing your run ${run.name}: ${run.description}. `, back);
+  };
+  lab.on((event) => {
+    if (event.type === 'own-runs' && event.changed.includes(area)) {
+      render();
+      changed();
+    } else if (event.type === 'restarted') {
+      render();
+    }
+  });
+  render();
+  return { render };
 }

@@ -82,12 +82,18 @@ export async function savePng(root: HTMLElement, name: string): Promise<void> {
   const canvas = await figureCanvas(root);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('the browser could not make a PNG of this figure');
+  download(blob, `${name}.png`);
+}
+
+/** Hands `blob` to the browser as a download called `fileName`. */
+export function download(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = `${name}.png`;
+  link.download = fileName;
   document.body.append(link);
   link.click();
   link.remove();
+  // Revoked later: the download reads the URL after this returns.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

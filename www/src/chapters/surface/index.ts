@@ -6,7 +6,7 @@
 
 import type { Lab } from '../../lab';
 import type { LessonModel, PixelWeight, SurfacePaths, SurfaceResult } from '../../protocol';
-import { Plot, chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
+import { Plot, chartWidth, legend, lineChart, onWidthChange, plot as plotChart } from '../shared/charts';
 import {
   SIDE,
   chapterHead,
@@ -129,6 +129,7 @@ const MARKUP = `
         <legend>Network</legend>
         <label><input type="radio" name="surface-model" value="shipped" data-testid="surface-model-shipped" checked> the shipped one</label>
         <label><input type="radio" name="surface-model" value="trained" data-testid="surface-model-trained" disabled> the one trained in part 4</label>
+        <label><input type="radio" name="surface-model" value="opened" data-testid="surface-model-opened" disabled> <span data-field="opened-name">your own softmax run</span></label>
       </fieldset>
     </div>
   </div>
@@ -179,6 +180,16 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const stepValue = find<HTMLOutputElement>('surface-step-value');
   const modelRadios = [...section.querySelectorAll<HTMLInputElement>('input[name="surface-model"]')];
   const trainedRadio = find<HTMLInputElement>('surface-model-trained');
+  const openedRadio = find<HTMLInputElement>('surface-model-opened');
+  const openedName = section.querySelector<HTMLElement>('[data-field="opened-name"]')!;
+  /** Only a softmax network has the two-weight surface; the learner's run can be one. */
+  const openedSoftmax = () => lab.ownRuns.digits?.digits?.kind === 'softmax';
+  const showOpenedChoice = () => {
+    const run = lab.ownRuns.digits;
+    openedRadio.disabled = !openedSoftmax();
+    openedName.textContent = run ? `your run ${run.name}${openedSoftmax() ? '' : ' (not a softmax network)'}` : 'your own softmax run';
+  };
+  showOpenedChoice();
   const pickRadios = [...section.querySelectorAll<HTMLInputElement>('input[name="surface-pick"]')];
 
   presetSelect.innerHTML =
@@ -374,7 +385,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const size = Math.min(560, chartWidth(contourBox));
     const name = (w: PixelWeight) => `pixel (${w.y}, ${w.x}) → digit ${w.digit}`;
     const s = shownSettings;
-    const chart = Plot.plot({
+    const chart = plotChart({
       width: size,
       height: Math.round(size * 0.92),
       marginLeft: 56,
@@ -473,8 +484,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
       .join('; ');
     summary.innerHTML = `<p>After <strong>${upTo}</strong> of ${paths.gd.points.length - 1} steps, of the way from the start's cost
       (${paths.gd.costs[0].toFixed(4)}) down to the lowest cost on the grid (${surface.minimum.toFixed(4)}):</p>
-      <p class="closed"><span style="color:${GD}">gradient descent</span> <strong data-testid="surface-gd-closed">${percent(g)}</strong>
-      · <span style="color:${MOMENTUM}">momentum</span> <strong data-testid="surface-momentum-closed">${percent(m)}</strong></p>
+      <p class="closed"><span class="series-key" style="--series:${GD}">gradient descent</span> <strong data-testid="surface-gd-closed">${percent(g)}</strong>
+      · <span class="series-key" style="--series:${MOMENTUM}">momentum</span> <strong data-testid="surface-momentum-closed">${percent(m)}</strong></p>
       <p class="small">So ${better}. ${diverged ? `<strong class="wrong">${diverged}.</strong>` : ''}
       Trained values: ${tex(String.raw`w_1 = ${surface.trained[0].toFixed(3)},\; w_2 = ${surface.trained[1].toFixed(3)}`)}.</p>`;
     summary.dataset.gd = String(paths.gd_closed[paths.gd_closed.length - 1]);
@@ -647,8 +658,17 @@ export function mount(section: HTMLElement, lab: Lab): void {
         void loadWeights();
         void refresh('grid');
       }
+    } else if (event.type === 'own-runs' && event.changed.includes('digits')) {
+      showOpenedChoice();
+      // The surface of the learner's new run, or back from one that was closed.
+      if (openedSoftmax() || model === 'opened') {
+        setModel(openedSoftmax() ? 'opened' : 'shipped');
+        void loadWeights();
+        void refresh('grid');
+      }
     } else if (event.type === 'restarted') {
       trainedRadio.disabled = true;
+      showOpenedChoice();
       setModel('shipped');
       needsGrid = true;
     }

@@ -1,0 +1,188 @@
+// The page on a slow laptop (issue 21), measured: headless Chromium with its
+// CPU throttled through the DevTools protocol (Emulation.setCPUThrottlingRate:
+// 1 = this machine, 4 = about a school Chromebook), and for each rate
+//   - start-up: the main thread's long tasks (over 50 ms, PerformanceObserver
+//     'longtask') until the page reads drawings: how many, their total and
+//     the longest; and the time to that moment (window.gradlabReadyMs);
+//   - reading a stroke: from its last ink to the reading of the image that
+//     holds it, idle and while the softmax network trains;
+//   - the longest main-thread task while it trains;
+//   - memory: the renderer process's resident size (its worker threads and
+//     their WebAssembly memories included) for a blank tab, after start-up,
+//     once MNIST is in, and with every chapter built and shown; beside it
+//     the JS heaps and the worker's WebAssembly memory.
+// Not a test: it prints the figures (and writes them with --json FILE) for
+// BENCHMARKS.md. Run after scripts/build-page.sh:
+//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE]
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
+import { serve } from '../tests/static-server.mjs';
+
+const www = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const RATES = option('--rates', '1,4').split(',').map(Number);
+const STROKES = Number(option('--strokes', '5'));
+const JSON_FILE = option('--json', null);
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const mb = (bytes) => bytes / 1e6;
+
+/** Resident memory (bytes) of each Chromium renderer process now. */
+function rendererMemory() {
+  const sizes = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes('--type=renderer')) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) sizes.push(Number(rss[1]) * 1024);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return sizes;
+}
+
+/** The page's renderer: the largest (a blank tab's is far smaller). */
+const pageRenderer = () => Math.max(0, ...rendererMemory());
+
+async function heaps(page, cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const js = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+  const wasm = await page.evaluate(() => window.__gradlab.lab.request({ type: 'memory-for-test' }).then((r) => r.wasmBytes));
+  return { jsHeapMB: mb(js), wasmMB: mb(wasm) };
+}
+
+/** Draws a "1" and returns ms from its last ink to the reading of the
+ * image that holds it (the canvas's data-inked-at and the prediction's
+ * data-taken-at and data-shown-at, set by chapters/draw/index.ts). */
+async function strokeToReading(page) {
+  await page.getByTestId('clear-drawing').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent === '');
+  const canvas = page.getByTestId('draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
+  await page.mouse.up();
+  const reading = await page.waitForFunction(
+    () => {
+      const inked = Number(document.querySelector('[data-testid="draw-canvas"]')?.dataset.inkedAt);
+      const output = document.querySelector('[data-testid="prediction"]')?.dataset;
+      return Number(output?.takenAt) >= inked ? Number(output.shownAt) - inked : null;
+    },
+    null,
+    { timeout: 60000 },
+  );
+  return reading.jsonValue();
+}
+
+/** Long tasks recorded by the page since `since` (ms on its clock). */
+async function longTasks(page, since = 0, until = Infinity) {
+  const tasks = await page.evaluate(([from, to]) => window.__longTasks.filter((t) => t.start >= from && t.start < to), [since, until]);
+  const durations = tasks.map((t) => t.duration);
+  return { count: durations.length, totalMs: durations.reduce((a, b) => a + b, 0), longestMs: Math.max(0, ...durations) };
+}
+
+async function measure(rate, server, executablePath) {
+  const profile = mkdtempSync(join(tmpdir(), 'gradlab-bench-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  try {
+    const blank = await context.newPage();
+    await blank.goto('about:blank');
+    const blankMB = mb(pageRenderer());
+    const page = await context.newPage();
+    await blank.close();
+    page.on('crash', () => console.error(`the page crashed (CPU throttling ${rate}x)`));
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    page.on('console', (message) => message.type() === 'error' && console.error(`console error: ${message.text()}`));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 120000 });
+    const readyMs = await page.evaluate(() => window.gradlabReadyMs);
+    const startup = await longTasks(page, 0, readyMs);
+    const afterStartup = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
+
+    await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
+    const afterMnist = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
+
+    const idle = [];
+    for (let i = 0; i < STROKES; i++) idle.push(await strokeToReading(page));
+
+    await page.getByTestId('setting-epochs').fill('50');
+    await page.getByTestId('train-start').click();
+    await page.waitForSelector('[data-testid="status"][data-phase="running"]');
+    const trainingFrom = await page.evaluate(() => performance.now());
+    const training = [];
+    for (let i = 0; i < STROKES; i++) training.push(await strokeToReading(page));
+    const stillRunning = (await page.getByTestId('status').getAttribute('data-phase')) === 'running';
+    const trainingTo = await page.evaluate(() => performance.now());
+    const whileTraining = await longTasks(page, trainingFrom, trainingTo);
+    await page.getByTestId('train-reset').click();
+
+    // Every chapter built and shown, as a reader scrolling through would.
+    for (let n = 1; n <= 10; n++) {
+      const section = page.getByTestId(`chapter-${n}`);
+      await section.scrollIntoViewIfNeeded();
+      await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 120000 });
+    }
+    // The figures of the last chapters load after they are seen: let them.
+    await page.waitForFunction(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { timeout: 120000 });
+    const allChapters = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
+    return {
+      rate,
+      readyMs,
+      startup,
+      strokeIdleMs: median(idle),
+      strokeTrainingMs: median(training),
+      trainingStillRunning: stillRunning,
+      whileTraining,
+      memory: { blankMB, afterStartup, afterMnist, allChapters },
+    };
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const server = await serve(join(www, 'dist'));
+const results = [];
+try {
+  for (const rate of RATES) results.push(await measure(rate, server, executablePath));
+} finally {
+  await server.close();
+}
+const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() };
+const f = (x) => x.toFixed(0);
+for (const r of results) {
+  console.log(`CPU throttling ${r.rate}x`);
+  console.log(`  start-up: ready in ${f(r.readyMs)} ms; long tasks ${r.startup.count}, ${f(r.startup.totalMs)} ms in all, the longest ${f(r.startup.longestMs)} ms`);
+  console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
+  console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
+  const m = r.memory;
+  const row = (name, x) => `  ${name}: renderer ${f(x.rendererMB)} MB (${f(x.rendererMB - m.blankMB)} over a blank tab), page JS heap ${f(x.jsHeapMB)} MB, wasm ${f(x.wasmMB)} MB`;
+  console.log(`  memory: blank tab ${f(m.blankMB)} MB`);
+  console.log(row('after start-up', m.afterStartup));
+  console.log(row('after MNIST', m.afterMnist));
+  console.log(row('every chapter', m.allChapters));
+}
+console.log(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadavg.join(' ')}`);
+if (JSON_FILE) writeFileSync(JSON_FILE, JSON.stringify({ machine, results }, null, 2));

@@ -1,0 +1,59 @@
+// The soak run for BENCHMARKS.md (issue 17): 30 training runs in a row in the
+// draw section (softmax and one hidden layer in turn; start, finish, reset),
+// with the page's JS heap, the worker's WebAssembly memory and the longest
+// main-thread task while each run trained (bench/soak.mjs). Not a test: it
+// prints the figures (and writes them with --json FILE). Run after
+// scripts/build-page.sh:
+//   node www/bench/soak-bench.mjs [--runs 30] [--json FILE]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
+import { serve } from '../tests/static-server.mjs';
+import { soak, watchLongTasks } from './soak.mjs';
+
+const www = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const RUNS = Number(option('--runs', '30'));
+const JSON_FILE = option('--json', null);
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
+
+const server = await serve(join(www, 'dist'));
+const profile = mkdtempSync(join(tmpdir(), 'gradlab-soak-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: CHROMIUM_ARGS,
+  viewport: { width: 1280, height: 900 },
+});
+let rows;
+try {
+  await watchLongTasks(context);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await page.goto(server.url);
+  console.log('run  network  seconds  longest task ms  JS heap MB  wasm MB');
+  rows = await soak(page, cdp, RUNS, {
+    log: (r) => console.log(`${String(r.run).padStart(3)}  ${r.network.padEnd(7)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.longestTaskMs.toFixed(0).padStart(15)}  ${mb(r.jsHeap).padStart(10)}  ${mb(r.wasm).padStart(7)}`),
+  });
+} finally {
+  await context.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+const first = rows[0];
+const last = rows[rows.length - 1];
+const longest = Math.max(...rows.map((r) => r.longestTaskMs));
+console.log(
+  `${rows.length} runs: JS heap ${mb(first.jsHeap)} -> ${mb(last.jsHeap)} MB, wasm ${mb(first.wasm)} -> ${mb(last.wasm)} MB (after runs 1 and ${rows.length}); ` +
+    `longest main-thread task while training ${longest.toFixed(0)} ms`,
+);
+const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() };
+console.log(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadavg.join(' ')}`);
+if (JSON_FILE) writeFileSync(JSON_FILE, JSON.stringify({ machine, rows }, null, 2));

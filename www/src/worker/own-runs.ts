@@ -1,0 +1,119 @@
+// The worker's side of a learner's own runs: the files they opened, read and
+// checked by the library (src/runs.rs, through RunFiles), each run handed to
+// the part of the page it belongs to in place of the shipped one, and back.
+
+import { RunFiles, checkRunFileSize, type OpenedRuns } from '../../pkg/gradlab.js';
+import type { FromWorker, OpenResult, OpenedRun, RunArea, RunFile } from '../protocol';
+import type { createDigits } from './digits';
+import type { createFaces } from './faces';
+import type { createFeatures } from './features';
+
+export interface OwnRunsHost {
+  post(message: FromWorker): void;
+  digits: ReturnType<typeof createDigits>;
+  faces: ReturnType<typeof createFaces>;
+  features: ReturnType<typeof createFeatures>;
+}
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The name a run goes by on the page: its folder's last part, or its file's. */
+function runName(folder: string, fallback: string): string {
+  return folder.split('/').filter(Boolean).pop() ?? fallback;
+}
+
+export function createOwnRuns(host: OwnRunsHost) {
+  const shown: Record<RunArea, OpenedRun | null> = { digits: null, faces: null, features: null };
+
+  const announce = (changed: RunArea[]) => host.post({ type: 'own-runs', runs: { ...shown }, changed });
+
+  /** Hands run `i` of `opened` to its part of the page; says what it is. */
+  function use(opened: OpenedRuns, i: number): OpenedRun {
+    const folder = opened.folder(i);
+    switch (opened.kind(i)) {
+      case 'digits': {
+        const digits = opened.digitsInfo(i);
+        const report = digits.report;
+        const name = runName(folder, digits.name);
+        const kind = digits.kind === 'mlp' ? 'one-hidden-layer network' : 'softmax network';
+        const run: OpenedRun = {
+          area: 'digits',
+          name,
+          digits,
+          description: report
+            ? `a ${kind} trained by gradlab mnist train: test accuracy ${percent(report.test_accuracy)} after ${report.config.epochs} epoch${report.config.epochs === 1 ? '' : 's'}`
+            : `a ${kind} (no report.json beside it: no curves or settings)`,
+        };
+        host.digits.useRun(opened.digitsClassifier(i), run);
+        return run;
+      }
+      case 'faces': {
+        const faces = opened.faces(i);
+        const network = opened.facesNetwork(i) ?? null;
+        const summary = opened.facesSummary(i) ?? null;
+        const name = runName(folder, 'faces');
+        const people = faces.people().names.length;
+        const run: OpenedRun = {
+          area: 'faces',
+          name,
+          description:
+            `${faces.labels().length} faces of ${people} people at ${faces.size}×${faces.size}` +
+            (summary ? `, trained: test accuracy ${percent(summary.test_accuracy)}` : ', not trained yet (Retrain trains on them)'),
+        };
+        host.faces.useRun(faces, network, summary, name);
+        return run;
+      }
+      default: {
+        const features = opened.features(i);
+        const summary = features.summary();
+        const name = runName(folder, 'features');
+        const run: OpenedRun = {
+          area: 'features',
+          name,
+          description: `${features.backbone} ${features.layer} features of ${features.length} faces: test accuracy ${percent(summary.test_accuracy)} on features, ${percent(summary.pixel_test_accuracy)} on pixels`,
+        };
+        host.features.useRun(features, name);
+        return run;
+      }
+    }
+  }
+
+  return {
+    /** Reads `files` as runs; each takes the place of the shipped one of its
+     * part. Throws, with what is wrong and nothing changed, if any file is. */
+    async open(files: RunFile[]): Promise<OpenResult> {
+      // Every size first: a 2 GB file is refused before anything is read.
+      for (const file of files) checkRunFileSize(file.path, file.blob.size);
+      const gathered = new RunFiles();
+      let opened: OpenedRuns;
+      try {
+        for (const file of files) gathered.add(file.path, new Uint8Array(await file.blob.arrayBuffer()));
+        opened = gathered.open();
+      } finally {
+        gathered.free();
+      }
+      try {
+        const runs: OpenedRun[] = [];
+        for (let i = 0; i < opened.length; i++) {
+          const run = use(opened, i);
+          shown[run.area] = run;
+          runs.push(run);
+        }
+        announce(runs.map((run) => run.area));
+        return { runs, ignored: opened.ignored() };
+      } finally {
+        opened.free();
+      }
+    },
+
+    /** Back to the shipped run in `area`. */
+    close(area: RunArea): void {
+      if (!shown[area]) return;
+      shown[area] = null;
+      if (area === 'digits') host.digits.closeRun();
+      else if (area === 'faces') host.faces.closeRun();
+      else host.features.closeRun();
+      announce([area]);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// The page offline (issue 17): after one visit, with the network gone, the
+// page reloads from its service worker's copy, reads a drawn digit and trains
+// the softmax network for an epoch on MNIST from the same copy; no request
+// reaches the network.
+//
+// Run: npm test (node --test), after `npm run build`. Needs Chromium at
+// /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, assertNoProblems, dist, waitForData, waitForReady } from './lesson-harness.mjs';
+import { serve } from './static-server.mjs';
+
+let server;
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
+  server = await serve(dist);
+  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    serviceWorkers: 'allow',
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+test('after one visit the page works offline: it reloads, reads a drawing and trains an epoch', async () => {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(server.url);
+  await waitForReady(page);
+  await waitForData(page);
+  // The copy is complete: the page and its code precached, MNIST kept.
+  await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true' && document.documentElement.dataset.dataCached === 'true', null, {
+    timeout: 60000,
+  });
+
+  await context.setOffline(true);
+  const reachedNetwork = [];
+  page.on('requestfailed', (request) => reachedNetwork.push(`${request.url()}: ${request.failure()?.errorText}`));
+  page.on('response', (response) => {
+    if (!response.fromServiceWorker() && response.url().startsWith(server.url)) reachedNetwork.push(`${response.url()} from the network`);
+  });
+  await page.reload();
+  await waitForReady(page);
+
+  // A drawn "1" is read.
+  const canvas = page.getByTestId('draw-canvas');
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent === '1', null, { timeout: 10000 });
+
+  // MNIST from the copy, and an epoch of the softmax network.
+  await waitForData(page);
+  await page.getByTestId('setting-epochs').fill('1');
+  await page.getByTestId('train-start').click();
+  await page.waitForSelector('[data-testid="status"][data-phase="finished"]', { timeout: 120000 });
+  assert.match(await page.getByTestId('status').textContent(), /finished: \d+\.\d% of all test images right/);
+  assert.deepEqual(reachedNetwork, [], 'offline, nothing reached the network');
+  assert.deepEqual(problems, []);
+  await context.setOffline(false);
+  await page.close();
+});
