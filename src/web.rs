@@ -27,8 +27,8 @@ use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
 use crate::faces::hidden::{favoured_units, input_weight_images_rgba, UnitScore};
 use crate::faces::training::{
-    confusion_matrix, predict, train_on, FacesCurvePoint, FacesSettings, FacesTrainConfig,
-    Prediction, Splits, TrainingSummary,
+    train_on, FacesCurvePoint, FacesSettings, FacesTrainConfig, Prediction, Splits, TestScore,
+    TrainingSummary,
 };
 use crate::faces::{FaceSet, Split};
 use crate::gradcheck::{self, DigitsCheck, Figure5Row};
@@ -868,12 +868,15 @@ impl FacesNetwork {
     /// The predictions and confusion matrix on `faces`' test set.
     #[wasm_bindgen(js_name = testResults)]
     pub fn test_results(&self, faces: &Faces) -> Result<Ts<TestResults>, JsError> {
-        let test = faces.set.dataset(Split::Test);
-        let predictions = predict(&self.network, &test, &faces.set.indices(Split::Test));
-        let confusion = confusion_matrix(&predictions, faces.set.people().len());
+        let score = TestScore::of(
+            &self.network,
+            &faces.set.dataset(Split::Test),
+            &faces.set.indices(Split::Test),
+            faces.set.people().len(),
+        );
         to_ts(&TestResults {
-            predictions,
-            confusion,
+            predictions: score.predictions,
+            confusion: score.confusion,
         })
     }
 }

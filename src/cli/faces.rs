@@ -12,7 +12,7 @@ use serde_json::json;
 use gradlab::export::model_to_safetensors;
 use gradlab::faces::facescrub::{self, DownloadConfig};
 use gradlab::faces::hidden;
-use gradlab::faces::training::{self, FacesTrainConfig, TrainingSummary};
+use gradlab::faces::training::{self, FacesTrainConfig, TestScore, TrainingSummary};
 use gradlab::faces::{
     folder, orl, FaceSet, LeftOut, PrepareConfig, SourceImage, Split, SplitConfig, FACES_FILE,
     HIDDEN_FOLDER, MANIFEST_FILE, MODEL_FILE, TRAINING_FILE,
@@ -712,27 +712,27 @@ fn evaluate(args: FacesEvalArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| args.data.join(MODEL_FILE));
     let network = load_network(&model_path, &faces)?;
-    let test = faces.dataset(Split::Test);
-    let predictions = training::predict(&network, &test, &faces.indices(Split::Test));
-    let confusion = training::confusion_matrix(&predictions, faces.people().len());
-    let right = predictions
-        .iter()
-        .filter(|p| p.label == p.predicted)
-        .count();
-    let accuracy = right as f64 / predictions.len().max(1) as f64;
+    let score = TestScore::of(
+        &network,
+        &faces.dataset(Split::Test),
+        &faces.indices(Split::Test),
+        faces.people().len(),
+    );
     if args.json {
         return print_json(&json!({
-            "test_accuracy": accuracy,
-            "test_images": predictions.len(),
+            "test_accuracy": score.accuracy(),
+            "test_images": score.predictions.len(),
             "people": faces.people(),
-            "confusion": confusion,
-            "test_predictions": predictions,
+            "confusion": score.confusion,
+            "test_predictions": score.predictions,
         }));
     }
     println!(
-        "{}: test accuracy {accuracy:.4} ({right}/{}) on the faces in {}",
+        "{}: test accuracy {:.4} ({}/{}) on the faces in {}",
         model_path.display(),
-        predictions.len(),
+        score.accuracy(),
+        score.right,
+        score.predictions.len(),
         args.data.display()
     );
     Ok(())
@@ -781,29 +781,29 @@ fn evaluate_classifier(args: FacesEvalArgs) -> Result<()> {
             set.people().join(", ")
         );
     }
-    let indices = set.indices(Split::Test);
-    let predictions = training::predict(&network, &set.dataset(Split::Test), &indices);
-    let confusion = training::confusion_matrix(&predictions, set.people().len());
-    let right = predictions
-        .iter()
-        .filter(|p| p.label == p.predicted)
-        .count();
-    let accuracy = right as f64 / predictions.len().max(1) as f64;
+    let score = TestScore::of(
+        &network,
+        &set.dataset(Split::Test),
+        &set.indices(Split::Test),
+        set.people().len(),
+    );
     if args.json {
         return print_json(&json!({
             "backbone": set.backbone(),
             "layer": set.layer(),
-            "test_accuracy": accuracy,
-            "test_images": predictions.len(),
+            "test_accuracy": score.accuracy(),
+            "test_images": score.predictions.len(),
             "people": set.people(),
-            "confusion": confusion,
-            "test_predictions": predictions,
+            "confusion": score.confusion,
+            "test_predictions": score.predictions,
         }));
     }
     println!(
-        "{}: test accuracy {accuracy:.4} ({right}/{}) on the {} {} features in {}",
+        "{}: test accuracy {:.4} ({}/{}) on the {} {} features in {}",
         model_path.display(),
-        predictions.len(),
+        score.accuracy(),
+        score.right,
+        score.predictions.len(),
         set.backbone(),
         set.layer(),
         args.data.display()

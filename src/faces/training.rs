@@ -335,6 +335,44 @@ pub fn confusion_matrix(predictions: &[Prediction], n_people: usize) -> Vec<Vec<
     confusion
 }
 
+/// A network measured on a test set: its predictions, their confusion
+/// matrix, and how many it named rightly. What `gradlab faces eval` prints
+/// for prepared faces and for a features run, and the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestScore {
+    pub predictions: Vec<Prediction>,
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<usize>>,
+    pub right: usize,
+}
+
+impl TestScore {
+    /// `network` on `data` (face-set indices `indices`) of `n_people` people.
+    pub fn of<N: Network<f32>>(
+        network: &N,
+        data: &Dataset,
+        indices: &[usize],
+        n_people: usize,
+    ) -> Self {
+        let predictions = predict(network, data, indices);
+        let confusion = confusion_matrix(&predictions, n_people);
+        let right = predictions
+            .iter()
+            .filter(|p| p.label == p.predicted)
+            .count();
+        TestScore {
+            predictions,
+            confusion,
+            right,
+        }
+    }
+
+    /// The fraction named rightly (0 for an empty test set).
+    pub fn accuracy(&self) -> f64 {
+        self.right as f64 / self.predictions.len().max(1) as f64
+    }
+}
+
 /// The units most favouring one person, for `training.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
