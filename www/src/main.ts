@@ -147,10 +147,30 @@ for (const [index, chapter] of chapters.entries()) {
   }
 }
 
-/** Builds every chapter (printing the whole project needs them all). */
-export function buildAll(): Promise<void> {
+/** Builds every chapter (the printed report needs them all). */
+function buildAll(): Promise<void> {
   return Promise.all([...pending.keys()].map(build)).then(() => undefined);
 }
+
+// "Print the report" (report.ts, loaded when asked for): every chapter's
+// figures in one document for the print dialog.
+const reportButton = document.querySelector<HTMLButtonElement>('[data-testid="print-report"]')!;
+const reportProgress = document.querySelector<HTMLElement>('[data-testid="report-progress"]')!;
+reportButton.addEventListener('click', () => {
+  reportButton.disabled = true;
+  const progress = (text: string) => {
+    reportProgress.textContent = text;
+  };
+  import('./report')
+    .then((report) => report.openReport({ lab, buildAll, progress }))
+    .catch((error: Error) => {
+      progress('');
+      errors.show({ context: 'page', message: `the report could not be assembled: ${error.message}` });
+    })
+    .finally(() => {
+      reportButton.disabled = false;
+    });
+});
 
 // A link to a chapter: build it and scroll there.
 const linked = hashState.chapter;

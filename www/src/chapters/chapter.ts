@@ -12,6 +12,9 @@ export interface Chapter {
   title: string;
   /** Its entry in the page's table of contents. */
   nav: string;
+  /** Selectors that all match once the chapter's figures are drawn (the
+   * report waits for them); none for the draw section, which is not in it. */
+  drawn: readonly string[];
   /** Builds the chapter; a lesson chapter loads its module first. */
   mount(section: HTMLElement, lab: Lab): void | Promise<void>;
 }

@@ -57,7 +57,7 @@ const MARKUP = `
         <button type="button" data-testid="backprop-stop" disabled>Stop</button>
       </div>
       <progress data-testid="backprop-progress" max="1" value="0"></progress>
-      <p class="status small" data-testid="backprop-status" role="status">Both methods are timed on this machine as this part comes into view.</p>
+      <p class="status small" data-testid="backprop-status" data-report-note role="status">Both methods are timed on this machine as this part comes into view.</p>
     </div>
   </div>
   <div class="lesson-grid even">

@@ -40,7 +40,7 @@ const MARKUP = `
       ${figure(
         'data-gallery',
         'Ten training images of each digit',
-        'Each row is one digit, 0 at the top, taken in order from the training set starting at the sample’s first image. Use the arrow keys to move through the gallery and Enter to enlarge.',
+        'Each row is one digit, 0 at the top, taken in order from the training set starting at the sample’s first image.<span class="screen-only"> Use the arrow keys to move through the gallery and Enter to enlarge.</span>',
         '<div class="gallery" role="grid" aria-label="Gallery: ten images of each digit"></div>',
       )}
       <div class="controls-row">

@@ -21,7 +21,7 @@ const MARKUP = `
     `Training means lowering the cost. Gradient descent does it in small steps: work out the gradient on a batch of
      images, move every weight a little against it, repeat.`,
   )}
-  <p class="run-source small" data-testid="descent-source"></p>
+  <p class="run-source small" data-testid="descent-source" data-report-note></p>
   <div class="lesson-grid">
     <div class="explain">
       ${texBlock(String.raw`W \leftarrow W - \alpha\, \frac{1}{m} \frac{\partial C}{\partial W}`)}
@@ -48,11 +48,11 @@ const MARKUP = `
         <button type="button" data-testid="descent-reset">Reset</button>
       </div>
       <progress data-testid="descent-progress" max="1" value="0"></progress>
-      <p class="status small" data-testid="descent-status" role="status">Gradient descent: not started</p>
+      <p class="status small" data-testid="descent-status" data-report-note role="status">Gradient descent: not started</p>
       <p class="small">The network trained here can be used in parts 2 and 6.</p>
     </div>
   </div>
-  <p class="recorded-note small" data-testid="descent-recorded" hidden></p>
+  <p class="recorded-note small" data-testid="descent-recorded" data-report-note hidden></p>
   ${figure(
     'descent-curves',
     'Learning curves',

@@ -208,5 +208,6 @@ export const drawChapter: Chapter = {
   testid: 'chapter-draw',
   title: 'Draw a digit',
   nav: 'Draw a digit',
+  drawn: [],
   mount,
 };

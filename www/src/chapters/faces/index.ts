@@ -22,7 +22,7 @@ const MARKUP = `
     `The second half of the project tells people apart by their faces, with the one-hidden-layer network of the
      first half. The input is now a photograph of a face instead of a drawn digit, and the outputs are people.`,
   )}
-  <p class="run-source small" data-testid="faces-source"></p>
+  <p class="run-source small" data-testid="faces-source" data-report-note></p>
   <div class="lesson-grid">
     <div class="explain">
       <p>The project used six actors from FaceScrub, downloaded from the web. Here the faces come from the
@@ -56,7 +56,7 @@ const MARKUP = `
         <button type="button" class="quiet" data-testid="faces-save-model" disabled>Save model.safetensors</button>
         <button type="button" class="quiet" data-testid="faces-save-training" disabled>Save training.json</button>
       </div>
-      <p class="status small" data-testid="faces-status" role="status">Showing the shipped network (trained by <code>gradlab faces train</code>).</p>
+      <p class="status small" data-testid="faces-status" data-report-note role="status">Showing the shipped network (trained by <code>gradlab faces train</code>).</p>
       <p class="small">An epoch is 3 steps (36 training faces, batches of 12). The network retrained here can be looked
         into in part 9.</p>
     </div>

@@ -38,7 +38,7 @@ const MARKUP = `
     `A network trained on a million photographs has learned to describe pictures. Its description of a face,
      a few hundred numbers, tells people apart better than the face’s pixels do, with the same small classifier.`,
   )}
-  <p class="run-source small" data-testid="features-source"></p>
+  <p class="run-source small" data-testid="features-source" data-report-note></p>
   <div class="lesson-grid">
     <div class="explain">
       <p><strong>SqueezeNet 1.1</strong> (Iandola et al., 2016) was trained to sort the 1.2 million photographs of
@@ -71,7 +71,7 @@ const MARKUP = `
           <span class="versus-count" data-testid="features-count-pixels"></span>
           <span class="versus-label">on pixels (<span data-field="pixels">1,024</span> numbers per face)</span></p>
       </div>
-      <p class="small" data-testid="features-versus-note"></p>
+      <p class="small" data-testid="features-versus-note" data-report-note></p>
       <p class="small">The faces are all <span data-field="people">40</span> people of the ORL set
         (<span data-field="faces">398</span> photographs), not part 8’s six: on the default six people, pixels and
         features both get all 12 test faces right on the default split (over 30 random splits of those six, features
@@ -83,7 +83,7 @@ const MARKUP = `
   ${figure(
     'features-confusion',
     'Which test faces each classifier gets wrong',
-    'Rows: who the face really is; columns: who the classifier says it is. A green square on the diagonal holds the faces named rightly (paler when only one of the person’s two test faces is), a red square a mistake. Point at a square for its people and count.',
+    'Rows: who the face really is; columns: who the classifier says it is. A green square on the diagonal holds the faces named rightly (paler when only one of the person’s two test faces is), a red square a mistake.<span class="screen-only"> Point at a square for its people and count.</span>',
     `<div class="heatmap-pair">
        <div class="heatmap-panel"><h4 data-png-text>On pixels</h4><div class="heatmap" data-testid="features-heatmap-pixels"></div><div class="mistakes" data-testid="features-mistakes-pixels"></div></div>
        <div class="heatmap-panel"><h4 data-png-text>On features</h4><div class="heatmap" data-testid="features-heatmap-features"></div><div class="mistakes" data-testid="features-mistakes-features"></div></div>

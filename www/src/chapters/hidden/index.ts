@@ -21,7 +21,7 @@ const MARKUP = `
     `Each hidden unit of the faces network looks at the whole face through its 1,024 input weights. Drawn as an
      image, those weights show what the unit looks for.`,
   )}
-  <p class="run-source small" data-testid="hidden-source"></p>
+  <p class="run-source small" data-testid="hidden-source" data-report-note></p>
   <div class="lesson-grid">
     <div class="explain">
       <p>Person ${tex('p')}'s score before the softmax is ${tex(String.raw`z_p = W_2[0,p] + \sum_h W_2[h,p]\, a_h`)},

@@ -47,14 +47,14 @@ const MARKUP = `
       <p class="status small" data-testid="momentum-status-momentum" role="status">Momentum: not started</p>
     </div>
   </div>
-  <p class="recorded-note small" data-testid="momentum-recorded" hidden></p>
+  <p class="recorded-note small" data-testid="momentum-recorded" data-report-note hidden></p>
   ${figure(
     'momentum-curves',
     'Gradient descent and momentum, same learning rate',
     'Left: the cost on training images. Right: the accuracy on test images. Orange: plain gradient descent; purple: momentum.',
     '<div class="curve-pair"></div>',
   )}
-  <p class="summary card" data-testid="momentum-summary" aria-live="polite"></p>
+  <p class="summary card" data-testid="momentum-summary" data-report-note aria-live="polite"></p>
 `;
 
 export function mount(section: HTMLElement, lab: Lab): void {

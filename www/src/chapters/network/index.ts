@@ -71,7 +71,7 @@ const MARKUP = `
     'Left: the image. Middle: its ten logits (the predicted digit in blue; the true digit outlined in orange when the network is wrong). Right: what each pixel added to the winning logit.',
     `<div class="forward-grid">
        <div class="forward-image"><canvas class="big-digit" data-testid="network-image" role="img" aria-label="The chosen test image"></canvas>
-         <p class="forward-verdict" data-testid="network-verdict" aria-live="polite"></p></div>
+         <p class="forward-verdict" data-testid="network-verdict" data-report-note aria-live="polite"></p></div>
        <div class="forward-charts"><div class="chart-logits"></div><div class="chart-probabilities"></div></div>
        <div class="forward-contrib"><canvas class="big-digit" data-testid="network-contributions" role="img" aria-label="Each pixel's contribution to the winning logit"></canvas>
          <p class="small contrib-caption" data-png-text></p>${divergingKey('−', '+')}</div>

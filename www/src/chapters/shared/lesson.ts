@@ -24,7 +24,9 @@ export function chapterHead(part: number, title: string, lede: string): string {
 /**
  * A figure: a title, the body (where the chapter draws), a caption, and a
  * Save PNG button. `testid` names the body for tests; the file is
- * `gradlab-<testid>.png`.
+ * `gradlab-<testid>.png`. Words in the caption on how to use the figure go
+ * in a `<span class="screen-only">`: the printed report (report.ts) leaves
+ * them out.
  */
 export function figure(testid: string, title: string, caption: string, body = '', extraClass = ''): string {
   return `
@@ -54,20 +56,31 @@ export function wireSaveButtons(section: HTMLElement, lab: Lab): void {
   }
 }
 
-/** Resolves once `element` is on screen or about to be. */
+/** Set once the whole project is wanted at once (the printed report): every
+ * chapter then does what it would do when seen, without being scrolled to. */
+let allWanted = false;
+const unseen = new Set<() => void>();
+
+/** Resolves once `element` is on screen or about to be, or once
+ * `wantEveryChapter` is called. */
 export function whenVisible(element: Element): Promise<void> {
+  if (allWanted) return Promise.resolve();
   return new Promise((resolve) => {
-    const observer = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
-          observer.disconnect();
-          resolve();
-        }
-      },
-      { rootMargin: '300px 0px' },
-    );
+    const seen = () => {
+      observer.disconnect();
+      unseen.delete(seen);
+      resolve();
+    };
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && seen(), { rootMargin: '300px 0px' });
     observer.observe(element);
+    unseen.add(seen);
   });
+}
+
+/** Makes every chapter, built now or later, act as if it had been seen. */
+export function wantEveryChapter(): void {
+  allWanted = true;
+  for (const seen of [...unseen]) seen();
 }
 
 /**

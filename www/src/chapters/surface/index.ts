@@ -137,7 +137,7 @@ const MARKUP = `
     ${figure(
       'surface-weights',
       'Pick two weights',
-      'The weights into each digit’s output (as in part 4). Click a pixel to choose it: the first click sets w₁, the next w₂, and so on. ① marks w₁, ② marks w₂.',
+      'The weights into each digit’s output (as in part 4).<span class="screen-only"> Click a pixel to choose it: the first click sets w₁, the next w₂, and so on.</span> ① marks w₁, ② marks w₂.',
       `<div class="pick-mode" role="radiogroup" aria-label="The next click sets" data-png-skip>
          <label><input type="radio" name="surface-pick" value="1" checked> next click sets ${tex('w_1')}</label>
          <label><input type="radio" name="surface-pick" value="2"> sets ${tex('w_2')}</label>
@@ -147,7 +147,7 @@ const MARKUP = `
     ${figure(
       'surface-contours',
       'The cost over the two weights, and the two paths',
-      'Darker is lower cost; the white lines are contours (lines of equal cost), closer together near the bottom of the valley. ★ marks the trained values (the other 7,848 weights were trained with these; it need not be at the lowest point, since training used all 60,000 images and this cost only 2,000, and along a valley floor the cost hardly changes). Orange: gradient descent; purple: momentum; ● the start (click or drag to move it).',
+      'Darker is lower cost; the white lines are contours (lines of equal cost), closer together near the bottom of the valley. ★ marks the trained values (the other 7,848 weights were trained with these; it need not be at the lowest point, since training used all 60,000 images and this cost only 2,000, and along a valley floor the cost hardly changes). Orange: gradient descent; purple: momentum; ● the start<span class="screen-only"> (click or drag to move it)</span>.',
       '<div class="contour-box" tabindex="0" role="application" aria-label="Contour plot: click, drag or use the arrow keys to move the start point"></div>',
     )}
   </div>
@@ -159,7 +159,7 @@ const MARKUP = `
   </div>
   <div class="lesson-grid even">
     ${figure('surface-costs', 'Cost at each step', 'The cost along each path; the dashed line is the lowest cost anywhere on the plotted grid.', '<div class="chart"></div>')}
-    <div class="summary card" data-testid="surface-summary" aria-live="polite"></div>
+    <div class="summary card" data-testid="surface-summary" data-report-note aria-live="polite"></div>
   </div>
 `;
 
