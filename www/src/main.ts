@@ -156,19 +156,26 @@ function buildAll(): Promise<void> {
 // figures in one document for the print dialog.
 const reportButton = document.querySelector<HTMLButtonElement>('[data-testid="print-report"]')!;
 const reportProgress = document.querySelector<HTMLElement>('[data-testid="report-progress"]')!;
+const reportNow = document.querySelector<HTMLButtonElement>('[data-testid="report-now"]')!;
 reportButton.addEventListener('click', () => {
   reportButton.disabled = true;
-  const progress = (text: string) => {
+  const progress = (text: string, waiting: readonly string[] = []) => {
     reportProgress.textContent = text;
+    reportProgress.dataset.waiting = waiting.join(' ');
+    reportNow.hidden = waiting.length === 0;
   };
+  const showNow = new Promise<void>((resolve) => {
+    reportNow.onclick = () => resolve();
+  });
   import('./report')
-    .then((report) => report.openReport({ lab, buildAll, progress }))
+    .then((report) => report.openReport({ lab, buildAll, progress, showNow }))
     .catch((error: Error) => {
       progress('');
       errors.show({ context: 'page', message: `the report could not be assembled: ${error.message}` });
     })
     .finally(() => {
       reportButton.disabled = false;
+      reportNow.hidden = true;
     });
 });
 

@@ -26,13 +26,17 @@ export interface ReportContext {
   lab: Lab;
   /** Builds every chapter that is not built yet (main.ts). */
   buildAll(): Promise<void>;
-  /** Where the report says how far it has got. */
-  progress(text: string): void;
+  /** Where the report says how far it has got, and which chapters (by
+   * test id) it still waits for. */
+  progress(text: string, waiting?: readonly string[]): void;
+  /** Resolves when the learner would rather not wait for the figures still
+   * missing (a chapter whose data did not load, a slow machine). */
+  showNow: Promise<void>;
 }
 
 /** Resolves with the selectors of `wanted` still missing once all are
- * present (an empty list) or when `ms` have passed. */
-function whenPresent(wanted: readonly string[], ms: number): Promise<string[]> {
+ * present (an empty list), when `ms` have passed or when `stop` resolves. */
+function whenPresent(wanted: readonly string[], ms: number, stop: Promise<void>): Promise<string[]> {
   const missing = () => wanted.filter((selector) => !document.querySelector(selector));
   return new Promise((resolve) => {
     if (missing().length === 0) {
@@ -47,6 +51,7 @@ function whenPresent(wanted: readonly string[], ms: number): Promise<string[]> {
     const observer = new MutationObserver(() => missing().length === 0 && done());
     observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
     const timer = setTimeout(done, ms);
+    void stop.then(done);
   });
 }
 
@@ -191,7 +196,7 @@ function titlePage(lab: Lab, notDrawn: string[]): HTMLElement {
   fact('Link', linkBox);
   head.append(facts);
   if (notDrawn.length > 0) {
-    const warning = element('p', 'report-warning', `Not drawn in time, shown as they stood: ${notDrawn.join('; ')}.`);
+    const warning = element('p', 'report-warning', `Not drawn when this report was made, so shown as they stood: ${notDrawn.join('; ')}.`);
     warning.dataset.testid = 'report-not-drawn';
     head.append(warning);
   }
@@ -202,20 +207,24 @@ function titlePage(lab: Lab, notDrawn: string[]): HTMLElement {
  * Builds every chapter, waits for their figures, and returns the report
  * (not yet in the page). `progress` hears how far it has got.
  */
-export async function assembleReport({ lab, buildAll, progress }: ReportContext): Promise<HTMLElement> {
+export async function assembleReport({ lab, buildAll, progress, showNow }: ReportContext): Promise<HTMLElement> {
   progress('Building every chapter…');
   wantEveryChapter();
   await buildAll();
   const lessons = chapters.filter((chapter) => chapter.drawn.length > 0);
-  let drawn = 0;
+  const waiting = new Set(lessons);
+  const tell = () => {
+    const names = [...waiting].map((chapter) => chapter.nav.replace(/^\d+\. /, ''));
+    progress(`Drawing the figures: ${lessons.length - waiting.size} of ${lessons.length} parts done; waiting for ${names.join(', ')}…`, [...waiting].map((chapter) => chapter.testid));
+  };
   const waits = lessons.map((chapter) =>
-    whenPresent(chapter.drawn, WAIT_MS).then((missing) => {
-      drawn += 1;
-      progress(`Drawing the figures: ${drawn} of ${lessons.length} parts done…`);
+    whenPresent(chapter.drawn, WAIT_MS, showNow).then((missing) => {
+      waiting.delete(chapter);
+      if (waiting.size > 0) tell();
       return missing.length > 0 ? chapter.title : null;
     }),
   );
-  progress(`Drawing the figures: 0 of ${lessons.length} parts done…`);
+  tell();
   const notDrawn = (await Promise.all(waits)).filter((title): title is string => title !== null);
 
   progress('Copying the figures…');

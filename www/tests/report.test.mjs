@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { assertNoProblems, openPage, screenshots, useBrowser } from './lesson-harness.mjs';
+import { assertNoProblems, missing, openPage, openPageWith, screenshots, useBrowser } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -194,6 +194,21 @@ test('the report shows the run trained in the page, with its settings, and its l
   assert.equal(await again.getByTestId('descent-seed').inputValue(), '7');
   assert.equal(await again.getByTestId('descent-epochs').inputValue(), '1');
   await again.close();
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('a part whose data did not load does not hold the report: the learner shows it as it stands, and it says what is missing', { timeout: 600000 }, async () => {
+  const { page, problems } = await openPageWith({ ...missing('**/features/features.safetensors'), data: true });
+  await page.getByTestId('print-report').click();
+  // Parts 1-9 draw; part 10 cannot, and the report says it waits for it.
+  await page.waitForSelector('[data-testid="report-progress"][data-waiting="chapter-10"]', { timeout: 300000 });
+  assert.match(await page.getByTestId('report-progress').textContent(), /9 of 10 parts done; waiting for Pretrained features/);
+  await page.getByTestId('report-now').click();
+  await page.waitForSelector('[data-testid="report"][data-state="ready"]', { timeout: 60000 });
+  assert.match(await page.getByTestId('report-not-drawn').textContent(), /Part 10: A pretrained network’s features/);
+  for (let part = 1; part <= 10; part++) assert.equal(await page.getByTestId(`report-chapter-${part}`).count(), 1, `part ${part} is in the report`);
+  assert.ok((await page.locator('[data-testid="report-chapter-9"] .report-figure img').count()) >= 1, 'part 9 is drawn');
   assertNoProblems(problems);
   await page.close();
 });
