@@ -11,8 +11,10 @@
 // Chromium) or 'plain' (gradlab_bg.wasm, the fallback); the yardsticks use the
 // same multiply-add as the module's products.
 //
-// Message in: { module, steps: { mlp, softmax }, runs, warmUp,
-// yardstickSeconds, yardstickRuns }. Message out:
+// `moduleUrl`, when given, loads that file instead (a build of the same
+// module, as wasm-opt-bench.mjs compares). Message in: { module, moduleUrl?,
+// steps: { mlp, softmax }, runs, warmUp, yardstickSeconds, yardstickRuns,
+// trainOnly? } (trainOnly skips the yardsticks). Message out:
 // { ok: true, result } or { ok: false, error }.
 import init, * as wasm from '/pkg/gradlab.js';
 import { handPeakKernel } from './wasm-peak.mjs';
@@ -62,9 +64,10 @@ function rate(run, flopsPer, seconds, times) {
   return { ...summary(rates), count, seconds: (count * flopsPer) / 1e9 / median(rates), checksum };
 }
 
-async function main({ module, steps, runs, warmUp, yardstickSeconds, yardstickRuns }) {
+async function main({ module, moduleUrl, steps, runs, warmUp, yardstickSeconds, yardstickRuns, trainOnly = false }) {
   const started = performance.now();
-  await init(module === 'relaxed' ? { module_or_path: '/pkg/gradlab_relaxed_bg.wasm' } : undefined);
+  const path = moduleUrl ?? (module === 'relaxed' ? '/pkg/gradlab_relaxed_bg.wasm' : '/pkg/gradlab_bg.wasm');
+  await init({ module_or_path: path });
   const fused = wasm.relaxedSimdEnabled();
   if (fused !== (module === 'relaxed')) throw new Error(`asked for the ${module} module, loaded one with relaxedSimdEnabled() = ${fused}`);
   const data = new wasm.Data(...(await Promise.all(FILES.map(load))));
@@ -105,6 +108,7 @@ async function main({ module, steps, runs, warmUp, yardstickSeconds, yardstickRu
     session.free();
   }
   data.free();
+  if (trainOnly) return { relaxedSimd: fused, loadSeconds, networks: results };
 
   // The yardsticks, after training, in the same worker.
   const peak = rate((n) => wasm.simdPeakKernel(n), wasm.simdPeakFlopsPerIteration(), yardstickSeconds, yardstickRuns);

