@@ -14,7 +14,7 @@
 
 import { chapters } from './chapters';
 import { wantEveryChapter } from './chapters/shared/lesson';
-import { figureCanvas } from './chapters/shared/png';
+import { PNG_SCALE, figureCanvas } from './chapters/shared/png';
 import type { Lab } from './lab';
 
 /** How long the report waits for the chapters' figures before it shows
@@ -128,8 +128,8 @@ async function item(source: Element, numbering: Numbering): Promise<HTMLElement 
     const picture = new Image();
     picture.src = canvas.toDataURL('image/png');
     picture.alt = `${title}. ${caption}`;
-    // Its size on screen, at most the page's width (style.css).
-    picture.style.width = `${body.getBoundingClientRect().width}px`;
+    // Its size on screen (all of it), at most the page's width (style.css).
+    picture.style.width = `${canvas.width / PNG_SCALE}px`;
     picture.dataset.inked = String(inked(canvas));
     out.append(picture);
   } else {

@@ -2,7 +2,8 @@
 // the labels marked data-png-text) are drawn into one canvas at twice their
 // on-screen size, in their on-screen layout, on white, and downloaded.
 
-const SCALE = 2;
+/** Pixels of the picture per CSS pixel of the figure. */
+export const PNG_SCALE = 2;
 
 function svgImage(svg: SVGSVGElement, width: number, height: number): Promise<HTMLImageElement> {
   const copy = svg.cloneNode(true) as SVGSVGElement;
@@ -23,22 +24,38 @@ function svgImage(svg: SVGSVGElement, width: number, height: number): Promise<HT
   });
 }
 
-/** The figure `root` as a canvas. */
+/** The parts of a figure that are drawn into its picture. */
+function drawnParts(root: HTMLElement): (HTMLElement | SVGSVGElement | HTMLCanvasElement)[] {
+  return [...root.querySelectorAll<HTMLElement | SVGSVGElement | HTMLCanvasElement>('canvas, svg, [data-png-text], th, td')].filter((part) => {
+    if (part instanceof SVGSVGElement && part.parentElement?.closest('svg')) return false;
+    if (part.closest('[data-png-skip]')) return false;
+    const r = part.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  });
+}
+
+/** The figure `root` as a canvas: all of it, also what a narrow screen
+ * scrolls sideways (a part's box is where it is drawn, clipped or not). */
 export async function figureCanvas(root: HTMLElement): Promise<HTMLCanvasElement> {
-  const box = root.getBoundingClientRect();
+  const parts = drawnParts(root);
+  const outer = root.getBoundingClientRect();
+  const box = { left: outer.left, top: outer.top, right: outer.right, bottom: outer.bottom };
+  for (const part of parts) {
+    const r = part.getBoundingClientRect();
+    box.left = Math.min(box.left, r.left);
+    box.top = Math.min(box.top, r.top);
+    box.right = Math.max(box.right, r.right);
+    box.bottom = Math.max(box.bottom, r.bottom);
+  }
   const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, Math.ceil(box.width * SCALE));
-  canvas.height = Math.max(1, Math.ceil(box.height * SCALE));
+  canvas.width = Math.max(1, Math.ceil((box.right - box.left) * PNG_SCALE));
+  canvas.height = Math.max(1, Math.ceil((box.bottom - box.top) * PNG_SCALE));
   const context = canvas.getContext('2d')!;
   context.fillStyle = '#fff';
   context.fillRect(0, 0, canvas.width, canvas.height);
-  context.scale(SCALE, SCALE);
-  const parts = root.querySelectorAll<HTMLElement | SVGSVGElement | HTMLCanvasElement>('canvas, svg, [data-png-text], th, td');
+  context.scale(PNG_SCALE, PNG_SCALE);
   for (const part of parts) {
-    if (part instanceof SVGSVGElement && part.parentElement?.closest('svg')) continue;
-    if (part.closest('[data-png-skip]')) continue;
     const r = part.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
     const x = r.left - box.left;
     const y = r.top - box.top;
     if (part instanceof HTMLCanvasElement) {
