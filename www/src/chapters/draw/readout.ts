@@ -9,6 +9,8 @@ export class Readout {
   private readonly values: HTMLElement[] = [];
   /** The digit last announced, so that a screen reader hears each new reading once. */
   private announced: number | null = null;
+  /** The image last drawn as the network's input. */
+  private input: Uint8ClampedArray | null = null;
 
   constructor(
     input: HTMLCanvasElement,
@@ -35,6 +37,7 @@ export class Readout {
   showEmpty(): void {
     this.inputContext.fillStyle = '#fff';
     this.inputContext.fillRect(0, 0, 28, 28);
+    this.input = null;
     this.digit.textContent = '';
     this.confidence.textContent = 'Draw a digit';
     this.setBars(null);
@@ -47,12 +50,17 @@ export class Readout {
       return;
     }
     const rgba = new Uint8ClampedArray(prediction.input.buffer as ArrayBuffer, prediction.input.byteOffset, prediction.input.byteLength);
-    this.inputContext.putImageData(new ImageData(rgba, 28, 28), 0, 0);
+    // While a network trains the same drawing is read again and again.
+    if (!sameBytes(rgba, this.input)) {
+      this.inputContext.putImageData(new ImageData(rgba, 28, 28), 0, 0);
+      this.input = rgba;
+    }
     const probabilities = prediction.probabilities;
     let best = 0;
     for (let d = 1; d < 10; d++) if (probabilities[d] > probabilities[best]) best = d;
-    this.digit.textContent = String(best);
-    this.confidence.textContent = `${formatPercent(probabilities[best])} sure`;
+    if (this.digit.textContent !== String(best)) this.digit.textContent = String(best);
+    const sure = `${formatPercent(probabilities[best])} sure`;
+    if (this.confidence.textContent !== sure) this.confidence.textContent = sure;
     this.setBars(probabilities, best);
     if (best !== this.announced) {
       this.announced = best;
@@ -63,11 +71,23 @@ export class Readout {
   private setBars(probabilities: number[] | null, best = -1): void {
     for (let d = 0; d < 10; d++) {
       const p = probabilities ? probabilities[d] : 0;
-      this.bars[d].style.transform = `scaleY(${Number.isFinite(p) ? p : 0})`;
+      // Heights in steps of 1/256 of the bar (a third of a pixel at its
+      // 84 px), and nothing written that has not changed: while a network
+      // trains, a reading comes every frame, and each new transform would
+      // start a new transition and with it new compositor layers.
+      const transform = `scaleY(${Number.isFinite(p) ? Math.round(p * 256) / 256 : 0})`;
+      if (this.bars[d].style.transform !== transform) this.bars[d].style.transform = transform;
       this.bars[d].parentElement!.parentElement!.classList.toggle('best', d === best);
-      this.values[d].textContent = probabilities ? formatPercent(p) : '';
+      const text = probabilities ? formatPercent(p) : '';
+      if (this.values[d].textContent !== text) this.values[d].textContent = text;
     }
   }
+}
+
+function sameBytes(a: Uint8ClampedArray, b: Uint8ClampedArray | null): boolean {
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function formatPercent(p: number): string {

@@ -101,6 +101,11 @@ export class TrainingPanel {
   private state: TrainingState | null = null;
   private dataReady = false;
   private busy = false;
+  /** A state not shown yet: the worker sends one after every chunk of
+   * training (about 30 a second), the page shows the latest once a frame. */
+  private frame = 0;
+  private readonly statusText = document.createTextNode('');
+  private readonly statusIteration = document.createElement('span');
 
   constructor(
     root: HTMLElement,
@@ -122,7 +127,9 @@ export class TrainingPanel {
     this.progress = find('train-progress');
     this.status = find('status');
     this.dataStatus = find('data-status');
-    this.curve = new LearningCurve(find('learning-curve'), (error) => lab.errors.show({ context: 'page', message: error.message }));
+    this.statusIteration.dataset.testid = 'iteration';
+    this.status.replaceChildren('Iteration ', this.statusIteration, this.statusText);
+    this.curve = new LearningCurve(find('learning-curve'));
     this.weights = new WeightGallery(find('weights'), find('weights-caption'));
 
     this.form.addEventListener('submit', (event) => {
@@ -157,7 +164,6 @@ export class TrainingPanel {
   private onEvent(event: LabEvent): void {
     switch (event.type) {
       case 'ready':
-        this.curve.preload();
         this.dataStatus.textContent = 'MNIST: downloading…';
         break;
       case 'training':
@@ -288,8 +294,12 @@ export class TrainingPanel {
 
   setState(state: TrainingState): void {
     this.state = state;
-    this.render();
-    this.onState(state);
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+      if (this.state) this.onState(this.state);
+    });
   }
 
   private render(): void {
@@ -309,19 +319,22 @@ export class TrainingPanel {
     const total = state?.totalIterations ?? 0;
     this.progress.value = total > 0 ? iteration / total : 0;
     this.status.dataset.phase = phase;
-    this.status.replaceChildren(...statusLine(state));
+    // In place: the same nodes, their text changed only when it changes.
+    const value = String(iteration);
+    if (this.statusIteration.dataset.value !== value) {
+      this.statusIteration.dataset.value = value;
+      this.statusIteration.textContent = integer.format(iteration);
+    }
+    const text = statusText(state);
+    if (this.statusText.data !== text) this.statusText.data = text;
   }
 }
 
-function statusLine(state: TrainingState | null): Node[] {
-  const iteration = document.createElement('span');
-  iteration.dataset.testid = 'iteration';
-  iteration.dataset.value = String(state?.iteration ?? 0);
-  iteration.textContent = integer.format(state?.iteration ?? 0);
-  const text = (s: string) => document.createTextNode(s);
+/** The status line after its iteration. */
+function statusText(state: TrainingState | null): string {
   if (!state || state.reader !== 'session') {
     const who = state?.reader === 'opened' ? 'your network' : 'the shipped network';
-    return [text('Iteration '), iteration, text(` · no run yet: ${who} reads your drawing`)];
+    return ` · no run yet: ${who} reads your drawing`;
   }
   const of = ` of ${integer.format(state.totalIterations)} · epoch ${state.epoch.toFixed(2)}`;
   const cost = state.batchCost === null ? '' : ` · batch cost ${state.batchCost.toFixed(3)}`;
@@ -333,5 +346,5 @@ function statusLine(state: TrainingState | null): Node[] {
         : state.finalTestAccuracy !== null
           ? ` · finished: ${(100 * state.finalTestAccuracy).toFixed(1)}% of all test images right`
           : ' · finished';
-  return [text('Iteration '), iteration, text(of + cost + phase)];
+  return of + cost + phase;
 }
