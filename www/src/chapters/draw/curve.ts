@@ -13,6 +13,8 @@
 // margins, grid, ticks, labels and swatch legend) and add a tip under the
 // pointer that gives both sets' values at the nearest iteration.
 
+import { scaleLinear, type ScaleLinear } from 'd3-scale';
+import { line } from 'd3-shape';
 import type { CurvePoint } from '../../protocol';
 
 /** Space between the two charts (CSS .curve gap). */
@@ -120,8 +122,8 @@ class Chart {
   private width = 0;
   /** What the axes show now, so that unchanged ticks are not written again. */
   private axesKey = '';
-  private x = new Scale(0, 1, 0, 1);
-  private y = new Scale(0, 1, 0, 1);
+  private x = scaleLinear();
+  private y = scaleLinear();
   private points: CurvePoint[] = [];
   /** The iteration under the pointer, or null. */
   private pointed: number | null = null;
@@ -188,34 +190,37 @@ class Chart {
       }
     }
     if (!(low <= high)) [low, high] = [0, 1];
-    // As Plot does: domains widened to whole steps of about ten, and about a
-    // tick per 80 px across and per 35 px up.
+    // As Plot does (with d3-scale): domains widened to whole steps of about
+    // ten, and about a tick per 80 px across and per 35 px up; iterations
+    // are whole numbers, so their ticks are too.
     const xCount = (width - MARGIN.left - MARGIN.right) / 80;
     const yCount = (HEIGHT - MARGIN.top - MARGIN.bottom) / 35;
-    const [x0, x1] = nice(points[0].iteration, last.iteration, 10, 1);
-    const [y0, y1] = nice(low, high, 10);
-    this.x = new Scale(x0, x1, MARGIN.left, width - MARGIN.right);
-    this.y = new Scale(y0, y1, HEIGHT - MARGIN.bottom, MARGIN.top);
-    const key = `${width} ${x0} ${x1} ${y0} ${y1}`;
+    this.x = scaleLinear()
+      .domain(spread(points[0].iteration, last.iteration, 1))
+      .nice(10)
+      .range([MARGIN.left, width - MARGIN.right]);
+    this.y = scaleLinear()
+      .domain(spread(low, high, Math.abs(low) * 0.1 || 1))
+      .nice(10)
+      .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+    const key = `${width} ${this.x.domain()} ${this.y.domain()}`;
     if (key !== this.axesKey) {
       this.axesKey = key;
-      placeTicks(this.xTicks, ticks(x0, x1, xCount, 1), this.x, this.y, width);
-      placeTicks(this.yTicks, ticks(y0, y1, yCount), this.x, this.y, width);
+      placeTicks(this.xTicks, this.x, xCount, Number.isInteger, this.x, this.y, width);
+      placeTicks(this.yTicks, this.y, yCount, () => true, this.x, this.y, width);
     }
     for (const set of SETS) {
-      let d = '';
-      let end: CurvePoint | null = null;
-      for (const point of points) {
-        const v = this.metric.value(point, set);
-        if (!Number.isFinite(v)) continue;
-        d += `${d ? 'L' : 'M'}${round(this.x.at(point.iteration))},${round(this.y.at(v))}`;
-        end = point;
-      }
-      this.lines[set].setAttribute('d', d);
+      const value = (point: CurvePoint) => this.metric.value(point, set);
+      const path = line<CurvePoint>()
+        .defined((point) => Number.isFinite(value(point)))
+        .x((point) => round(this.x(point.iteration)))
+        .y((point) => round(this.y(value(point))));
+      this.lines[set].setAttribute('d', path(points) ?? '');
+      const end = points.findLast((point) => Number.isFinite(value(point)));
       const dot = this.dots[set];
       if (end) {
-        dot.setAttribute('cx', String(round(this.x.at(end.iteration))));
-        dot.setAttribute('cy', String(round(this.y.at(this.metric.value(end, set)))));
+        dot.setAttribute('cx', String(round(this.x(end.iteration))));
+        dot.setAttribute('cy', String(round(this.y(value(end)))));
       }
       dot.setAttribute('display', end ? 'inline' : 'none');
     }
@@ -239,8 +244,8 @@ class Chart {
     for (const point of this.points) if (Math.abs(point.iteration - iteration) < Math.abs(nearest.iteration - iteration)) nearest = point;
     const rows = SETS.map((set) => ({ set, value: this.metric.value(nearest, set) })).filter((row) => Number.isFinite(row.value));
     this.tip.show(
-      this.x.at(nearest.iteration),
-      rows.map((row) => ({ colour: COLOURS[row.set], y: this.y.at(row.value), text: `${row.set} ${this.metric.format(row.value)}` })),
+      this.x(nearest.iteration),
+      rows.map((row) => ({ colour: COLOURS[row.set], y: this.y(row.value), text: `${row.set} ${this.metric.format(row.value)}` })),
       `iteration ${integer.format(nearest.iteration)}`,
       this.width,
     );
@@ -264,18 +269,18 @@ class Tick {
     this.label = append(labels, 'text', axis === 'x' ? { dy: '0.71em' } : { dy: '0.32em', 'text-anchor': 'end' });
   }
 
-  place(value: number | null, text: string, x: Scale, y: Scale, width: number): void {
+  place(value: number | null, text: string, x: Linear, y: Linear, width: number): void {
     const display = value === null ? 'none' : 'inline';
     for (const element of [this.grid, this.mark, this.label]) element.setAttribute('display', display);
     if (value === null) return;
     // Half-pixel offsets, as Plot draws them, keep the 1 px lines crisp.
     if (this.axis === 'x') {
-      const at = round(x.at(value)) + 0.5;
+      const at = round(x(value)) + 0.5;
       setAll(this.grid, { x1: at, x2: at, y1: MARGIN.top, y2: HEIGHT - MARGIN.bottom });
       setAll(this.mark, { x1: at, x2: at, y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 6 });
       setAll(this.label, { x: at, y: HEIGHT - MARGIN.bottom + 9.5 });
     } else {
-      const at = round(y.at(value)) + 0.5;
+      const at = round(y(value)) + 0.5;
       setAll(this.grid, { x1: MARGIN.left, x2: width - MARGIN.right, y1: at, y2: at });
       setAll(this.mark, { x1: MARGIN.left - 6, x2: MARGIN.left, y1: at, y2: at });
       setAll(this.label, { x: MARGIN.left - 8.5, y: at });
@@ -284,8 +289,11 @@ class Tick {
   }
 }
 
-function placeTicks(pool: Tick[], values: number[], x: Scale, y: Scale, width: number): void {
-  const format = tickFormat(values);
+/** The ticks d3-scale picks for `axis` (about `count`, those `keep` allows),
+ * labelled as it formats them, on the pool's first ticks; the rest hidden. */
+function placeTicks(pool: Tick[], axis: Linear, count: number, keep: (value: number) => boolean, x: Linear, y: Linear, width: number): void {
+  const values = axis.ticks(count).filter(keep).slice(0, pool.length);
+  const format = axis.tickFormat(count);
   pool.forEach((tick, i) => tick.place(i < values.length ? values[i] : null, i < values.length ? format(values[i]) : '', x, y, width));
 }
 
@@ -344,77 +352,12 @@ class Tip {
   }
 }
 
-/** A linear map from [d0, d1] to [r0, r1]. */
-class Scale {
-  constructor(
-    private readonly d0: number,
-    private readonly d1: number,
-    private readonly r0: number,
-    private readonly r1: number,
-  ) {}
+type Linear = ScaleLinear<number, number>;
 
-  at(value: number): number {
-    return this.r0 + ((value - this.d0) / (this.d1 - this.d0 || 1)) * (this.r1 - this.r0);
-  }
-
-  invert(position: number): number {
-    return this.d0 + ((position - this.r0) / (this.r1 - this.r0 || 1)) * (this.d1 - this.d0);
-  }
-}
-
-// Ticks as d3-scale (and so Plot) chooses them: a step of 1, 2 or 5 times a
-// power of ten giving about `count` ticks, and a domain widened to whole steps.
-const E10 = Math.sqrt(50);
-const E5 = Math.sqrt(10);
-const E2 = Math.sqrt(2);
-
-/** The step for about `count` ticks, at least `least` (1 for iterations). */
-function tickStep(start: number, stop: number, count: number, least: number): number {
-  const step = (stop - start) / Math.max(1, count);
-  const power = Math.floor(Math.log10(step));
-  const error = step / 10 ** power;
-  const factor = error >= E10 ? 10 : error >= E5 ? 5 : error >= E2 ? 2 : 1;
-  return Math.max(least, factor * 10 ** power);
-}
-
-/** The domain [start, stop] widened to whole tick steps; a single value gets
- * room around it (or above it, from 0). */
-export function nice(start: number, stop: number, count: number, least = 0): [number, number] {
-  if (!(stop > start)) {
-    const pad = Math.max(least, Math.abs(start) * 0.1) || 1;
-    [start, stop] = start === 0 ? [0, pad] : [start - pad, stop + pad];
-  }
-  let previous = NaN;
-  for (let i = 0; i < 10; i++) {
-    const step = tickStep(start, stop, count, least);
-    if (step === previous) break;
-    start = Math.floor(start / step) * step;
-    stop = Math.ceil(stop / step) * step;
-    previous = step;
-  }
-  return [start, stop];
-}
-
-export function ticks(start: number, stop: number, count: number, least = 0): number[] {
-  const step = tickStep(start, stop, count, least);
-  // Multiples of an integer step, or of its inverse below 1, so that 0.1 * 3
-  // is 0.3 and not 0.30000000000000004.
-  const inverse = step < 1 ? Math.round(1 / step) : 0;
-  const first = Math.ceil(start / step - 1e-9);
-  const last = Math.floor(stop / step + 1e-9);
-  const values: number[] = [];
-  // (+ 0 makes -0, which Math.ceil gives for a tiny negative, a plain 0.)
-  for (let i = first; i <= last && values.length < MAX_TICKS; i++) values.push((inverse ? i / inverse : i * step) + 0);
-  return values;
-}
-
-/** Labels with as many decimals as the step needs and thousands separated (1,800; 0.5). */
-function tickFormat(values: number[]): (value: number) => string {
-  const step = values.length > 1 ? values[1] - values[0] : 1;
-  let decimals = 0;
-  while (decimals < 6 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6) decimals++;
-  const format = new Intl.NumberFormat('en', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-  return (value) => format.format(value);
+/** [start, stop], or room around a single value so that a scale can span it. */
+function spread(start: number, stop: number, pad: number): [number, number] {
+  if (stop > start) return [start, stop];
+  return start === 0 ? [0, pad] : [start - pad, stop + pad];
 }
 
 function round(value: number): number {
