@@ -122,22 +122,30 @@ export function chapter(page, n) {
 }
 
 /** Scrolls chapter `n` into view (which builds it and starts its figures).
- * Chapters are built as they come near (www/src/main.ts), and one built
- * above may move the page: it scrolls until the chapter is in view with
- * nothing left building. */
+ * Chapters are built as they come near (www/src/main.ts), and those above
+ * grow as their figures arrive, which can push this one down again: it
+ * scrolls until the chapter is built and still in view a frame later, so
+ * that the chapter has seen itself in view (a lesson starts its figures
+ * then; shared/lesson.ts's whenVisible). */
 export async function open(page, n) {
   const section = chapter(page, n);
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     await section.scrollIntoViewIfNeeded();
     await page.waitForFunction(() => (document.documentElement.dataset.building ?? '0') === '0', null, { timeout: 15000 });
-    const inView = await section.evaluate((s) => {
-      const box = s.getBoundingClientRect();
-      return box.top < window.innerHeight && box.bottom > 0;
-    });
-    if (inView || attempt >= 5) break;
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
+    const stayed = await section.evaluate(
+      (s) =>
+        new Promise((resolve) => {
+          const inView = () => {
+            const box = s.getBoundingClientRect();
+            return box.top < window.innerHeight && box.bottom > 0;
+          };
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(inView())));
+        }),
+    );
+    if (stayed) return section;
+    assert.ok(attempt < 20, `chapter ${n} does not stay in view: the page keeps moving it`);
   }
-  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 10000 });
-  return section;
 }
 
 /** Distinct colours among a canvas's pixels (1 for a blank canvas). */
