@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { writeOrlFaces } from '../scripts/orl-faces.mjs';
-import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, open, openPageWith, screenshots, useBrowser } from './lesson-harness.mjs';
+import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, open, openPageWith, screenshots, useBrowser } from './lesson-harness.mjs';
 import { serve } from './static-server.mjs';
 
 useBrowser();
@@ -51,6 +51,15 @@ before(() => {
 after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/** The page with no faces (or runs) kept from an earlier test. */
+async function freshPage() {
+  const opened = await openPageWith();
+  await forgetKeptRuns(opened.page);
+  await opened.page.reload();
+  await opened.page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+  return opened;
+}
 
 const pgmFiles = (person) => Array.from({ length: 10 }, (_, i) => join(work, 'pgm', person, `${i + 1}.pgm`));
 
@@ -82,8 +91,8 @@ async function trainOnThem(page) {
   return page.getByTestId('faces-accuracy').textContent();
 }
 
-test('photographs of three people: a folder and one person\'s files, trained on in part 8, looked into in part 9', async () => {
-  const { page, problems } = await openPageWith();
+test('photographs of three people: a folder and one person\'s files, trained on in part 8, looked into in part 9, kept until removed', async () => {
+  const { page, problems } = await freshPage();
   const section = await open(page, 8);
   assert.match(await section.getByTestId('own-faces').innerText(), /nothing leaves your machine/);
 
@@ -117,12 +126,30 @@ test('photographs of three people: a folder and one person\'s files, trained on 
   await page.waitForFunction(() => document.querySelector('[data-testid="hidden-people"]')?.dataset.count === '8');
   assert.deepEqual(await hidden.locator('[data-testid="hidden-people"] h4').allTextContents(), ['s1', 's2']);
   for (let i = 0; i < 8; i++) assert.ok((await canvasColours(hidden.locator('.unit-cell canvas').nth(i))) > 20, `unit image ${i} is drawn`);
+
+  // Kept in the browser: a reload brings every face back, until they are removed.
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+  const again = await open(page, 8);
+  await page.waitForSelector('[data-testid="own-faces-people"][data-kept="read"]', { state: 'attached' });
+  await waitForFaces(page, 30, 3);
+  assert.match(await status(page, 'idle'), /30 faces of 3 people kept from before/);
+  await again.getByTestId('own-faces-clear').click();
+  await waitForFaces(page, 0, 0);
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
+  await open(page, 8);
+  // The kept faces are read as the section is built: once they have been,
+  // the list is empty.
+  await page.waitForSelector('[data-testid="own-faces-people"][data-kept="read"]', { state: 'attached' });
+  await waitForFaces(page, 0, 0);
+  assert.equal(await page.getByTestId('own-faces-status').textContent(), 'No faces yet.');
   assertNoProblems(problems);
   await page.close();
 });
 
 test('what cannot be used is named, and no face already brought is lost', async () => {
-  const { page, problems } = await openPageWith();
+  const { page, problems } = await freshPage();
   const section = await open(page, 8);
 
   // One person alone cannot be told apart from anyone.

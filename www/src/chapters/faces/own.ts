@@ -5,16 +5,20 @@
 // library's preparation), and "Train on these faces" shows them in parts 8
 // and 9 in place of the shipped faces and trains the network on them.
 //
-// The page keeps the faces (32x32 crops, a kilobyte each): a refused file,
-// a denied camera or a worker restart loses none of them. Nothing is sent
-// anywhere.
+// The page keeps the faces (32x32 crops, a kilobyte each), and keeps them
+// in the browser too (IndexedDB, through idb-keyval, as the runs are kept)
+// until the learner removes them: a refused file, a denied camera, a worker
+// restart or a reload loses none of them. Nothing is sent anywhere.
 
+import { del, get, set } from 'idb-keyval';
 import type { Lab } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { OwnFace, OwnPhoto } from '../../protocol';
 
 /** The side of a face, as the worker makes them. */
 const SIZE = 32;
+/** IndexedDB key of the kept faces. */
+const STORE_KEY = 'gradlab-own-faces';
 
 export const OWN_FACES_MARKUP = `
   <section class="card own-faces" data-testid="own-faces" aria-labelledby="own-faces-title">
@@ -22,7 +26,7 @@ export const OWN_FACES_MARKUP = `
     <p class="small">Bring photographs or webcam shots of 2 to 10 people, at least 3 faces each (10 is better), and
       the network above trains on them. Each photograph is cropped to its centred square, made grey and shrunk to
       32×32, as <code>gradlab faces prepare --source folder</code> does. <strong>Everything stays in this browser:
-      nothing leaves your machine.</strong></p>
+      nothing leaves your machine.</strong> The faces are kept here until you remove them.</p>
     <div class="own-faces-add">
       <div class="own-faces-photos" role="group" aria-labelledby="own-faces-photos-title">
         <h4 id="own-faces-photos-title">Photographs</h4>
@@ -135,6 +139,13 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
 
   const people = () => [...new Set(faces.map((f) => f.person))];
 
+  /** Keeps the faces in the browser; a failure to keep them costs nothing shown. */
+  const keep = () => {
+    (faces.length > 0 ? set(STORE_KEY, faces) : del(STORE_KEY)).catch((error: unknown) => {
+      say(`${status.textContent} (They could not be kept in this browser: ${error instanceof Error ? error.message : String(error)}.)`, 'failed');
+    });
+  };
+
   const render = () => {
     const names = people();
     peopleList.dataset.people = String(names.length);
@@ -155,6 +166,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
         removePerson.textContent = `Remove ${person}`;
         removePerson.addEventListener('click', () => {
           faces = faces.filter((f) => f.person !== person);
+          keep();
           say(`Removed ${person} and their faces.`, 'idle');
           render();
         });
@@ -171,6 +183,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
           remove.setAttribute('aria-label', `Remove ${person}'s face ${n + 1} (${face.path})`);
           remove.addEventListener('click', () => {
             faces = faces.filter((f) => f !== face);
+            keep();
             say(`Removed ${face.path}.`, 'idle');
             render();
           });
@@ -207,6 +220,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
       const taken = faces.filter((f) => f.person === person).map((f) => f.path);
       const result = await lab.request({ type: 'own-faces-add', person, photos, taken }, transfer);
       faces.push(...result.added);
+      keep();
       tell(result.refused.map((r) => r.message));
       const refused = result.refused.length > 0 ? `; ${result.refused.length} refused (below)` : '';
       say(`Added ${result.added.length} face${result.added.length === 1 ? '' : 's'} of ${person}${refused}. ${faces.length} faces of ${people().length} people in all.`, result.added.length > 0 ? 'added' : 'failed');
@@ -358,6 +372,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
 
   clearButton.addEventListener('click', () => {
     faces = [];
+    keep();
     tell([]);
     say('Removed every face.', 'idle');
     render();
@@ -388,4 +403,19 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
   });
 
   render();
+  get<OwnFace[]>(STORE_KEY)
+    .then((kept) => {
+      // Faces brought before the kept ones were read come first.
+      if (!Array.isArray(kept) || kept.length === 0) return;
+      faces = [...kept, ...faces];
+      keep();
+      say(`${kept.length} faces of ${new Set(kept.map((f) => f.person)).size} people kept from before.`, 'idle');
+      render();
+    })
+    .catch(() => {
+      // No IndexedDB (a private window may refuse it): nothing was kept to show.
+    })
+    .finally(() => {
+      peopleList.dataset.kept = 'read';
+    });
 }
