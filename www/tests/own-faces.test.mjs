@@ -6,7 +6,8 @@
 // two of them. Webcam shots come from Chromium's fake camera playing a video
 // of one person's faces (www/scripts/orl-faces.mjs writes both). Each
 // failure (not an image, a huge photograph, a bad name, too few faces, one
-// person, no camera) is a message, and no face already brought is lost.
+// person, no camera, a camera not allowed) is a message, and no face
+// already brought is lost; the faces are kept in the browser until removed.
 //
 // Why 90% test accuracy must hold: ORL's people are easy to tell apart at
 // 32x32 (one lab, one light, ten poses each). These three people's sets are
@@ -204,18 +205,15 @@ test('what cannot be used is named, and no face already brought is lost', async 
   await page.close();
 });
 
-test('webcam shots of three people from Chromium\'s fake camera, trained on', async () => {
-  // Its own Chromium: the fake camera's flags are fixed at launch. The
-  // camera plays `camera.y4m`; between people the test stops the camera,
-  // puts the next person's video in its place and starts it again, which
-  // opens the file afresh.
-  const camera = join(work, 'camera.y4m');
+/** Its own Chromium with `args` added (the camera's flags are fixed at
+ * launch), the page served, and `run(page, problems)`; closed after. */
+async function withChromium(args, run) {
   const server = await serve(dist);
   const profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-camera-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${camera}`],
+    args: [...CHROMIUM_ARGS, ...args],
     viewport: { width: 1280, height: 900 },
     serviceWorkers: 'block',
   });
@@ -226,34 +224,62 @@ test('webcam shots of three people from Chromium\'s fake camera, trained on', as
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(server.url);
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
-    const section = await open(page, 8);
-    let faces = 0;
-    for (const [i, person] of ['s1', 's2', 's3'].entries()) {
-      const next = join(work, `next-${person}.y4m`);
-      copyFileSync(join(work, 'video', `${person}.y4m`), next);
-      renameSync(next, camera);
-      await section.getByTestId('own-faces-camera').click();
-      await page.waitForSelector('[data-testid="own-faces-video-box"][data-state="live"]', { timeout: 15000 });
-      await section.getByTestId('own-faces-name').fill(person);
-      await section.getByTestId('own-faces-shoot').click();
-      faces += 10;
-      await waitForFaces(page, faces, i + 1);
-      await section.getByTestId('own-faces-camera-stop').click();
-      await page.waitForSelector('[data-testid="own-faces-video-box"][data-state="stopped"]', { state: 'attached' });
-    }
-    assert.ok((await canvasColours(section.locator('[data-person="s2"] canvas').first())) > 20, 'a shot shows a face');
-    // The camera played each person's own video: had it kept the first
-    // file, every person's shots would be s1's.
-    const firstShots = await Promise.all(['s1', 's2', 's3'].map((p) => section.locator(`[data-person="${p}"] canvas`).first().evaluate((c) => c.toDataURL())));
-    assert.equal(new Set(firstShots).size, 3, 'three different people in front of the camera');
-    const accuracy = await trainOnThem(page);
-    console.log(`own faces, webcam: ${accuracy.trim()}`);
-    const percent = Number(/Test accuracy ([\d.]+)%/.exec(accuracy)?.[1]);
-    assert.ok(percent >= 90, `at least 90% of the test faces: ${accuracy}`);
-    assertNoProblems(problems);
+    await run(page, problems);
   } finally {
     await context.close();
     await server.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+test('a camera the browser does not allow is said, and the faces brought stay', async () => {
+  // A fake camera but no fake permission prompt: headless Chromium denies it.
+  await withChromium(['--use-fake-device-for-media-stream'], async (page, problems) => {
+    const section = await open(page, 8);
+    await section.getByTestId('own-faces-name').fill('s3');
+    await section.getByTestId('own-faces-files').setInputFiles(pgmFiles('s3'));
+    await waitForFaces(page, 10, 1);
+    await section.getByTestId('own-faces-camera').click();
+    assert.match(await status(page, 'failed'), /^The camera was not allowed\. Allow it for this page in the browser’s site settings/);
+    await waitForFaces(page, 10, 1);
+    assert.equal(await section.getByTestId('own-faces-camera').isDisabled(), false, 'the camera can be tried again');
+    assertNoProblems(problems);
+  });
+});
+
+test('webcam shots of three people from Chromium\'s fake camera, trained on', async () => {
+  // The camera plays `camera.y4m`; between people the test stops the camera,
+  // puts the next person's video in its place and starts it again, which
+  // opens the file afresh.
+  const camera = join(work, 'camera.y4m');
+  await withChromium(
+    ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${camera}`],
+    async (page, problems) => {
+      const section = await open(page, 8);
+      let faces = 0;
+      for (const [i, person] of ['s1', 's2', 's3'].entries()) {
+        const next = join(work, `next-${person}.y4m`);
+        copyFileSync(join(work, 'video', `${person}.y4m`), next);
+        renameSync(next, camera);
+        await section.getByTestId('own-faces-camera').click();
+        await page.waitForSelector('[data-testid="own-faces-video-box"][data-state="live"]', { timeout: 15000 });
+        await section.getByTestId('own-faces-name').fill(person);
+        await section.getByTestId('own-faces-shoot').click();
+        faces += 10;
+        await waitForFaces(page, faces, i + 1);
+        await section.getByTestId('own-faces-camera-stop').click();
+        await page.waitForSelector('[data-testid="own-faces-video-box"][data-state="stopped"]', { state: 'attached' });
+      }
+      assert.ok((await canvasColours(section.locator('[data-person="s2"] canvas').first())) > 20, 'a shot shows a face');
+      // The camera played each person's own video: had it kept the first
+      // file, every person's shots would be s1's.
+      const firstShots = await Promise.all(['s1', 's2', 's3'].map((p) => section.locator(`[data-person="${p}"] canvas`).first().evaluate((c) => c.toDataURL())));
+      assert.equal(new Set(firstShots).size, 3, 'three different people in front of the camera');
+      const accuracy = await trainOnThem(page);
+      console.log(`own faces, webcam: ${accuracy.trim()}`);
+      const percent = Number(/Test accuracy ([\d.]+)%/.exec(accuracy)?.[1]);
+      assert.ok(percent >= 90, `at least 90% of the test faces: ${accuracy}`);
+      assertNoProblems(problems);
+    },
+  );
 });
