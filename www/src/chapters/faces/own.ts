@@ -125,7 +125,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
     status.textContent = text;
     status.dataset.state = state;
   };
-  /** Lists what was refused, newest first; the list is cleared on the next success-only action. */
+  /** Lists what the last action refused (nothing: an empty list). */
   const tell = (lines: string[]) => {
     messages.replaceChildren(
       ...lines.map((line) => {
@@ -205,6 +205,10 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
         return li;
       }),
     );
+    // One action at a time: two adds for one person at once could give two
+    // faces the same path.
+    filesInput.disabled = busy;
+    folderInput.disabled = busy;
     useButton.disabled = busy || faces.length === 0;
     clearButton.disabled = busy || faces.length === 0;
     shootButton.disabled = busy || stream === null;
@@ -213,6 +217,10 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
   /** Makes `photos` into faces of `person`; refused files are listed, the rest kept. */
   async function add(person: string, photos: OwnPhoto[], transfer: Transferable[] = []): Promise<void> {
     if (photos.length === 0) return;
+    if (busy) {
+      say(`Wait until the faces being prepared are in, then add ${person}'s again.`, 'failed');
+      return;
+    }
     busy = true;
     render();
     say(`Preparing ${photos.length} face${photos.length === 1 ? '' : 's'} of ${person}…`, 'working');
