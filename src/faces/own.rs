@@ -118,6 +118,8 @@ pub enum OwnFacesError {
         found: usize,
         needed: usize,
     },
+    #[error("two faces are both {file}: each face of a person needs its own file name")]
+    DuplicateFace { file: String },
     #[error(transparent)]
     Faces(#[from] FacesError),
 }
@@ -535,6 +537,14 @@ pub fn prepare_own(faces: &[OwnFace], size: usize, seed: u64) -> Result<FaceSet,
             });
         }
     }
+    // The paths are the files of the downloaded set: one each.
+    let mut files: Vec<&str> = faces.iter().map(|f| f.file.as_str()).collect();
+    files.sort_unstable();
+    if let Some(pair) = files.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(OwnFacesError::DuplicateFace {
+            file: pair[0].into(),
+        });
+    }
     let side = u32::try_from(size).map_err(|_| FacesError::ImageSize(size))?;
     let images = faces
         .iter()
@@ -778,7 +788,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
-    fn too_few_or_too_many_people_and_too_few_faces_are_named() {
+    fn too_few_or_too_many_people_too_few_faces_and_a_file_twice_are_named() {
         let error = prepare_own(&faces_of(&[("Ann", 5)]), 32, 0).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -796,6 +806,13 @@ mod tests {
             error.to_string(),
             "Ben has 2 faces; at least 3 are needed, one to train on, one to validate with and \
              one to test on: add 1 more"
+        );
+        let mut twice = faces_of(&[("Ann", 3), ("Ben", 3)]);
+        twice[1].file = twice[0].file.clone();
+        let error = prepare_own(&twice, 32, 0).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "two faces are both Ann/1.png: each face of a person needs its own file name"
         );
         let set = prepare_own(&faces_of(&[("Ann", 3), ("Ben", 3)]), 32, 0).unwrap();
         assert_eq!(
