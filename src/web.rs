@@ -30,7 +30,7 @@ use crate::faces::training::{
     train_on, FacesCurvePoint, FacesSettings, FacesTrainConfig, Prediction, Splits, TestScore,
     TrainingSummary,
 };
-use crate::faces::{FaceSet, Split};
+use crate::faces::{own, FaceSet, Split};
 use crate::gradcheck::{self, DigitsCheck, Figure5Row};
 use crate::kernels;
 use crate::mnist::{self, ClassCounts, Dataset, Mnist};
@@ -742,6 +742,92 @@ impl Faces {
         let indices: Vec<usize> = indices.iter().map(|&i| i as usize).collect();
         self.set.images_rgba(&indices).map_err(js_error)
     }
+}
+
+/// The faces a learner brought (chapter 8's "Use your own faces"), prepared
+/// as `gradlab faces prepare --source folder` prepares a folder of them
+/// ([`own::prepare_own`]): `people[i]` and `files[i]` are face `i`'s
+/// person and path, and its `32 x 32` grey crop is `crops[1024 i ..]`.
+#[wasm_bindgen(js_name = prepareOwnFaces)]
+pub fn prepare_own_faces(
+    people: Vec<String>,
+    files: Vec<String>,
+    crops: &[u8],
+    seed: u32,
+) -> Result<Faces, JsError> {
+    let n_pixels = own::OWN_FACE_SIZE * own::OWN_FACE_SIZE;
+    if people.len() != files.len() || crops.len() != people.len() * n_pixels {
+        return Err(JsError::new(&format!(
+            "{} people, {} files and {} bytes of crops do not describe the same faces",
+            people.len(),
+            files.len(),
+            crops.len()
+        )));
+    }
+    let faces: Vec<own::OwnFace> = people
+        .into_iter()
+        .zip(files)
+        .zip(crops.chunks_exact(n_pixels))
+        .map(|((person, file), pixels)| own::OwnFace {
+            person,
+            file,
+            pixels: pixels.to_vec(),
+        })
+        .collect();
+    let set = own::prepare_own(&faces, own::OWN_FACE_SIZE, u64::from(seed)).map_err(js_error)?;
+    Ok(Faces { set })
+}
+
+/// An image file's format and size from its first bytes; throws, with the
+/// library's message, for a file that is not an image or a photograph too
+/// large to take ([`own::read_header`]): the worker asks before decoding.
+#[wasm_bindgen(js_name = readPhotoHeader)]
+pub fn read_photo_header(file: &str, bytes: &[u8]) -> Result<Ts<own::PhotoHeader>, JsError> {
+    to_ts(&own::read_header(file, bytes).map_err(js_error)?)
+}
+
+/// Throws for a decoded photograph too large to take or without pixels.
+#[wasm_bindgen(js_name = checkPhotoSize)]
+pub fn check_photo_size(file: &str, width: u32, height: u32) -> Result<(), JsError> {
+    own::check_photo_size(file, width, height).map_err(js_error)
+}
+
+/// A decoded photograph's or webcam shot's face: its centred square, grey,
+/// `32 x 32` ([`own::face_from_pixels`]), from canvas RGBA pixels.
+#[wasm_bindgen(js_name = ownFaceFromRgba)]
+pub fn own_face_from_rgba(
+    file: &str,
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+) -> Result<Vec<u8>, JsError> {
+    own::face_from_pixels(
+        file,
+        width,
+        height,
+        own::PixelLayout::Rgba,
+        rgba,
+        own::OWN_FACE_SIZE,
+    )
+    .map_err(js_error)
+}
+
+/// The face of a file browsers do not decode (PGM, the ORL faces' format).
+#[wasm_bindgen(js_name = ownFaceFromFile)]
+pub fn own_face_from_file(file: &str, bytes: &[u8]) -> Result<Vec<u8>, JsError> {
+    own::face_from_file(file, bytes, own::OWN_FACE_SIZE).map_err(js_error)
+}
+
+/// Throws if `name` cannot be a person's name ([`own::check_name`]).
+#[wasm_bindgen(js_name = checkPersonName)]
+pub fn check_person_name(name: &str) -> Result<(), JsError> {
+    own::check_name(name).map_err(js_error)
+}
+
+/// The path of a face in the learner's set ([`own::face_path`]).
+#[wasm_bindgen(js_name = ownFacePath)]
+pub fn own_face_path(person: &str, original: &str, taken: Vec<String>) -> String {
+    own::face_path(person, original, &taken)
 }
 
 /// A one-hidden-layer network that tells the people of [`Faces`] apart: the

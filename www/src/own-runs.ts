@@ -158,9 +158,13 @@ export class OwnRuns {
     });
     window.addEventListener('drop', (event) => {
       if (!event.dataTransfer || !carriesFiles(event)) return;
+      const taken = event.defaultPrevented;
       event.preventDefault();
       depth = 0;
       overlay.hidden = true;
+      // A part of the page took the drop (photographs dropped on a person in
+      // chapter 8): not a run.
+      if (taken) return;
       // Entries must be taken before the event returns; files are read after.
       const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
       const plain = [...event.dataTransfer.files].map((file) => ({ path: file.name, blob: file as Blob }));

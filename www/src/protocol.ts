@@ -261,6 +261,27 @@ export interface RunFile {
   blob: Blob;
 }
 
+/** A photograph or webcam shot for "Use your own faces": a file the worker
+ * decodes, or the RGBA pixels of the square under the webcam's guide box. */
+export type OwnPhoto =
+  | { kind: 'file'; name: string; blob: Blob }
+  | { kind: 'pixels'; name: string; width: number; height: number; rgba: ArrayBuffer };
+
+/** One of the learner's faces: whose, its path in their set (`person/name.png`)
+ * and its 32x32 grey pixels. The page keeps these. */
+export interface OwnFace {
+  person: string;
+  path: string;
+  pixels: Uint8Array;
+}
+
+/** What `own-faces-add` made of the photographs: the faces, and each file
+ * refused with the reason. */
+export interface OwnFacesAdded {
+  added: OwnFace[];
+  refused: { name: string; message: string }[];
+}
+
 export type Request =
   | { type: 'init'; urls: Urls; wasm: WasmPreference }
   | { type: 'predict'; rgba: ArrayBuffer; width: number; height: number }
@@ -290,6 +311,10 @@ export type Request =
   | { type: 'faces-load' }
   | { type: 'faces-train'; settings: FacesSettings }
   | { type: 'faces-units'; model: FacesModel; people: number[]; count: number }
+  /** A person's photographs or shots, made into faces; `taken`: the paths they already have. */
+  | { type: 'own-faces-add'; person: string; photos: OwnPhoto[]; taken: string[] }
+  /** The learner's faces, prepared (split with `seed`) and shown in parts 8 and 9. */
+  | { type: 'own-faces-use'; faces: OwnFace[]; seed: number }
   | { type: 'features-load' }
   | { type: 'features-train'; settings: FacesSettings }
   | { type: 'features-save' }
@@ -339,6 +364,8 @@ export interface ReplyValue {
   'faces-load': FacesInfo;
   'faces-train': TrainingSummary;
   'faces-units': FacesUnits;
+  'own-faces-add': OwnFacesAdded;
+  'own-faces-use': OpenedRun;
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;
   'features-save': Uint8Array;

@@ -15,6 +15,7 @@ import { describe, isTrap } from './errors';
 import { createFaces, isFacesRequest } from './faces';
 import { createFeatures, isFeaturesRequest } from './features';
 import { createLessons, isLessonRequest } from './lessons';
+import { createOwnFaces, isOwnFacesRequest } from './own-faces';
 import { createOwnRuns } from './own-runs';
 import { RunLoop } from './runs';
 
@@ -69,6 +70,7 @@ const lessons = createLessons({
 const faces = createFaces({ post, urls: () => urls });
 const features = createFeatures({ post, urls: () => urls });
 const ownRuns = createOwnRuns({ post, digits, faces, features });
+const ownFaces = createOwnFaces();
 
 type Handled<T extends Request['type']> = { value: ReplyValue[T]; transfer?: Transferable[] };
 
@@ -77,6 +79,10 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
   if (isLessonRequest(request)) return lessons.handle(request);
   if (isFacesRequest(request)) return faces.handle(request);
   if (isFeaturesRequest(request)) return features.handle(request);
+  if (isOwnFacesRequest(request)) {
+    if (request.type === 'own-faces-add') return { value: await ownFaces.add(request.person, request.photos, request.taken) };
+    return { value: ownRuns.useOwnFaces(ownFaces.prepare(request.faces, request.seed)) };
+  }
   switch (request.type) {
     case 'init': {
       const started = performance.now();

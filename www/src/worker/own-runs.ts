@@ -2,7 +2,7 @@
 // checked by the library (src/runs.rs, through RunFiles), each run handed to
 // the part of the page it belongs to in place of the shipped one, and back.
 
-import { RunFiles, checkRunFileSize, type OpenedRuns } from '../../pkg/gradlab.js';
+import { RunFiles, checkRunFileSize, type Faces, type OpenedRuns } from '../../pkg/gradlab.js';
 import type { FromWorker, OpenResult, OpenedRun, RunArea, RunFile } from '../protocol';
 import type { createDigits } from './digits';
 import type { createFaces } from './faces';
@@ -104,6 +104,21 @@ export function createOwnRuns(host: OwnRunsHost) {
       } finally {
         opened.free();
       }
+    },
+
+    /** The faces the learner brought (chapter 8, "Use your own faces"), shown
+     * in parts 8 and 9 as an opened faces run is, not trained yet. */
+    useOwnFaces(faces: Faces): OpenedRun {
+      const people = faces.people().names;
+      const run: OpenedRun = {
+        area: 'faces',
+        name: 'your faces',
+        description: `${faces.labels().length} faces of ${people.length} people (${people.join(', ')}) at ${faces.size}×${faces.size}, brought here`,
+      };
+      host.faces.useRun(faces, null, null, run.name);
+      shown.faces = run;
+      announce(['faces']);
+      return run;
     },
 
     /** Back to the shipped run in `area`. */

@@ -11,6 +11,7 @@ import { betaOf, chapterHead, figure, numberField, percent, reportError, runSour
 import { tex, texBlock } from '../shared/math';
 import { download } from '../shared/png';
 import { ChapterState } from '../shared/state';
+import { mountOwnFaces } from './own';
 import { SPLIT_NAMES, TRAINED_EVENT, faceCanvas, forgetFaces, loadFaces, retrained } from './shared';
 
 const COLORS = { training: '#2563eb', validation: '#7c3aed', test: '#e4572e' } as const;
@@ -61,6 +62,7 @@ const MARKUP = `
         into in part 9.</p>
     </div>
   </div>
+  <div data-own-faces></div>
   ${figure(
     'faces-gallery',
     'The people',
@@ -106,6 +108,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
   let frame = 0;
   let training = false;
   let lastTrained: TrainingSummary | null = null;
+  /** The learner's own faces were just sent: train on them once they are loaded. */
+  let trainWhenLoaded = false;
 
   const drawCurves = () => {
     frame = 0;
@@ -320,12 +324,19 @@ export function mount(section: HTMLElement, lab: Lab): void {
             : 'Showing the shipped network (trained by gradlab faces train).';
         status.dataset.phase = 'shipped';
         render();
+        if (trainWhenLoaded && info.source.kind === 'opened') {
+          trainWhenLoaded = false;
+          trainButton.click();
+        }
       })
       .catch((error: unknown) => {
         gallery.innerHTML = `<p class="placeholder">The faces did not load: ${error instanceof Error ? error.message : String(error)}</p>`;
         reportError(lab, error);
       });
   };
+  mountOwnFaces(section.querySelector<HTMLElement>('[data-own-faces]')!, lab, () => {
+    trainWhenLoaded = true;
+  });
   let started = false;
   runSourceLine(find<HTMLElement>('faces-source'), lab, 'faces', 'Showing the shipped faces: six people of the AT&T (ORL) set and the network gradlab faces train trained on them.', () => {
     forgetFaces();
