@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
+import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -147,13 +147,7 @@ try {
   if (CSS) await page.addStyleTag({ content: CSS });
   // A "1" on the pad, read again by each new state of the network.
   if (STROKE) {
-    const canvas = page.getByTestId('draw-canvas');
-    await canvas.scrollIntoViewIfNeeded();
-    const box = await canvas.boundingBox();
-    await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
-    await page.mouse.up();
+    await drawOne(page);
   }
   await page.getByTestId(`model-${MODEL}`).check();
   await page.getByTestId('setting-epochs').fill(EPOCHS);

@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
+import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,13 +67,7 @@ async function heaps(page, cdp) {
 async function strokeToReading(page) {
   await page.getByTestId('clear-drawing').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent === '');
-  const canvas = page.getByTestId('draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = await canvas.boundingBox();
-  await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
-  await page.mouse.down();
-  await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
-  await page.mouse.up();
+  await drawOne(page);
   const reading = await page.waitForFunction(
     () => {
       const inked = Number(document.querySelector('[data-testid="draw-canvas"]')?.dataset.inkedAt);

@@ -148,6 +148,18 @@ export async function open(page, n) {
   }
 }
 
+/** Draws a "1" on the draw section's pad with the mouse: one stroke down
+ * the middle, as the page tests and benchmarks write a digit. */
+export async function drawOne(page) {
+  const canvas = page.getByTestId('draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
+  await page.mouse.up();
+}
+
 /** Distinct colours among a canvas's pixels (1 for a blank canvas). */
 export async function canvasColours(locator) {
   return locator.evaluate((canvas) => {

@@ -16,7 +16,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertNoProblems, chapter, forgetKeptRuns, gradlabBinary, open, openPageWith, useBrowser, waitForData } from './lesson-harness.mjs';
+import { assertNoProblems, chapter, drawOne, forgetKeptRuns, gradlabBinary, open, openPageWith, useBrowser, waitForData } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -89,13 +89,7 @@ async function pageReads(page, index) {
 
 /** A drawn "1" is still read, and training still takes a step. */
 async function pageStillWorks(page, why) {
-  const canvas = page.getByTestId('draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = await canvas.boundingBox();
-  await page.mouse.move(box.x + 0.53 * box.width, box.y + 0.14 * box.height);
-  await page.mouse.down();
-  await page.mouse.move(box.x + 0.47 * box.width, box.y + 0.86 * box.height, { steps: 8 });
-  await page.mouse.up();
+  await drawOne(page);
   await page.waitForFunction(() => document.querySelector('[data-testid="prediction"]')?.textContent !== '', null, { timeout: 5000 }).catch(() => {
     assert.fail(`${why}: a drawing is no longer read`);
   });
