@@ -9,6 +9,15 @@ mod cli;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
+    // A reader that stops early (`gradlab ... --json | head`) ends the
+    // program quietly, as it ends other command-line tools: Rust ignores
+    // SIGPIPE, so every `println!` after the pipe closed would panic instead.
+    #[cfg(unix)]
+    // SAFETY: called first, before any other thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     cli::run()
 }
 

@@ -54,6 +54,38 @@ fn mnist_stats_json_has_ten_counts_per_split() {
     assert_eq!((sum("train"), sum("test")), (60_000, 10_000));
 }
 
+/// A reader that stops early (`gradlab mnist stats | head -c 0`) ends the
+/// program as it ends other command-line tools, by SIGPIPE, with nothing on
+/// stderr: before, the first `println!` after the pipe closed panicked
+/// ("failed printing to stdout: Broken pipe").
+#[cfg(unix)]
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradlab"))
+        .args(["mnist", "stats"])
+        .env("GRADLAB_MNIST", common::mnist_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The read end closes before the program has read MNIST, let alone printed.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("the binary ends");
+    assert_eq!(
+        output.status.signal(),
+        Some(13),
+        "ended by SIGPIPE: {:?}",
+        output.status
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "",
+        "nothing on stderr"
+    );
+}
+
 #[test]
 fn missing_data_says_where_it_looked_and_how_to_get_it() {
     let output = gradlab(&["mnist", "stats", "--data", "/nonexistent/mnist"]);
