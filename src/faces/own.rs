@@ -162,8 +162,8 @@ pub enum PhotoFormat {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct PhotoHeader {
     pub format: PhotoFormat,
-    /// The size, where the header gives it without decoding (AVIF's is deep
-    /// inside its boxes: its size is checked after decoding instead).
+    /// The size, where the header gives it without decoding (an AVIF whose
+    /// size box lies past the bytes read is checked after decoding instead).
     pub width: Option<u32>,
     pub height: Option<u32>,
 }
@@ -188,160 +188,70 @@ pub fn check_photo_size(file: &str, width: u32, height: u32) -> Result<(), OwnFa
 }
 
 /// Recognises an image file by its first bytes and reads its size from the
-/// header, so that a file that is not an image, or a photograph too large
-/// to take, is refused before anyone decodes it.
+/// header (the `imagesize` crate: it reads headers only), so that a file that
+/// is not an image, or a photograph too large to take, is refused before
+/// anyone decodes it.
 pub fn read_header(file: &str, bytes: &[u8]) -> Result<PhotoHeader, OwnFacesError> {
+    use imagesize::ImageType;
     let not_image = |reason: String| OwnFacesError::NotAnImage {
         file: file.into(),
         reason,
     };
-    let le16 = |at: usize| {
-        bytes
-            .get(at..at + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    let format = match imagesize::image_type(bytes) {
+        Ok(ImageType::Png) => PhotoFormat::Png,
+        Ok(ImageType::Jpeg) => PhotoFormat::Jpeg,
+        Ok(ImageType::Gif) => PhotoFormat::Gif,
+        Ok(ImageType::Bmp) => PhotoFormat::Bmp,
+        Ok(ImageType::Webp) => PhotoFormat::Webp,
+        Ok(ImageType::Heif(_)) => PhotoFormat::Avif,
+        // Only binary PGM: the reader this crate has (`super::pgm`).
+        Ok(ImageType::Pnm) if bytes.starts_with(b"P5") => PhotoFormat::Pgm,
+        Ok(other) => {
+            return Err(not_image(format!(
+                "it is a {other:?} file, which is not a photograph format this page reads"
+            )))
+        }
+        Err(_) if bytes.is_empty() => return Err(not_image("the file is empty".into())),
+        // Every image format's header is at least 12 bytes long.
+        Err(imagesize::ImageError::IoError(_)) => {
+            return Err(not_image(format!(
+                "it is {} bytes long, too short to be an image",
+                bytes.len()
+            )))
+        }
+        Err(_) => {
+            let shown: String = bytes
+                .iter()
+                .take(8)
+                .map(|&b| if b.is_ascii_graphic() { b as char } else { '.' })
+                .collect();
+            return Err(not_image(format!(
+                "its first bytes ({shown:?}) are not those of any image format"
+            )));
+        }
     };
-    let be32 = |at: usize| {
-        bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let le32 = |at: usize| {
-        bytes
-            .get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let truncated = |format: &str| {
-        not_image(format!(
-            "it starts as a {format} file but ends inside its header"
-        ))
-    };
-    let sized = |format, width: u32, height: u32| {
-        check_photo_size(file, width, height)?;
-        Ok(PhotoHeader {
+    match imagesize::blob_size(bytes) {
+        Ok(size) => {
+            let side = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            let (width, height) = (side(size.width), side(size.height));
+            check_photo_size(file, width, height)?;
+            Ok(PhotoHeader {
+                format,
+                width: Some(width),
+                height: Some(height),
+            })
+        }
+        // AVIF's size is deep inside its boxes, past what may have been
+        // read: it is checked after decoding instead.
+        Err(_) if format == PhotoFormat::Avif => Ok(PhotoHeader {
             format,
-            width: Some(width),
-            height: Some(height),
-        })
-    };
-
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        let (w, h) = be32(16).zip(be32(20)).ok_or_else(|| truncated("PNG"))?;
-        return sized(PhotoFormat::Png, w, h);
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        let (w, h) = jpeg_size(bytes).ok_or_else(|| truncated("JPEG"))?;
-        return sized(PhotoFormat::Jpeg, w, h);
-    }
-    if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        let (w, h) = le16(6).zip(le16(8)).ok_or_else(|| truncated("GIF"))?;
-        return sized(PhotoFormat::Gif, w.into(), h.into());
-    }
-    if bytes.starts_with(b"BM") && bytes.len() >= 26 {
-        let (w, h) = le32(18).zip(le32(22)).ok_or_else(|| truncated("BMP"))?;
-        // A negative height (stored top-down) is the same size.
-        return sized(PhotoFormat::Bmp, w, (h as i32).unsigned_abs());
-    }
-    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
-        let size = match bytes.get(12..16) {
-            // Lossy: 14-bit sizes after the key frame's start code.
-            Some(b"VP8 ") => le16(26)
-                .zip(le16(28))
-                .map(|(w, h)| (u32::from(w & 0x3FFF), u32::from(h & 0x3FFF))),
-            // Lossless: 14-bit width - 1 and height - 1, packed after 0x2F.
-            Some(b"VP8L") => {
-                le32(21).map(|bits| ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
-            }
-            // Extended: 24-bit canvas width - 1 and height - 1.
-            Some(b"VP8X") => bytes.get(24..30).map(|b| {
-                let w = u32::from_le_bytes([b[0], b[1], b[2], 0]) + 1;
-                let h = u32::from_le_bytes([b[3], b[4], b[5], 0]) + 1;
-                (w, h)
-            }),
-            _ => None,
-        };
-        let (w, h) = size.ok_or_else(|| truncated("WebP"))?;
-        return sized(PhotoFormat::Webp, w, h);
-    }
-    if bytes.get(4..8) == Some(b"ftyp") && matches!(bytes.get(8..12), Some(b"avif" | b"avis")) {
-        return Ok(PhotoHeader {
-            format: PhotoFormat::Avif,
             width: None,
             height: None,
-        });
+        }),
+        Err(_) => Err(not_image(format!(
+            "it starts as a {format:?} file but ends inside its header, or the header is damaged"
+        ))),
     }
-    if bytes.starts_with(b"P5") {
-        let (w, h) = pgm_size(bytes).ok_or_else(|| truncated("PGM"))?;
-        return sized(PhotoFormat::Pgm, w, h);
-    }
-    let shown: String = bytes
-        .iter()
-        .take(8)
-        .map(|&b| if b.is_ascii_graphic() { b as char } else { '.' })
-        .collect();
-    Err(not_image(if bytes.is_empty() {
-        "the file is empty".into()
-    } else {
-        format!("its first bytes ({shown:?}) are not those of any image format")
-    }))
-}
-
-/// A JPEG's size, from its first start-of-frame marker.
-fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut at = 2;
-    loop {
-        // Markers may be padded with any number of 0xFF bytes.
-        while *bytes.get(at)? == 0xFF && *bytes.get(at + 1)? == 0xFF {
-            at += 1;
-        }
-        if *bytes.get(at)? != 0xFF {
-            return None;
-        }
-        let marker = *bytes.get(at + 1)?;
-        // Standalone markers carry no length.
-        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
-            at += 2;
-            continue;
-        }
-        let length = usize::from(u16::from_be_bytes([
-            *bytes.get(at + 2)?,
-            *bytes.get(at + 3)?,
-        ]));
-        let is_frame = (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-        if is_frame {
-            let height = u16::from_be_bytes([*bytes.get(at + 5)?, *bytes.get(at + 6)?]);
-            let width = u16::from_be_bytes([*bytes.get(at + 7)?, *bytes.get(at + 8)?]);
-            return Some((width.into(), height.into()));
-        }
-        if length < 2 {
-            return None;
-        }
-        at += 2 + length;
-    }
-}
-
-/// A binary PGM's width and height (comments allowed, as in the format).
-fn pgm_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut numbers = Vec::with_capacity(2);
-    let mut at = 2;
-    while numbers.len() < 2 {
-        match *bytes.get(at)? {
-            b'#' => {
-                while *bytes.get(at)? != b'\n' {
-                    at += 1;
-                }
-            }
-            c if c.is_ascii_whitespace() => at += 1,
-            c if c.is_ascii_digit() => {
-                let start = at;
-                while bytes.get(at).is_some_and(u8::is_ascii_digit) {
-                    at += 1;
-                }
-                numbers.push(std::str::from_utf8(&bytes[start..at]).ok()?.parse().ok()?);
-            }
-            _ => return None,
-        }
-    }
-    Some((numbers[0], numbers[1]))
 }
 
 /// How the pixels handed to [`face_from_pixels`] are laid out.
@@ -710,8 +620,8 @@ mod tests {
             (header.format, header.width, header.height),
             (PhotoFormat::Jpeg, Some(200), Some(300))
         );
-        // GIF: little-endian 16-bit sizes at bytes 6 and 8.
-        let header = read_header("a.gif", b"GIF89a\x0a\x00\x14\x00").unwrap();
+        // GIF: little-endian 16-bit sizes at bytes 6 and 8 of its 13-byte header.
+        let header = read_header("a.gif", b"GIF89a\x0a\x00\x14\x00\x00\x00\x00").unwrap();
         assert_eq!((header.width, header.height), (Some(10), Some(20)));
         // WebP, lossless: (width - 1) and (height - 1) in 14 bits each after 0x2F.
         let mut webp = b"RIFF\0\0\0\0WEBPVP8L\0\0\0\0\x2f".to_vec();
@@ -742,10 +652,16 @@ mod tests {
             read_header("empty.jpg", b""),
             Err(OwnFacesError::NotAnImage { .. })
         ));
-        // A PNG cut inside its header.
-        let error = read_header("cut.png", b"\x89PNG\r\n\x1a\n\0\0").unwrap_err();
+        // A PNG cut inside its header, before the size.
+        let error = read_header("cut.png", b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR").unwrap_err();
         assert!(
             error.to_string().contains("ends inside its header"),
+            "{error}"
+        );
+        // Shorter than any image's header.
+        let error = read_header("cut.png", b"\x89PNG\r\n\x1a\n\0\0").unwrap_err();
+        assert!(
+            error.to_string().contains("10 bytes long, too short"),
             "{error}"
         );
     }
