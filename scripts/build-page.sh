@@ -6,7 +6,10 @@
 #   www/pkg/gradlab_relaxed_bg.wasm  the same code with +relaxed-simd: fused
 #                                    multiply-adds in the matrix products
 #                                    (src/kernels/wasm_gemm.rs), loaded where the
-#                                    browser supports it (www/src/wasm-build.ts).
+#                                    browser supports it (www/src/wasm-build.ts);
+#   www/pkg-cnn/gradlab_cnn_bg.wasm  the same with candle (part 10's SqueezeNet),
+#                                    loaded only when chapter 10 runs on the
+#                                    learner's own faces.
 # Both come from the same source, so they share one JavaScript glue file; the
 # script checks that wasm-bindgen generated the same glue for both.
 set -euo pipefail
@@ -30,5 +33,9 @@ if ! cmp -s www/pkg/gradlab.js "$relaxed_out/gradlab.js"; then
   exit 1
 fi
 cp "$relaxed_out/gradlab_bg.wasm" www/pkg/gradlab_relaxed_bg.wasm
+
+# Part 10's module: the same crate with candle (feature `cnn`), which the page
+# loads in a worker of its own only when part 10 runs on the learner's faces.
+wasm-pack build --release --target web --out-dir www/pkg-cnn --out-name gradlab_cnn --no-pack --no-default-features --features cnn
 
 npm run --prefix www build

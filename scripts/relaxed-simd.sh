@@ -4,6 +4,6 @@
 # one's), so that the tests build exactly what the page ships.
 relaxed_simd() {
   env CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/wasm-relaxed" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd --cfg getrandom_backend=\"wasm_js\"" \
     "$@"
 }

@@ -13,7 +13,7 @@
 //! | 6. the cost over two weights | [`surface`] |
 //! | 7. the cost of backpropagation | [`backprop_cost`] |
 //! | 8, 9. faces, and what the hidden units learned | [`faces`] |
-//! | 10. a pretrained CNN's features | [`cnn`] (native only), [`transfer`] |
+//! | 10. a pretrained CNN's features | [`cnn`] (natively and in the page), [`transfer`] |
 //! | draw a digit | [`draw`] |
 //!
 //! Notation follows the project: `X` is n x m with one column per image, `W` is
@@ -21,15 +21,11 @@
 //! is `C = -sum(Y * log P)` and its gradient is `dC/dW = X (P - Y)^T`.
 
 pub mod backprop_cost;
-// Native only, like the features that bring candle (see Cargo.toml).
-#[cfg(all(feature = "cnn", not(target_arch = "wasm32")))]
+#[cfg(feature = "cnn")]
 pub mod cnn;
 /// Without `cnn`, the feature `pickle` gives just the weight-pickle decoder,
 /// at the same path (`gradlab::cnn::pickle`), for the fuzz targets.
-#[cfg(all(
-    feature = "pickle",
-    not(all(feature = "cnn", not(target_arch = "wasm32")))
-))]
+#[cfg(all(feature = "pickle", not(feature = "cnn")))]
 pub mod cnn {
     #[path = "pickle.rs"]
     pub mod pickle;

@@ -23,6 +23,8 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
 use crate::backprop_cost::{self, SweepSlopes, TimingRow};
+#[cfg(feature = "cnn")]
+use crate::cnn;
 use crate::draw;
 use crate::export::{model_from_safetensors, model_to_safetensors};
 use crate::faces::hidden::{favoured_units, input_weight_images_rgba, UnitScore};
@@ -736,6 +738,13 @@ impl Faces {
         self.set.splits().iter().map(|s| s.code()).collect()
     }
 
+    /// The set as `faces.safetensors` (what `gradlab faces prepare` writes):
+    /// how the learner's faces go to part 10's module.
+    #[wasm_bindgen(js_name = toSafetensors)]
+    pub fn to_safetensors(&self) -> Vec<u8> {
+        self.set.to_safetensors()
+    }
+
     /// Images `indices` as grey RGBA, `size x size` each, one after another.
     #[wasm_bindgen(js_name = imagesRgba)]
     pub fn images_rgba(&self, indices: &[u32]) -> Result<Vec<u8>, JsError> {
@@ -1012,7 +1021,8 @@ fn train_reporting<S>(
 pub struct Features {
     set: FeatureSet,
     summary: TransferSummary,
-    classifier_hidden_units: usize,
+    /// The classifier the run trained on the features.
+    classifier: Mlp<f32>,
 }
 
 #[wasm_bindgen]
@@ -1035,10 +1045,28 @@ impl Features {
         )
         .map_err(js_error)?;
         Ok(Features {
-            classifier_hidden_units: run.classifier.weights()[0].ncols(),
             set: run.features,
             summary: run.summary,
+            classifier: run.classifier,
         })
+    }
+
+    /// The run's `features.safetensors`, as `gradlab features --out` writes it.
+    #[wasm_bindgen(js_name = featuresSafetensors)]
+    pub fn features_safetensors(&self) -> Vec<u8> {
+        self.set.to_safetensors()
+    }
+
+    /// The run's `classifier.safetensors`.
+    #[wasm_bindgen(js_name = classifierSafetensors)]
+    pub fn classifier_safetensors(&self) -> Vec<u8> {
+        model_to_safetensors(&Model::Mlp(self.classifier.clone()), (1, self.set.dim()))
+    }
+
+    /// The run's `features.json`.
+    #[wasm_bindgen(js_name = resultsJson)]
+    pub fn results_json(&self) -> Result<Vec<u8>, JsError> {
+        serde_json::to_vec_pretty(&self.summary).map_err(js_error)
     }
 
     /// Features per face.
@@ -1067,7 +1095,7 @@ impl Features {
     /// Hidden units of the run's classifier.
     #[wasm_bindgen(getter, js_name = classifierHiddenUnits)]
     pub fn classifier_hidden_units(&self) -> usize {
-        self.classifier_hidden_units
+        self.classifier.weights()[0].ncols()
     }
 
     /// The people's names, in label order.
@@ -1080,6 +1108,108 @@ impl Features {
     /// The run's `features.json`.
     pub fn summary(&self) -> Result<Ts<TransferSummary>, JsError> {
         to_ts(&self.summary)
+    }
+}
+
+/// Part 10's pretrained network in the page: SqueezeNet 1.1, run by candle
+/// exactly as in `gradlab features`, from the weights file the page fetches
+/// when chapter 10 first asks (half precision: [`cnn::to_half_precision`]).
+/// Only the build with the feature `cnn` has it: the page loads that module
+/// in a worker of its own when part 10 runs on the learner's faces, so that
+/// candle's code (1.6 MB) is not part of the page's start-up and the drawing
+/// is read while the network runs.
+#[cfg(feature = "cnn")]
+#[wasm_bindgen]
+pub struct Cnn {
+    backbone: cnn::Backbone,
+}
+
+#[cfg(feature = "cnn")]
+#[wasm_bindgen]
+impl Cnn {
+    /// SqueezeNet 1.1 from a safetensors file (`name` for the errors), f32
+    /// or f16, every tensor's name and shape checked.
+    #[wasm_bindgen(js_name = squeezeNet)]
+    pub fn squeeze_net(name: &str, bytes: &[u8]) -> Result<Cnn, JsError> {
+        let net = cnn::SqueezeNet::from_safetensors(name, bytes).map_err(js_error)?;
+        Ok(Cnn {
+            backbone: cnn::Backbone::SqueezeNet(net),
+        })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.backbone.name().into()
+    }
+
+    /// The 1000 ImageNet class scores (before the softmax) of one RGBA image,
+    /// `width x height`, fitted to the network's input as natively.
+    #[wasm_bindgen(js_name = imagenetScores)]
+    pub fn imagenet_scores(
+        &self,
+        width: u32,
+        height: u32,
+        rgba: &[u8],
+    ) -> Result<Vec<f32>, JsError> {
+        let image = image::RgbaImage::from_raw(width, height, rgba.to_vec()).ok_or_else(|| {
+            JsError::new(&format!(
+                "{} bytes are not the RGBA pixels of a {width} x {height} image",
+                rgba.len()
+            ))
+        })?;
+        let rgb = image::DynamicImage::ImageRgba8(image).to_rgb8();
+        let input = cnn::input_tensor(&[rgb], &self.backbone.input_spec()).map_err(js_error)?;
+        let scores = self.backbone.logits(&input).map_err(js_error)?;
+        scores
+            .flatten_all()
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(js_error)
+    }
+
+    /// Part 10 on `faces` (the learner's own): the network's features at
+    /// `layer` for every face, `batch` faces per forward pass, calling
+    /// `on_progress(done)` after each batch; then the small classifier on
+    /// them and on the pixels, as `gradlab features --data` does on the same
+    /// prepared faces (the faces are the network's input, as there).
+    #[wasm_bindgen(js_name = featuresOf)]
+    pub fn features_of(
+        &self,
+        faces: &Faces,
+        layer: &str,
+        batch: usize,
+        settings: Ts<transfer::TransferSettings>,
+        on_progress: &js_sys::Function,
+    ) -> Result<Features, JsError> {
+        let settings = from_ts(settings, "part 10's settings")?;
+        if batch == 0 || settings.hidden_units == 0 {
+            return Err(JsError::new(
+                "the batch and the hidden units must be at least 1",
+            ));
+        }
+        let images = cnn::crops_as_rgb(&faces.set);
+        let mut callback_error = None;
+        let set = self
+            .backbone
+            .feature_set(&faces.set, &images, layer, batch, |done| {
+                if callback_error.is_none() {
+                    if let Err(error) = on_progress.call1(&JsValue::NULL, &JsValue::from(done)) {
+                        callback_error = Some(error);
+                    }
+                }
+            })
+            .map_err(js_error)?;
+        if let Some(error) = callback_error {
+            return Err(JsError::new(&format!(
+                "the progress callback failed: {error:?}"
+            )));
+        }
+        let (summary, on_features) =
+            transfer::compare(&faces.set, &set, &settings).map_err(js_error)?;
+        Ok(Features {
+            set,
+            summary,
+            classifier: on_features.network,
+        })
     }
 }
 
@@ -1247,7 +1377,7 @@ impl OpenedRuns {
             Run::Features(run) => Ok(Features {
                 set: run.features.clone(),
                 summary: run.summary.clone(),
-                classifier_hidden_units: run.classifier.weights()[0].ncols(),
+                classifier: run.classifier.clone(),
             }),
             _ => Err(JsError::new("not a features run")),
         }

@@ -28,7 +28,10 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use image::imageops::FilterType;
-use image::RgbImage;
+use image::{DynamicImage, GrayImage, RgbImage};
+
+use crate::faces::FaceSet;
+use crate::transfer::{FeatureSet, TransferError};
 
 pub use alexnet::AlexNet;
 pub use squeezenet::SqueezeNet;
@@ -65,6 +68,8 @@ pub enum CnnError {
     },
     #[error(transparent)]
     Pickle(#[from] pickle::PickleError),
+    #[error(transparent)]
+    Features(#[from] TransferError),
     #[error("running the network: {0}")]
     Candle(candle_core::Error),
 }
@@ -100,6 +105,57 @@ pub fn fit(image: &RgbImage, spec: &InputSpec) -> RgbImage {
         image::imageops::crop_imm(image, (width - side) / 2, (height - side) / 2, side, side)
             .to_image();
     image::imageops::resize(&square, spec.size, spec.size, FilterType::Triangle)
+}
+
+/// The prepared faces (grey crops, `size x size`) as colour images, in the
+/// set's order: what the networks see of faces that have no larger original,
+/// such as the learner's own. (`gradlab features` re-reads ORL's faces at
+/// full size instead.)
+pub fn crops_as_rgb(faces: &FaceSet) -> Vec<RgbImage> {
+    let side = faces.size() as u32;
+    faces
+        .pixels()
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let grey = GrayImage::from_raw(side, side, row.to_vec())
+                .expect("a prepared face has size x size pixels");
+            DynamicImage::ImageLuma8(grey).to_rgb8()
+        })
+        .collect()
+}
+
+/// `bytes`, a safetensors file (`file` names it in errors), with every f32
+/// tensor stored in half precision (IEEE f16) and its metadata kept, plus
+/// `"precision": "f16"`. SqueezeNet's 1.2 M weights go from 4.9 to 2.5 MB:
+/// what the page downloads. f16 keeps 11 significant bits (a relative
+/// rounding error of at most 2^-11, about 5e-4, per weight); the features
+/// move by about that much (README, "Part 10 in the page", measures it).
+pub fn to_half_precision(file: &str, bytes: &[u8]) -> Result<Vec<u8>, CnnError> {
+    let bad = |reason: String| CnnError::WeightFile {
+        file: file.into(),
+        reason,
+    };
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
+        .map_err(|e| bad(format!("damaged or not a safetensors file: {e}")))?;
+    let mut metadata = header.metadata().clone().unwrap_or_default();
+    metadata.insert("precision".into(), "f16".into());
+    let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
+        .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let mut half = tensors
+        .into_iter()
+        .map(|(name, tensor)| {
+            let tensor = match tensor.dtype() {
+                DType::F32 => tensor.to_dtype(DType::F16)?,
+                _ => tensor,
+            };
+            Ok((name, tensor))
+        })
+        .collect::<Result<Vec<_>, CnnError>>()?;
+    // In name order, so that the same weights always give the same file.
+    half.sort_by(|a, b| a.0.cmp(&b.0));
+    safetensors::serialize(half.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata))
+        .map_err(|e| bad(e.to_string()))
 }
 
 /// A batch of images as the network's input tensor, `n x 3 x size x size`.
@@ -146,15 +202,13 @@ impl Weights {
             .and_then(|e| e.to_str())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let tensors: HashMap<String, Tensor> = match extension.as_str() {
+        match extension.as_str() {
             "safetensors" => {
                 let bytes = std::fs::read(path).map_err(|cause| CnnError::Io {
                     file: file.clone(),
                     cause,
                 })?;
-                Self::check_safetensors(&file, &bytes)?;
-                candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
-                    .map_err(|e| bad(format!("not a safetensors file: {e}")))?
+                Self::from_safetensors(&file, network, &bytes)
             }
             "pth" | "pt" | "bin" => {
                 if !path.is_file() {
@@ -163,10 +217,11 @@ impl Weights {
                         cause: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
                     });
                 }
-                candle_core::pickle::read_all(path)
+                let tensors = candle_core::pickle::read_all(path)
                     .map_err(|e| bad(format!("not a PyTorch state dict: {e}")))?
                     .into_iter()
-                    .collect()
+                    .collect();
+                Self::checked(file, network, tensors)
             }
             other => {
                 let what = if other.is_empty() {
@@ -174,11 +229,41 @@ impl Weights {
                 } else {
                     format!("unknown extension `.{other}`")
                 };
-                return Err(bad(format!("{what}: give a .safetensors or .pth file")));
+                Err(bad(format!("{what}: give a .safetensors or .pth file")))
             }
-        };
+        }
+    }
+
+    /// A safetensors file's bytes (`file` names it in errors), its tensors in
+    /// f32 or in half precision (the page fetches SqueezeNet in f16; [`get`]
+    /// gives f32 either way).
+    ///
+    /// [`get`]: Weights::get
+    pub fn from_safetensors(
+        file: &str,
+        network: &'static str,
+        bytes: &[u8],
+    ) -> Result<Self, CnnError> {
+        Self::check_safetensors(file, bytes)?;
+        let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu).map_err(|e| {
+            CnnError::WeightFile {
+                file: file.into(),
+                reason: format!("not a safetensors file: {e}"),
+            }
+        })?;
+        Self::checked(file.into(), network, tensors)
+    }
+
+    fn checked(
+        file: String,
+        network: &'static str,
+        tensors: HashMap<String, Tensor>,
+    ) -> Result<Self, CnnError> {
         if tensors.is_empty() {
-            return Err(bad("holds no tensors".into()));
+            return Err(CnnError::WeightFile {
+                file,
+                reason: "holds no tensors".into(),
+            });
         }
         Ok(Weights {
             file,
@@ -187,7 +272,7 @@ impl Weights {
         })
     }
 
-    /// Tensors already in memory (tests, and the SqueezeNet conversion).
+    /// Tensors already in memory (the tests).
     pub fn from_tensors(
         file: &str,
         network: &'static str,
@@ -312,6 +397,21 @@ impl Backbone {
             Backbone::SqueezeNet(net) => net.logits(input)?,
             Backbone::AlexNet(net) => net.logits(input)?,
         })
+    }
+
+    /// Part 10's features of `faces`: [`extract`](Backbone::extract) of
+    /// `images` (one per face, in the set's order), quantised for the
+    /// classifier ([`FeatureSet::quantise`]).
+    pub fn feature_set(
+        &self,
+        faces: &FaceSet,
+        images: &[RgbImage],
+        layer: &str,
+        batch: usize,
+        on_batch: impl FnMut(usize),
+    ) -> Result<FeatureSet, CnnError> {
+        let rows = self.extract(images, layer, batch, on_batch)?;
+        Ok(FeatureSet::quantise(faces, &rows, self.name(), layer)?)
     }
 
     /// Features of `images` at `layer`, `batch` images at a time, calling

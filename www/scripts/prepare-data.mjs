@@ -31,8 +31,7 @@ const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 if (!existsSync(join(www, 'pkg', 'gradlab.js'))) {
   fail(
-    'www/pkg/gradlab.js is missing: build the WebAssembly package first with\n' +
-      '  cd .. && wasm-pack build --release --target web --out-dir www/pkg --no-pack',
+    'www/pkg/gradlab.js is missing: build the page with scripts/build-page.sh, which builds the WebAssembly package first',
   );
 }
 

@@ -29,6 +29,7 @@ import type {
   SweepSlopes,
   TimingRow,
   TrainingSummary,
+  TransferSettings,
   TransferSummary,
   UnitScore,
   ClassifierResult,
@@ -56,6 +57,7 @@ export type {
   SweepSlopes,
   TimingRow,
   TrainingSummary,
+  TransferSettings,
   TransferSummary,
   UnitScore,
   WeightComparison,
@@ -74,6 +76,22 @@ export interface Urls {
   /** Chapter 4's recorded run: the softmax network the binary trained with gradient descent. */
   recorded: { descent: string };
 }
+
+/** What part 10 on the learner's faces is doing: fetching the network's weights (bytes), or computing features (faces). */
+export type OwnFeaturesStage = 'weights' | 'faces';
+
+/** To part 10's worker (cnn-worker.ts): the learner's faces as `faces.safetensors`, the classifier's settings, and where the weights are. */
+export interface CnnRequest {
+  faces: Uint8Array;
+  settings: TransferSettings;
+  weightsUrl: string;
+}
+
+/** From part 10's worker: progress (`done` of `total` bytes or faces), then the three files of `gradlab features --out`, or why not. */
+export type CnnReply =
+  | { type: 'progress'; stage: OwnFeaturesStage; done: number; total: number | null }
+  | { type: 'done'; files: SavedFiles; milliseconds: number }
+  | { type: 'failed'; message: string; fatal: boolean };
 
 export type Phase = 'idle' | 'running' | 'paused' | 'finished';
 
@@ -318,6 +336,12 @@ export type Request =
   | { type: 'features-load' }
   | { type: 'features-train'; settings: FacesSettings }
   | { type: 'features-save' }
+  /** The features run shown, as the three files `gradlab features --out` writes. */
+  | { type: 'features-files' }
+  /** The learner's own faces, if parts 8 and 9 show them, as `faces.safetensors` (for part 10's worker). */
+  | { type: 'own-faces-set' }
+  /** Part 10's features of the learner's faces, from part 10's worker: shown in chapter 10. */
+  | { type: 'own-features-use'; files: SavedFiles }
   | { type: 'open-run'; files: RunFile[] }
   /** The draw section's network being trained, as `gradlab mnist train --out` writes it. */
   | { type: 'digits-save' }
@@ -369,6 +393,9 @@ export interface ReplyValue {
   'features-load': FeaturesInfo;
   'features-train': ClassifierResult;
   'features-save': Uint8Array;
+  'features-files': SavedFiles;
+  'own-faces-set': Uint8Array;
+  'own-features-use': OpenedRun;
   'open-run': OpenResult;
   'digits-save': SavedFiles;
   'faces-save': SavedFiles;

@@ -243,6 +243,130 @@ test('Download as zip: one folder per person of PNGs, which the binary prepares 
   await page.close();
 });
 
+/** A safetensors file's tensors: name -> { dtype, shape, bytes } (the format's header: a u64 length, then JSON). */
+function readSafetensors(bytes) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  const tensors = {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const [start, end] = info.data_offsets;
+    tensors[name] = { dtype: info.dtype, shape: info.shape, bytes: bytes.subarray(8 + length + start, 8 + length + end) };
+  }
+  return tensors;
+}
+
+/** A zip's files, unpacked under `folder`. */
+function unzipInto(zip, folder) {
+  for (const [name, bytes] of Object.entries(unzipSync(zip))) {
+    if (name.endsWith('/')) continue;
+    mkdirSync(dirname(join(folder, name)), { recursive: true });
+    writeFileSync(join(folder, name), bytes);
+  }
+}
+
+/** Presses "Compute features of your faces" in chapter 10 and waits for them; returns the chapter. */
+async function featuresOfThem(page) {
+  const chapter10 = await open(page, 10);
+  // The classifier's settings come from the shipped run, loaded first.
+  await page.waitForSelector('[data-testid="features-load-status"][data-state="ready"]', { timeout: 60000 });
+  const button = chapter10.getByTestId('own-features-run');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="own-features-run"]')?.disabled);
+  await button.click();
+  await page.waitForSelector('[data-testid="own-features-status"][data-state="ready"]', { timeout: 180000 });
+  await page.waitForFunction(() => /features of your faces/.test(document.querySelector('[data-testid="features-source"]')?.textContent ?? ''));
+  return chapter10;
+}
+
+/** Chapter 10's test accuracy on features, in percent. */
+async function featuresAccuracy(chapter10) {
+  const text = await chapter10.getByTestId('features-accuracy-features').textContent();
+  return Number(/([\d.]+)%/.exec(text)?.[1]);
+}
+
+// Part 10 on the same three people. SqueezeNet's fire9 features tell ORL's
+// people apart at least as well as pixels (README, "Part 10": 100% on six
+// people); `gradlab features` on the binary's own preparation of s1-s3 gets
+// all 6 test faces right (measured when this test was written), and 90% of 6
+// is 6.
+test('part 10 on your own faces: SqueezeNet runs in the page, and its features are the binary\'s', async () => {
+  const { page, problems } = await freshPage();
+  const section = await open(page, 8);
+  await bringThreePeople(page, section);
+  // The faces as chapter 8 downloads them, for the binary below.
+  const [facesZip] = await Promise.all([page.waitForEvent('download'), section.getByTestId('own-faces-download').click()]);
+  await facesZip.saveAs(join(work, 'p10-faces.zip'));
+  await status(page, 'downloaded');
+
+  // Before the faces are used in part 8, chapter 10 says what to do.
+  const before = await open(page, 10);
+  assert.equal(await before.getByTestId('own-features-run').isDisabled(), true);
+  assert.match(await before.getByTestId('own-features-status').textContent(), /No faces of yours in parts 8 and 9 yet/);
+
+  // Part 10's module and the weights are fetched only now, when asked for.
+  const weights = [];
+  const modules = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/cnn/')) weights.push(request.url());
+    if (/gradlab_cnn_bg[^/]*\.wasm$/.test(request.url())) modules.push(request.url());
+  });
+  await open(page, 8);
+  await trainOnThem(page);
+  assert.deepEqual([...weights, ...modules], [], 'not fetched before part 10 is asked for');
+  const chapter10 = await featuresOfThem(page);
+  assert.equal(weights.length, 1, `the weights, fetched once: ${weights.join(', ')}`);
+  assert.equal(modules.length, 1, `part 10's module, fetched once: ${modules.join(', ')}`);
+  assert.match(await chapter10.getByTestId('own-features-status').textContent(), /Shown below: SqueezeNet 1\.1 fire9 features of your 30 faces, computed in this page/);
+  const accuracy = await featuresAccuracy(chapter10);
+  console.log(`part 10 on own faces (photographs), in the page: ${accuracy}% on features, ${await chapter10.getByTestId('features-accuracy-pixels').textContent()} on pixels`);
+  assert.ok(accuracy >= 90, `at least 90% on features (see above): ${accuracy}%`);
+  // Three people: the confusion matrix on features has a cell on the diagonal for each.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="features-heatmap-features"] .confusion-cell rect').length >= 3);
+  await chapter10.getByTestId('own-features').screenshot({ path: join(screenshots, 'chapter-10-own-features.png') });
+
+  // The run, downloaded: the three files `gradlab features --out` writes.
+  const [runZip] = await Promise.all([page.waitForEvent('download'), chapter10.getByTestId('own-features-download').click()]);
+  assert.equal(runZip.suggestedFilename(), 'features-of-your-faces.zip');
+  await runZip.saveAs(join(work, 'p10-run.zip'));
+  unzipInto(readFileSync(join(work, 'p10-run.zip')), join(work, 'p10-run'));
+  const pageRun = join(work, 'p10-run', 'features-of-your-faces');
+  assert.deepEqual(readdirSync(pageRun).sort(), ['classifier.safetensors', 'features.json', 'features.safetensors']);
+
+  // The binary, on the faces the page downloaded, with the weights the page
+  // fetched: `gradlab features` computes the same features. Both quantise
+  // fire9 to bytes of the largest training value; the page's float sums
+  // run in another order (wasm SIMD against AVX), so a value lying on a
+  // rounding boundary may land one step away, and no further.
+  unzipInto(readFileSync(join(work, 'p10-faces.zip')), join(work, 'p10-faces'));
+  gradlabJson(['faces', 'prepare', '--source', 'folder', '--folder', join(work, 'p10-faces', 'my-faces'), '--out', join(work, 'p10-set')]);
+  const native = gradlabJson(['features', '--data', join(work, 'p10-set'), '--weights', join(dist, 'cnn', 'squeezenet1_1-f16.safetensors'), '--out', join(work, 'p10-native')]);
+  const ours = readSafetensors(readFileSync(join(pageRun, 'features.safetensors')));
+  const theirs = readSafetensors(readFileSync(join(work, 'p10-native', 'features.safetensors')));
+  assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort());
+  for (const [name, tensor] of Object.entries(theirs)) assert.deepEqual(ours[name].shape, tensor.shape, name);
+  const a = ours.features.bytes;
+  const b = theirs.features.bytes;
+  assert.equal(ours.features.dtype, 'U8');
+  let worst = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    worst = Math.max(worst, d);
+    if (d) differing += 1;
+  }
+  console.log(`part 10, page against binary: ${differing} of ${a.length} feature bytes differ, by at most ${worst}; binary: ${(100 * native.test_accuracy).toFixed(1)}% on features`);
+  assert.ok(worst <= 1, `no feature more than one step away: ${worst}`);
+  assert.ok(differing <= a.length / 100, `at most 1% on a boundary: ${differing} of ${a.length}`);
+  assert.equal(native.test_accuracy, accuracy / 100, 'the same accuracy on the same faces');
+
+  // Opened back as a run (the page reads what it wrote), and the faces put away: back to the shipped run.
+  await page.getByTestId('faces-source-back').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="features-source"]')?.dataset.source === 'shipped');
+  assert.equal(await chapter10.getByTestId('own-features-run').isDisabled(), true, 'no faces of theirs shown any more');
+  assertNoProblems(problems);
+  await page.close();
+});
+
 test('what cannot be used is named, and no face already brought is lost', async () => {
   const { page, problems } = await freshPage();
   const section = await open(page, 8);

@@ -12,10 +12,10 @@ import type { FeaturesInfo, ReplyValue, Request, RunSource } from '../protocol';
 import { fetchOk } from './errors';
 import type { FacesHost } from './faces';
 
-type FeaturesRequest = Extract<Request, { type: 'features-load' | 'features-train' | 'features-save' }>;
+type FeaturesRequest = Extract<Request, { type: 'features-load' | 'features-train' | 'features-save' | 'features-files' }>;
 
 export function isFeaturesRequest(request: Request): request is FeaturesRequest {
-  return request.type === 'features-load' || request.type === 'features-train' || request.type === 'features-save';
+  return request.type === 'features-load' || request.type === 'features-train' || request.type === 'features-save' || request.type === 'features-files';
 }
 
 const NAMES = { data: 'features/features.safetensors', classifier: 'features/classifier.safetensors', results: 'features/features.json' };
@@ -71,7 +71,7 @@ export function createFeatures(host: FacesHost) {
       current = null;
     },
 
-    async handle(request: FeaturesRequest): Promise<{ value: ReplyValue[FeaturesRequest['type']] }> {
+    async handle(request: FeaturesRequest): Promise<{ value: ReplyValue[FeaturesRequest['type']]; transfer?: Transferable[] }> {
       switch (request.type) {
         case 'features-load': {
           // Loaded once per worker; a failed load may be tried again.
@@ -92,6 +92,16 @@ export function createFeatures(host: FacesHost) {
           } finally {
             run.free();
           }
+        }
+        case 'features-files': {
+          // The run shown, as the three files `gradlab features --out` writes.
+          if (!features) throw new Error('the features are not loaded yet');
+          const value = {
+            [NAMES.data.split('/')[1]]: features.featuresSafetensors(),
+            [NAMES.classifier.split('/')[1]]: features.classifierSafetensors(),
+            [NAMES.results.split('/')[1]]: features.resultsJson(),
+          };
+          return { value, transfer: Object.values(value).map((bytes) => bytes.buffer) };
         }
         case 'features-save': {
           // The same file `gradlab features --out` writes as classifier.safetensors.

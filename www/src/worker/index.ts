@@ -100,6 +100,14 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
       queueMicrotask(() => digits.started());
       return { value };
     }
+    case 'own-faces-set': {
+      const set = ownRuns.ownFaces();
+      if (!set) throw new Error('part 10 runs on your own faces once parts 8 and 9 show them: bring them in part 8, “Use your own faces”');
+      const value = set.toSafetensors();
+      return { value, transfer: [value.buffer] };
+    }
+    case 'own-features-use':
+      return { value: ownRuns.useOwnFeatures(request.files) };
     case 'open-run':
       return { value: await ownRuns.open(request.files) };
     case 'close-run':

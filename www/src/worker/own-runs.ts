@@ -2,8 +2,8 @@
 // checked by the library (src/runs.rs, through RunFiles), each run handed to
 // the part of the page it belongs to in place of the shipped one, and back.
 
-import { RunFiles, checkRunFileSize, type Faces, type OpenedRuns } from '../../pkg/gradlab.js';
-import type { FromWorker, OpenResult, OpenedRun, RunArea, RunFile } from '../protocol';
+import { Features, RunFiles, checkRunFileSize, type Faces, type OpenedRuns } from '../../pkg/gradlab.js';
+import type { FromWorker, OpenResult, OpenedRun, RunArea, RunFile, SavedFiles } from '../protocol';
 import type { createDigits } from './digits';
 import type { createFaces } from './faces';
 import type { createFeatures } from './features';
@@ -17,6 +17,10 @@ export interface OwnRunsHost {
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** The names the learner's own faces, and part 10's features of them, go by. */
+const OWN_FACES = 'your faces';
+const OWN_FEATURES = 'features of your faces';
+
 /** The name a run goes by on the page: its folder's last part, or its file's. */
 function runName(folder: string, fallback: string): string {
   return folder.split('/').filter(Boolean).pop() ?? fallback;
@@ -26,6 +30,14 @@ export function createOwnRuns(host: OwnRunsHost) {
   const shown: Record<RunArea, OpenedRun | null> = { digits: null, faces: null, features: null };
 
   const announce = (changed: RunArea[]) => host.post({ type: 'own-runs', runs: { ...shown }, changed });
+
+  /** Features of faces no longer shown go with them; returns the areas changed. */
+  const closeOwnFeatures = (): RunArea[] => {
+    if (shown.features?.name !== OWN_FEATURES) return [];
+    shown.features = null;
+    host.features.closeRun();
+    return ['features'];
+  };
 
   /** Hands run `i` of `opened` to its part of the page; says what it is. */
   function use(opened: OpenedRuns, i: number): OpenedRun {
@@ -112,23 +124,58 @@ export function createOwnRuns(host: OwnRunsHost) {
       const people = faces.people().names;
       const run: OpenedRun = {
         area: 'faces',
-        name: 'your faces',
+        name: OWN_FACES,
         description: `${faces.labels().length} faces of ${people.length} people (${people.join(', ')}) at ${faces.size}×${faces.size}, brought here`,
       };
       host.faces.useRun(faces, null, null, run.name);
       shown.faces = run;
-      announce(['faces']);
+      announce(['faces', ...closeOwnFeatures()]);
+      return run;
+    },
+
+    /** The learner's own faces, if parts 8 and 9 show them. */
+    ownFaces(): Faces | null {
+      return shown.faces?.name === OWN_FACES ? host.faces.shownSet() : null;
+    },
+
+    /** Part 10's features of the learner's faces, computed in the page by
+     * part 10's worker (`files` as `gradlab features --out` writes them),
+     * shown in chapter 10 as an opened features run is. */
+    useOwnFeatures(files: SavedFiles): OpenedRun {
+      const file = (name: string) => {
+        const bytes = files[name];
+        if (!bytes) throw new Error(`part 10's worker sent no ${name}`);
+        return bytes;
+      };
+      const features = Features.fromRun(
+        'features.safetensors',
+        file('features.safetensors'),
+        'classifier.safetensors',
+        file('classifier.safetensors'),
+        'features.json',
+        file('features.json'),
+      );
+      const summary = features.summary();
+      const run: OpenedRun = {
+        area: 'features',
+        name: OWN_FEATURES,
+        description: `${features.backbone} ${features.layer} features of your ${features.length} faces, computed in this page: test accuracy ${percent(summary.test_accuracy)} on features, ${percent(summary.pixel_test_accuracy)} on pixels`,
+      };
+      host.features.useRun(features, run.name);
+      shown.features = run;
+      announce(['features']);
       return run;
     },
 
     /** Back to the shipped run in `area`. */
     close(area: RunArea): void {
       if (!shown[area]) return;
+      const changed = [area, ...(area === 'faces' ? closeOwnFeatures() : [])];
       shown[area] = null;
       if (area === 'digits') host.digits.closeRun();
       else if (area === 'faces') host.faces.closeRun();
       else host.features.closeRun();
-      announce([area]);
+      announce(changed);
     },
   };
 }

@@ -25,6 +25,7 @@ import {
 import { download } from '../shared/png';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
+import { mountOwnFeatures, OWN_FEATURES_MARKUP } from './own';
 
 const COLORS = { training: '#2563eb', validation: '#7c3aed', test: '#e4572e', pixels: '#7b8494' } as const;
 
@@ -39,6 +40,7 @@ const MARKUP = `
      a few hundred numbers, tells people apart better than the face’s pixels do, with the same small classifier.`,
   )}
   <p class="run-source small" data-testid="features-source" data-report-note></p>
+  ${OWN_FEATURES_MARKUP}
   <div class="lesson-grid">
     <div class="explain">
       <p><strong>SqueezeNet 1.1</strong> (Iandola et al., 2016) was trained to sort the 1.2 million photographs of
@@ -430,6 +432,15 @@ export function mount(section: HTMLElement, lab: Lab): void {
       .request({ type: 'features-save' })
       .then((bytes) => download(new Blob([bytes as Uint8Array<ArrayBuffer>]), 'classifier.safetensors'))
       .catch((error: unknown) => reportError(lab, error));
+  });
+
+  // The classifier's settings as the fields show them, for part 10 on the
+  // learner's faces (the fields exist once the shipped run has loaded).
+  mountOwnFeatures(find<HTMLElement>('own-features'), lab, () => {
+    if (!fields) return null;
+    const [hidden, lr, epochs, seed] = [fields.hidden.read(), fields.lr.read(), fields.epochs.read(), fields.seed.read()];
+    if (hidden === null || lr === null || epochs === null || seed === null) return null;
+    return { hidden_units: hidden, learning_rate: lr, epochs, seed };
   });
 
   let started = false;
