@@ -313,9 +313,30 @@ test('part 10 on your own faces: SqueezeNet runs in the page, and its features a
   await open(page, 8);
   await trainOnThem(page);
   assert.deepEqual([...weights, ...modules], [], 'not fetched before part 10 is asked for');
+
+  // Weights that do not come, or come damaged: said, and it can be tried again.
+  const failing = await open(page, 10);
+  await page.waitForSelector('[data-testid="features-load-status"][data-state="ready"]', { timeout: 60000 });
+  const shipped = readFileSync(join(dist, 'cnn', 'squeezenet1_1-f16.safetensors'));
+  for (const [answer, message] of [
+    [{ status: 404, body: 'not here' }, /^Part 10 did not run on your faces: HTTP 404 .*for \S*cnn\/squeezenet1_1-f16\.safetensors$/],
+    // Cut in the middle of its tensors, as an interrupted download leaves it.
+    [{ status: 200, body: shipped.subarray(0, shipped.length >> 1) }, /^Part 10 did not run on your faces: .*squeezenet1_1-f16\.safetensors.*(damaged|not a safetensors)/],
+  ]) {
+    await page.route('**/cnn/squeezenet1_1-f16.safetensors', (route) => route.fulfill(answer));
+    await failing.getByTestId('own-features-run').click();
+    await page.waitForSelector('[data-testid="own-features-status"][data-state="failed"]', { timeout: 60000 });
+    assert.match(await failing.getByTestId('own-features-status').textContent(), message);
+    assert.equal(await failing.getByTestId('own-features-run').isDisabled(), false, 'it can be tried again');
+    assert.match(await page.getByTestId('features-source').textContent(), /Showing the shipped run/, 'the shipped run stays');
+    await page.unroute('**/cnn/squeezenet1_1-f16.safetensors');
+  }
+  problems.length = 0;
+  weights.length = 0;
+
   const chapter10 = await featuresOfThem(page);
   assert.equal(weights.length, 1, `the weights, fetched once: ${weights.join(', ')}`);
-  assert.equal(modules.length, 1, `part 10's module, fetched once: ${modules.join(', ')}`);
+  assert.equal(modules.length, 1, `part 10's module, fetched once and kept: ${modules.join(', ')}`);
   assert.match(await chapter10.getByTestId('own-features-status').textContent(), /Shown below: SqueezeNet 1\.1 fire9 features of your 30 faces, computed in this page/);
   const accuracy = await featuresAccuracy(chapter10);
   console.log(`part 10 on own faces (photographs), in the page: ${accuracy}% on features, ${await chapter10.getByTestId('features-accuracy-pixels').textContent()} on pixels`);
@@ -465,7 +486,7 @@ test('a camera the browser does not allow is said, and the faces brought stay', 
   });
 });
 
-test('webcam shots of three people from Chromium\'s fake camera, trained on', async () => {
+test('webcam shots of three people from Chromium\'s fake camera, trained on, and part 10 on them', async () => {
   // The camera plays `camera.y4m`; between people the test stops the camera,
   // puts the next person's video in its place and starts it again, which
   // opens the file afresh.
@@ -497,6 +518,13 @@ test('webcam shots of three people from Chromium\'s fake camera, trained on', as
       console.log(`own faces, webcam: ${accuracy.trim()}`);
       const percent = Number(/Test accuracy ([\d.]+)%/.exec(accuracy)?.[1]);
       assert.ok(percent >= 90, `at least 90% of the test faces: ${accuracy}`);
+      // Part 10 on the shots: the shots are the same ORL faces (the videos'
+      // frames), on which features get all 6 test faces right (see above
+      // the part 10 test).
+      const chapter10 = await featuresOfThem(page);
+      const onFeatures = await featuresAccuracy(chapter10);
+      console.log(`part 10 on own faces (webcam), in the page: ${onFeatures}% on features`);
+      assert.ok(onFeatures >= 90, `at least 90% on features: ${onFeatures}%`);
       assertNoProblems(problems);
     },
   );
