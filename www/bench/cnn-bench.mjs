@@ -1,8 +1,8 @@
 // Part 10 in the page, side by side, in one command: SqueezeNet 1.1's forward
 // pass of one 227x227 photograph (tests/fixtures/china-227.png) to the 1000
 // class scores, on the half-precision weights the page downloads, in
-//   (a) gradlab's part-10 module (www/pkg-cnn: candle in WebAssembly, 128-bit
-//       SIMD), in a Web Worker of headless Chromium, as the page runs it
+//   (a) gradlab's part-10 module (www/pkg-cnn: src/cnn/squeezenet.rs in
+//       WebAssembly, 128-bit SIMD), in a Web Worker of headless Chromium, as the page runs it
 //       (cnn-worker.mjs);
 //   (b) onnxruntime-web's wasm backend (SIMD, one thread: the page is not
 //       cross-origin isolated) on the same weights exported to ONNX by
@@ -122,7 +122,7 @@ say(`- ${PASSES} passes per run, ${RUNS} runs, after 3 warm-up passes; median (m
 say();
 say('| system | ms per forward pass | top five classes |');
 say('| --- | ---: | --- |');
-say(`| (a) gradlab wasm (candle, SIMD, one thread) | ${spread(a.forward_ms)} | ${a.top5.join(', ')} |`);
+say(`| (a) gradlab wasm (SIMD, one thread) | ${spread(a.forward_ms)} | ${a.top5.join(', ')} |`);
 say(`| (b) onnxruntime-web wasm (SIMD, one thread) | ${spread(b.forward_ms)} | ${b.top5.join(', ')} |`);
 say(`| (c) gradlab native, one thread | ${spread(c.forward_ms)} | ${c.top5.join(', ')} |`);
 say(`| (c') gradlab native, ${cAll.threads} threads | ${spread(cAll.forward_ms)} | ${cAll.top5.join(', ')} |`);

@@ -1,5 +1,5 @@
-// System (a) of cnn-bench.mjs: part 10's module (www/pkg-cnn, candle in
-// WebAssembly with 128-bit SIMD) in a module Web Worker, as the page runs it
+// System (a) of cnn-bench.mjs: part 10's module (www/pkg-cnn, the crate's
+// SqueezeNet in WebAssembly with 128-bit SIMD) in a module Web Worker, as the page runs it
 // (www/src/cnn-worker.ts): the half-precision weights the page fetches,
 // `Cnn.squeezeNet`, then
 //   - one 227x227 photograph (tests/fixtures/china-227.png, decoded by the

@@ -1,6 +1,7 @@
 // Part 10's worker: SqueezeNet 1.1 on the learner's own faces, in a module
-// and a worker of their own (www/pkg-cnn, the crate built with candle), so
-// that the page's start-up does not carry candle's code and the main worker
+// and a worker of their own (www/pkg-cnn, the crate built with its `cnn`
+// feature, candle and all), so that the page's start-up does not carry that
+// code and the main worker
 // keeps reading drawings while the network runs. The page starts it the
 // first time chapter 10 runs on the learner's faces.
 //
