@@ -33,7 +33,7 @@ export default defineConfig({
       workbox: {
         globPatterns: ['**/*.{html,js,css,wasm,svg,woff2,safetensors,json}'],
         // Part 10's network: fetched only when chapter 10 asks for it, then kept (below).
-        globIgnores: ['cnn/**', 'assets/cnn-worker-*.js', 'assets/gradlab_cnn_bg-*.wasm'],
+        globIgnores: ['cnn/**', 'assets/cnn-worker-*.js', 'assets/gradlab_cnn_*.wasm'],
         // The two modules are 0.9 MB each, the features 0.4 MB.
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         runtimeCaching: [
@@ -44,7 +44,7 @@ export default defineConfig({
             options: { cacheName: 'gradlab-data' },
           },
           {
-            urlPattern: ({ url }) => /\/cnn\/|\/cnn-worker-[^/]*\.js$|\/gradlab_cnn_bg-[^/]*\.wasm$/.test(url.pathname),
+            urlPattern: ({ url }) => /\/cnn\/|\/cnn-worker-[^/]*\.js$|\/gradlab_cnn_[^/]*\.wasm$/.test(url.pathname),
             handler: 'CacheFirst',
             options: { cacheName: 'gradlab-data' },
           },

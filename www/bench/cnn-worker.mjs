@@ -2,6 +2,7 @@
 // SqueezeNet in WebAssembly with 128-bit SIMD) in a module Web Worker, as the page runs it
 // (www/src/cnn-worker.ts): the half-precision weights the page fetches,
 // `Cnn.squeezeNet`, then
+// The page loads the relaxed-SIMD build where the browser has it.
 //   - one 227x227 photograph (tests/fixtures/china-227.png, decoded by the
 //     browser) to the 1000 class scores, `passes` times per run, after a
 //     warm-up of 3 passes;
@@ -9,7 +10,10 @@
 //     the first 4 people of the shipped faces (10 each) prepared as the
 //     learner's own, then `featuresOf` (fire9, batches of 16, and both
 //     classifiers).
-// The server's root is the repository. Message in: { passes, runs }.
+// The server's root is the repository. Message in: { passes, runs,
+// features, moduleUrl? } (`features` false skips the 40 faces; `moduleUrl`
+// loads that build of the module, with the same glue, instead of the plain
+// one).
 // Message out: { ok: true, result } or { ok: false, error }.
 import init, { Cnn, Faces, prepareOwnFaces } from '/www/pkg-cnn/gradlab_cnn.js';
 
@@ -49,9 +53,9 @@ async function someFaces(people, perPerson) {
   return prepareOwnFaces(who, files, crops, 0);
 }
 
-self.onmessage = async ({ data: { passes, runs } }) => {
+self.onmessage = async ({ data: { passes, runs, features: withFeatures = true, moduleUrl } }) => {
   try {
-    await init();
+    await init(moduleUrl ? { module_or_path: moduleUrl } : undefined);
     const weights = await bytes('/www/public/cnn/squeezenet1_1-f16.safetensors');
     const cnn = Cnn.squeezeNet('squeezenet1_1-f16.safetensors', weights);
     const photo = await photoRgba('/tests/fixtures/china-227.png');
@@ -66,6 +70,10 @@ self.onmessage = async ({ data: { passes, runs } }) => {
     const scores = forward();
     const top5 = [...scores.keys()].sort((a, b) => scores[b] - scores[a]).slice(0, 5);
 
+    if (!withFeatures) {
+      self.postMessage({ ok: true, result: { forward_ms: forwardMs, top5 } });
+      return;
+    }
     const faces = await someFaces(4, 10);
     const start = performance.now();
     const features = cnn.featuresOf(faces, 'fire9', 16, { hidden_units: 30, learning_rate: 0.01, epochs: 200, seed: 0 }, () => {});

@@ -14,7 +14,24 @@
 
 import init, { Cnn, Faces } from '../pkg-cnn/gradlab_cnn.js';
 import type { CnnReply, CnnRequest, SavedFiles } from './protocol';
+import { chooseWasmBuild, supportsRelaxedSimd, type WasmPreference } from './wasm-build';
 import { describe, fetchOk, isTrap } from './worker/errors';
+
+/** The relaxed-SIMD build (scripts/build-page.sh), as for the main module. */
+const RELAXED_MODULE = new URL('../pkg-cnn/gradlab_cnn_relaxed_bg.wasm', import.meta.url);
+
+/** Starts the build the browser runs fastest, falling back to the plain one. */
+async function startModule(preference: WasmPreference): Promise<void> {
+  if (chooseWasmBuild(preference, supportsRelaxedSimd()) === 'relaxed-simd') {
+    try {
+      await init({ module_or_path: RELAXED_MODULE });
+      return;
+    } catch {
+      // The plain build below; the main module's status line says why, if it failed too.
+    }
+  }
+  await init();
+}
 
 /** The layer part 10 takes, as `gradlab features` does by default. */
 const LAYER = 'fire9';
@@ -58,15 +75,15 @@ async function download(url: string, progress: (done: number, total: number | nu
 
 let network: Promise<Cnn> | null = null;
 
-async function load(weightsUrl: string): Promise<Cnn> {
-  await init();
+async function load(weightsUrl: string, preference: WasmPreference): Promise<Cnn> {
+  await startModule(preference);
   const bytes = await download(weightsUrl, (done, total) => scope.postMessage({ type: 'progress', stage: 'weights', done, total }));
   return Cnn.squeezeNet(weightsUrl.split('/').pop() ?? 'weights', bytes);
 }
 
 async function compute(request: CnnRequest): Promise<{ files: SavedFiles; milliseconds: number }> {
   // Loaded once per worker; a failed fetch may be tried again.
-  network ??= load(request.weightsUrl).catch((error: unknown) => {
+  network ??= load(request.weightsUrl, request.wasm).catch((error: unknown) => {
     network = null;
     throw error;
   });

@@ -85,6 +85,8 @@ export interface CnnRequest {
   faces: Uint8Array;
   settings: TransferSettings;
   weightsUrl: string;
+  /** Which build of the module, as for the main worker (`?wasm=simd128` asks for the plain one). */
+  wasm: WasmPreference;
 }
 
 /** From part 10's worker: progress (`done` of `total` bytes or faces), then the three files of `gradlab features --out`, or why not. */

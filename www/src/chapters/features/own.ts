@@ -10,6 +10,7 @@
 import { zipSync } from 'fflate';
 import { assetUrl, type Lab } from '../../lab';
 import type { CnnReply, CnnRequest, OwnFeaturesStage, SavedFiles } from '../../protocol';
+import { wasmPreference } from '../../wasm-build';
 import { reportError } from '../shared/lesson';
 import { download } from '../shared/png';
 
@@ -125,7 +126,9 @@ export function mountOwnFeatures(card: HTMLElement, lab: Lab, settings: () => { 
     const started = performance.now();
     lab
       .request({ type: 'own-faces-set' })
-      .then((faces) => inCnnWorker({ faces, settings: chosen, weightsUrl: assetUrl('cnn/squeezenet1_1-f16.safetensors') }, show))
+      .then((faces) =>
+        inCnnWorker({ faces, settings: chosen, weightsUrl: assetUrl('cnn/squeezenet1_1-f16.safetensors'), wasm: wasmPreference(location.search) }, show),
+      )
       .then(({ files }) => lab.request({ type: 'own-features-use', files }))
       .then(() => {
         running = false;
