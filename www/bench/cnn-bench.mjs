@@ -124,7 +124,7 @@ say();
 say(`- ${cpus()[0]?.model ?? 'CPU ?'}, ${cpus().length} cores; load ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after; ${chromiumVersion}`);
 say(`- gradlab ${run('git', ['rev-parse', '--short', 'HEAD']).trim()}; ${run('rustc', ['--version']).trim()}; part 10's module ${wasmBytes.length} bytes, ${gzipSync(wasmBytes, { level: 9 }).length} gzipped (built ${statSync(wasm).mtime.toISOString().slice(0, 16)})`);
 say(`- onnxruntime-web ${b.version ?? '?'}: ${b.backend ?? 'wasm'}, ${b.threads ?? '?'} thread(s), SIMD ${b.simd ?? '?'}${b.binary ? `, binary ${b.binary}` : ''}`);
-say(`- ${ROUNDS} rounds of a, b, c, c'; in each, ${RUNS} runs of ${PASSES} passes after 3 warm-up passes; median (min-max) of all runs`);
+say(`- ${ROUNDS} rounds of a, a', b, c, c'; in each, ${RUNS} runs of ${PASSES} passes after 3 warm-up passes; median (min-max) of all runs`);
 say();
 say('| system | ms per forward pass | top five classes |');
 say('| --- | ---: | --- |');
