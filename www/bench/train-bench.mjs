@@ -22,12 +22,17 @@
 // against the measured peak of one core's 128-bit SIMD (with the module's own
 // multiply-add: fused in (a), a multiply and an add in (a')).
 //
+// Then, as (f), part 10's SqueezeNet in the page's module against
+// onnxruntime-web and natively: cnn-bench.mjs, run as it is on its own, its
+// table printed after these.
+//
 // Run from anywhere, after scripts/build-page.sh:
-//   node www/bench/train-bench.mjs [scale] [runs] [--json FILE] [--only abcde]
+//   node www/bench/train-bench.mjs [scale] [runs] [--json FILE] [--only abcdef]
 // `scale` (default 1) multiplies every step count of STEPS below (each timed
 // run takes about 1-2 s per system at 1); `runs` defaults to 5; --json FILE
 // also writes every figure (each run's rate included) to FILE; --only runs
-// only the systems named (e.g. --only bc for TF.js alone).
+// only the systems named (e.g. --only bc for TF.js alone, --only f for
+// SqueezeNet alone).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -47,9 +52,9 @@ const repository = join(www, '..');
 // ------------------------------------------------------------- arguments --
 
 const args = process.argv.slice(2);
-const USAGE = 'usage: node www/bench/train-bench.mjs [scale > 0] [runs >= 1] [--json FILE] [--only abcde]';
+const USAGE = 'usage: node www/bench/train-bench.mjs [scale > 0] [runs >= 1] [--json FILE] [--only abcdef]';
 let jsonFile = null;
-let only = 'abcde';
+let only = 'abcdef';
 const positional = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--json') jsonFile = args[++i] ?? '';
@@ -61,7 +66,7 @@ for (let i = 0; i < args.length; i++) {
 }
 const SCALE = Number(positional[0] ?? 1);
 const RUNS = Number(positional[1] ?? 5);
-if (!(SCALE > 0) || !Number.isInteger(RUNS) || RUNS < 1 || jsonFile === '' || !/^[a-e]+$/.test(only) || positional.length > 2) {
+if (!(SCALE > 0) || !Number.isInteger(RUNS) || RUNS < 1 || jsonFile === '' || !/^[a-f]+$/.test(only) || positional.length > 2) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -407,6 +412,13 @@ if (browser.startup) {
   say(`Page start-up (www/dist, built ${browser.startup.built}): ready to classify ${round(browser.startup.medianMs)} ms after navigation (median of ${browser.startup.times.map(round).join(', ')} ms)`);
 }
 console.log(out.join('\n'));
+
+// (f): part 10's benchmark, after everything above, so that nothing overlaps.
+if (selected('f')) {
+  log('(f) part 10: www/bench/cnn-bench.mjs');
+  console.log();
+  console.log(run(process.execPath, [join(bench, 'cnn-bench.mjs'), '10', String(RUNS)], { stdio: ['ignore', 'pipe', 'inherit'] }).trimEnd());
+}
 
 if (jsonFile) {
   const full = { machine, scale: SCALE, runs: RUNS, only, warmUp: WARM_UP, steps: STEPS, flopsPerImage: FLOPS_PER_IMAGE, browser, native, numpy: numpyLines };
