@@ -16,21 +16,8 @@
 // one).
 // Message out: { ok: true, result } or { ok: false, error }.
 import init, { Cnn, Faces, prepareOwnFaces } from '/www/pkg-cnn/gradlab_cnn.js';
+import { bytes, photoRgba } from './fetch.mjs';
 
-async function bytes(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
-async function photoRgba(url) {
-  const bitmap = await createImageBitmap(new Blob([await bytes(url)]));
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  return { width: bitmap.width, height: bitmap.height, rgba: new Uint8Array(data.buffer) };
-}
 
 /** The first `people` people of the shipped faces, `perPerson` faces each, prepared as a learner's own. */
 async function someFaces(people, perPerson) {

@@ -13,6 +13,7 @@
 // it has one binary, ort-wasm-simd-threaded.wasm (SIMD, threads used only when
 // numThreads > 1 and the page is cross-origin isolated; the bench page is not).
 import * as ort from '/www/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
+import { bytes, photoRgba } from './fetch.mjs';
 
 const DIST = '/www/node_modules/onnxruntime-web/dist/';
 const WARM_UP = 3;
@@ -22,21 +23,6 @@ const WARM_UP = 3;
 const SIDE = 227;
 const MEAN_BGR = [103.939, 116.779, 123.68];
 
-async function bytes(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
-/** The photo's RGBA pixels, decoded as cnn-worker.mjs decodes them for gradlab. */
-async function photoRgba(url) {
-  const bitmap = await createImageBitmap(new Blob([await bytes(url)]));
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d');
-  context.drawImage(bitmap, 0, 0);
-  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  return { width: bitmap.width, height: bitmap.height, rgba: data };
-}
 
 /** The network's input, 1 x 3 x 227 x 227, as gradlab's cnn::input_tensor
  * makes it. gradlab first fits the photo to 227 x 227 (a centred square,
