@@ -28,7 +28,7 @@
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::export::model_from_safetensors;
+use crate::export::{model_from_safetensors, model_to_safetensors};
 use crate::faces::training::{
     train_faces, train_on, FacesCurvePoint, FacesTrainConfig, FacesTrainReport, Prediction, Splits,
 };
@@ -388,7 +388,9 @@ pub fn compare(
 
 /// What `gradlab features --out` writes, read back and checked against
 /// each other: the features, the classifier trained on them and
-/// `features.json`. The page shows part 10 from one of these.
+/// `features.json`. The page shows part 10 from one of these, and writes
+/// one when it computes features itself (part 10 on the learner's faces).
+#[derive(Clone)]
 pub struct FeaturesRun {
     pub features: FeatureSet,
     pub classifier: Mlp<f32>,
@@ -396,6 +398,20 @@ pub struct FeaturesRun {
 }
 
 impl FeaturesRun {
+    /// The classifier as [`CLASSIFIER_FILE`]: a model for inputs of the
+    /// features' size.
+    pub fn classifier_safetensors(&self) -> Vec<u8> {
+        model_to_safetensors(
+            &Model::Mlp(self.classifier.clone()),
+            (1, self.features.dim()),
+        )
+    }
+
+    /// The summary as [`RESULTS_FILE`].
+    pub fn results_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(&self.summary).expect("a summary of numbers and names serialises")
+    }
+
     /// Reads the three files (each a name for errors and its bytes) and
     /// checks that they come from one run: the page would otherwise compare
     /// one run's numbers with another's.

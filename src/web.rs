@@ -44,7 +44,7 @@ use crate::surface::{self, CostGrid, GridAxes, Paths, PixelWeight, TwoWeightSlic
 use crate::train::{
     Advance, Budget, CurvePoint, Run as TrainingRun, TrainConfig, Trainer, TrainingReport,
 };
-use crate::transfer::{self, ClassifierResult, FeatureSet, FeaturesRun, TransferSummary};
+use crate::transfer::{self, ClassifierResult, FeaturesRun, TransferSummary};
 use crate::visual;
 
 /// Installs the panic hook, so that a panic reaches the console (and the
@@ -907,8 +907,8 @@ impl FacesNetwork {
         settings.check().map_err(js_error)?;
         let config = transfer::default_config().with_settings(&settings);
         let (network, result) = train_reporting(
-            &features.set.splits(),
-            features.set.people().len(),
+            &features.run.features.splits(),
+            features.run.features.people().len(),
             &config,
             on_point,
             |report| ClassifierResult::new(report, &config),
@@ -1019,10 +1019,7 @@ fn train_reporting<S>(
 /// to show and to train the small classifier on in the page.
 #[wasm_bindgen]
 pub struct Features {
-    set: FeatureSet,
-    summary: TransferSummary,
-    /// The classifier the run trained on the features.
-    classifier: Mlp<f32>,
+    run: FeaturesRun,
 }
 
 #[wasm_bindgen]
@@ -1044,70 +1041,66 @@ impl Features {
             (results_name, results),
         )
         .map_err(js_error)?;
-        Ok(Features {
-            set: run.features,
-            summary: run.summary,
-            classifier: run.classifier,
-        })
+        Ok(Features { run })
     }
 
     /// The run's `features.safetensors`, as `gradlab features --out` writes it.
     #[wasm_bindgen(js_name = featuresSafetensors)]
     pub fn features_safetensors(&self) -> Vec<u8> {
-        self.set.to_safetensors()
+        self.run.features.to_safetensors()
     }
 
     /// The run's `classifier.safetensors`.
     #[wasm_bindgen(js_name = classifierSafetensors)]
     pub fn classifier_safetensors(&self) -> Vec<u8> {
-        model_to_safetensors(&Model::Mlp(self.classifier.clone()), (1, self.set.dim()))
+        self.run.classifier_safetensors()
     }
 
     /// The run's `features.json`.
     #[wasm_bindgen(js_name = resultsJson)]
-    pub fn results_json(&self) -> Result<Vec<u8>, JsError> {
-        serde_json::to_vec_pretty(&self.summary).map_err(js_error)
+    pub fn results_json(&self) -> Vec<u8> {
+        self.run.results_json()
     }
 
     /// Features per face.
     #[wasm_bindgen(getter)]
     pub fn dim(&self) -> usize {
-        self.set.dim()
+        self.run.features.dim()
     }
 
     /// Faces.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
-        self.set.len()
+        self.run.features.len()
     }
 
     /// The network the features come from, and its layer.
     #[wasm_bindgen(getter)]
     pub fn backbone(&self) -> String {
-        self.set.backbone().to_string()
+        self.run.features.backbone().to_string()
     }
 
     #[wasm_bindgen(getter)]
     pub fn layer(&self) -> String {
-        self.set.layer().to_string()
+        self.run.features.layer().to_string()
     }
 
     /// Hidden units of the run's classifier.
     #[wasm_bindgen(getter, js_name = classifierHiddenUnits)]
     pub fn classifier_hidden_units(&self) -> usize {
-        self.classifier.weights()[0].ncols()
+        self.run.classifier.weights()[0].ncols()
     }
 
     /// The people's names, in label order.
     pub fn people(&self) -> Result<Ts<People>, JsError> {
         to_ts(&People {
-            names: self.set.people().to_vec(),
+            names: self.run.features.people().to_vec(),
         })
     }
 
     /// The run's `features.json`.
     pub fn summary(&self) -> Result<Ts<TransferSummary>, JsError> {
-        to_ts(&self.summary)
+        to_ts(&self.run.summary)
     }
 }
 
@@ -1206,9 +1199,11 @@ impl Cnn {
         let (summary, on_features) =
             transfer::compare(&faces.set, &set, &settings).map_err(js_error)?;
         Ok(Features {
-            set,
-            summary,
-            classifier: on_features.network,
+            run: FeaturesRun {
+                features: set,
+                classifier: on_features.network,
+                summary,
+            },
         })
     }
 }
@@ -1374,11 +1369,7 @@ impl OpenedRuns {
     /// Run `index`'s features, classifier and `features.json`.
     pub fn features(&self, index: usize) -> Result<Features, JsError> {
         match self.run(index)? {
-            Run::Features(run) => Ok(Features {
-                set: run.features.clone(),
-                summary: run.summary.clone(),
-                classifier: run.classifier.clone(),
-            }),
+            Run::Features(run) => Ok(Features { run: run.clone() }),
             _ => Err(JsError::new("not a features run")),
         }
     }

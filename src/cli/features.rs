@@ -13,12 +13,12 @@ use image::RgbImage;
 use serde_json::json;
 
 use gradlab::cnn::{self, imagenet, squeezenet, AlexNet, Backbone, SqueezeNet};
-use gradlab::export::model_to_safetensors;
 use gradlab::faces::{orl, FaceSet, Manifest, MANIFEST_FILE};
 use gradlab::formats::read_json;
 use gradlab::formats::{write_all_atomically, write_atomically};
-use gradlab::network::Model;
-use gradlab::transfer::{self, TransferSettings, CLASSIFIER_FILE, FEATURES_FILE, RESULTS_FILE};
+use gradlab::transfer::{
+    self, FeaturesRun, TransferSettings, CLASSIFIER_FILE, FEATURES_FILE, RESULTS_FILE,
+};
 
 use super::faces::{load_faces, DEFAULT_OUT as FACES_OUT, ORL_WHEEL};
 use super::inputs::Installed;
@@ -339,14 +339,22 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    let mut value = serde_json::to_value(&summary)?;
+    let run = FeaturesRun {
+        features: set,
+        classifier: on_features.network,
+        summary,
+    };
+    let mut value = serde_json::to_value(&run.summary)?;
     value["seconds"] = json!(seconds);
     // All three or none: a failed write leaves the folder as it was.
     write_all_atomically(&[
-        (&args.out.join(FEATURES_FILE), &set.to_safetensors()),
+        (
+            &args.out.join(FEATURES_FILE),
+            &run.features.to_safetensors(),
+        ),
         (
             &args.out.join(CLASSIFIER_FILE),
-            &model_to_safetensors(&Model::Mlp(on_features.network.clone()), (1, set.dim())),
+            &run.classifier_safetensors(),
         ),
         (
             &args.out.join(RESULTS_FILE),

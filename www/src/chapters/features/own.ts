@@ -9,7 +9,7 @@
 
 import { zipSync } from 'fflate';
 import { assetUrl, type Lab } from '../../lab';
-import type { CnnReply, CnnRequest, OwnFeaturesStage, SavedFiles } from '../../protocol';
+import { OWN_FACES_RUN, OWN_FEATURES_RUN, type CnnReply, type CnnRequest, type OwnFeaturesStage, type SavedFiles } from '../../protocol';
 import { wasmPreference } from '../../wasm-build';
 import { reportError } from '../shared/lesson';
 import { download } from '../shared/png';
@@ -79,8 +79,8 @@ export function mountOwnFeatures(card: HTMLElement, lab: Lab, settings: () => { 
   const status = find<HTMLElement>('own-features-status');
   let running = false;
 
-  const ownFaces = () => lab.ownRuns.faces?.name === 'your faces';
-  const ownFeatures = () => lab.ownRuns.features?.name === 'features of your faces';
+  const ownFaces = () => lab.ownRuns.faces?.name === OWN_FACES_RUN;
+  const ownFeatures = () => lab.ownRuns.features?.name === OWN_FEATURES_RUN;
 
   const render = () => {
     runButton.disabled = running || !ownFaces();
