@@ -754,36 +754,41 @@ impl Faces {
 }
 
 /// The faces a learner brought (chapter 8's "Use your own faces"), prepared
-/// as `gradlab faces prepare --source folder` prepares a folder of them
-/// ([`own::prepare_own`]): `people[i]` and `files[i]` are face `i`'s
-/// person and path, and its `32 x 32` grey crop is `crops[1024 i ..]`.
+/// as `gradlab faces prepare --source folder --size SIZE` prepares a folder
+/// of them ([`own::prepare_own`]) at `size` (32 for parts 8 and 9, 64 for
+/// part 10): `people[i]` and `files[i]` are face `i`'s person and path, and
+/// its square grey crop is the next `lengths[i]` bytes of `crops`.
 #[wasm_bindgen(js_name = prepareOwnFaces)]
 pub fn prepare_own_faces(
     people: Vec<String>,
     files: Vec<String>,
     crops: &[u8],
+    lengths: Vec<u32>,
+    size: usize,
     seed: u32,
 ) -> Result<Faces, JsError> {
-    let n_pixels = own::OWN_FACE_SIZE * own::OWN_FACE_SIZE;
-    if people.len() != files.len() || crops.len() != people.len() * n_pixels {
+    let total: u64 = lengths.iter().map(|&n| u64::from(n)).sum();
+    if people.len() != files.len() || people.len() != lengths.len() || total != crops.len() as u64 {
         return Err(JsError::new(&format!(
-            "{} people, {} files and {} bytes of crops do not describe the same faces",
+            "{} people, {} files, {} lengths and {} bytes of crops do not describe the same faces",
             people.len(),
             files.len(),
+            lengths.len(),
             crops.len()
         )));
     }
-    let faces: Vec<own::OwnFace> = people
-        .into_iter()
-        .zip(files)
-        .zip(crops.chunks_exact(n_pixels))
-        .map(|((person, file), pixels)| own::OwnFace {
+    let mut rest = crops;
+    let mut faces = Vec::with_capacity(people.len());
+    for ((person, file), length) in people.into_iter().zip(files).zip(lengths) {
+        let (pixels, after) = rest.split_at(length as usize);
+        rest = after;
+        faces.push(own::OwnFace {
             person,
             file,
             pixels: pixels.to_vec(),
-        })
-        .collect();
-    let set = own::prepare_own(&faces, own::OWN_FACE_SIZE, u64::from(seed)).map_err(js_error)?;
+        });
+    }
+    let set = own::prepare_own(&faces, size, u64::from(seed)).map_err(js_error)?;
     Ok(Faces { set })
 }
 
@@ -802,7 +807,8 @@ pub fn check_photo_size(file: &str, width: u32, height: u32) -> Result<(), JsErr
 }
 
 /// A decoded photograph's or webcam shot's face: its centred square, grey,
-/// `32 x 32` ([`own::face_from_pixels`]), from canvas RGBA pixels.
+/// `64 x 64` ([`own::OWN_CROP_SIZE`], [`own::face_from_pixels`]), from canvas
+/// RGBA pixels.
 #[wasm_bindgen(js_name = ownFaceFromRgba)]
 pub fn own_face_from_rgba(
     file: &str,
@@ -816,7 +822,7 @@ pub fn own_face_from_rgba(
         height,
         own::PixelLayout::Rgba,
         rgba,
-        own::OWN_FACE_SIZE,
+        own::OWN_CROP_SIZE,
     )
     .map_err(js_error)
 }
@@ -824,7 +830,7 @@ pub fn own_face_from_rgba(
 /// The face of a file browsers do not decode (PGM, the ORL faces' format).
 #[wasm_bindgen(js_name = ownFaceFromFile)]
 pub fn own_face_from_file(file: &str, bytes: &[u8]) -> Result<Vec<u8>, JsError> {
-    own::face_from_file(file, bytes, own::OWN_FACE_SIZE).map_err(js_error)
+    own::face_from_file(file, bytes, own::OWN_CROP_SIZE).map_err(js_error)
 }
 
 /// Throws if `name` cannot be a person's name ([`own::check_name`]).

@@ -16,12 +16,14 @@
 //!
 //! Grey levels follow the `image` crate's conversion (`0.2126 R + 0.7152 G +
 //! 0.0722 B`, alpha ignored), which is what the native decoder applies to a
-//! colour file. Each face is cropped once, when it is added, to the size it
-//! will be prepared at: [`square_crop`] of a `size x size` image to `size`
-//! copies it, so [`prepare_own`] on these crops equals [`FaceSet::prepare`]
-//! on the full images, and a folder of the crops saved as PNG gives the same
-//! set natively. Only the crops are kept, so a hundred 12-megapixel photos
-//! take 100 KB and not a gigabyte.
+//! colour file. Each face is cropped once, when it is added, to
+//! [`OWN_CROP_SIZE`] (64 x 64): part 10's features are computed from those
+//! crops, and parts 8 and 9 shrink them to their 32 x 32. Only the crops are
+//! kept, so a hundred 12-megapixel photos take 400 KB and not a gigabyte, and
+//! the crops are what the downloaded set holds, as PNGs: [`prepare_own`] on
+//! them equals `gradlab faces prepare --source folder` on that folder at any
+//! size, and at 64 also equals it on the original photographs
+//! ([`square_crop`] of a `64 x 64` image to 64 copies it).
 //!
 //! What a learner can get wrong is refused with a message that says what to
 //! do, before anything large is allocated: a file that is not an image
@@ -55,6 +57,10 @@ pub const MAX_OWN_PEOPLE: usize = 10;
 pub const MIN_FACES_PER_PERSON: usize = 3;
 /// The side of the prepared faces: part 8's 32 x 32.
 pub const OWN_FACE_SIZE: usize = 32;
+/// The side each face is kept at: part 10 computes SqueezeNet's features
+/// from these (scaled up to its 227 x 227, a 32 x 32 face is a blur), and
+/// parts 8 and 9 shrink them to [`OWN_FACE_SIZE`].
+pub const OWN_CROP_SIZE: usize = 64;
 /// Longest person's name, in characters: it is a folder's name in the
 /// downloaded set and a row label in chapter 8.
 pub const MAX_NAME_CHARS: usize = 40;
@@ -95,6 +101,12 @@ pub enum OwnFacesError {
         expected: u64,
         found: usize,
     },
+    #[error(
+        "{file}: a kept face is a square of grey levels, but its {found} bytes are no square \
+         (of side 1 to {}): forget the kept faces and bring them again",
+        super::MAX_SIZE
+    )]
+    NotSquare { file: String, found: usize },
     #[error("the name {name:?} cannot be used: {reason}")]
     BadName { name: String, reason: &'static str },
     #[error(
@@ -381,7 +393,9 @@ pub struct OwnFace {
     /// `person/name.png`: its path in the downloaded set, which is also its
     /// name in the prepared set (the split orders a person's faces by it).
     pub file: String,
-    /// `size x size` grey levels, row-major ([`face_from_pixels`]).
+    /// A square of grey levels, row-major ([`face_from_pixels`]): the
+    /// page's crops are [`OWN_CROP_SIZE`] on a side, those it kept before
+    /// part 10 ran in the page [`OWN_FACE_SIZE`]; any square is taken.
     pub pixels: Vec<u8>,
 }
 
@@ -414,9 +428,11 @@ pub fn face_path(person: &str, original: &str, taken: &[String]) -> String {
 
 /// The learner's faces as a [`FaceSet`] of `size x size` faces, split per
 /// person with `seed` and the default fractions, exactly as `gradlab faces
-/// prepare --source folder --seed SEED` prepares a folder of the same
-/// images: people in the folder reader's natural order of names (the first
-/// is label 0), each person's faces in the natural order of their files.
+/// prepare --source folder --size SIZE --seed SEED` prepares a folder of the
+/// same crops: people in the folder reader's natural order of names (the
+/// first is label 0), each person's faces in the natural order of their
+/// files. Each crop is scaled to `size` as a folder's image is, so the split
+/// is the same at every size: part 10's 64 x 64 faces are part 8's.
 pub fn prepare_own(faces: &[OwnFace], size: usize, seed: u64) -> Result<FaceSet, OwnFacesError> {
     check_face_size(size)?;
     let mut people: Vec<String> = Vec::new();
@@ -455,22 +471,18 @@ pub fn prepare_own(faces: &[OwnFace], size: usize, seed: u64) -> Result<FaceSet,
             file: pair[0].into(),
         });
     }
-    let side = u32::try_from(size).map_err(|_| FacesError::ImageSize(size))?;
     let images = faces
         .iter()
         .map(|face| {
-            GrayImage::from_raw(side, side, face.pixels.clone())
+            let side = crop_side(face.pixels.len());
+            side.and_then(|side| GrayImage::from_raw(side, side, face.pixels.clone()))
                 .map(|image| SourceImage {
                     person: face.person.clone(),
                     file: face.file.clone(),
                     image,
                 })
-                .ok_or_else(|| OwnFacesError::PixelCount {
+                .ok_or_else(|| OwnFacesError::NotSquare {
                     file: face.file.clone(),
-                    width: side,
-                    height: side,
-                    layout: "grey",
-                    expected: (size * size) as u64,
                     found: face.pixels.len(),
                 })
         })
@@ -481,6 +493,12 @@ pub fn prepare_own(faces: &[OwnFace], size: usize, seed: u64) -> Result<FaceSet,
         seed,
     };
     Ok(FaceSet::prepare(&images, &people, &config)?)
+}
+
+/// The side of a square crop of `len` grey levels, if it is one.
+fn crop_side(len: usize) -> Option<u32> {
+    let side = (len as f64).sqrt().round() as usize;
+    (side > 0 && side <= super::MAX_SIZE && side * side == len).then_some(side as u32)
 }
 
 #[cfg(test)]
@@ -512,8 +530,15 @@ mod tests {
     fn face(person: &str, n: u32, width: u32, height: u32) -> (SourceImage, OwnFace) {
         let pixels = rgba(width, height, n * 5);
         let file = face_path(person, &format!("{n}.jpg"), &[]);
-        let own =
-            face_from_pixels(&file, width, height, PixelLayout::Rgba, pixels.clone(), 32).unwrap();
+        let own = face_from_pixels(
+            &file,
+            width,
+            height,
+            PixelLayout::Rgba,
+            pixels.clone(),
+            OWN_CROP_SIZE,
+        )
+        .unwrap();
         // The native path: the decoded colour image, grey by DynamicImage.
         let decoded = image::DynamicImage::ImageRgba8(
             image::RgbaImage::from_raw(width, height, pixels).unwrap(),
@@ -546,25 +571,68 @@ mod tests {
                 own.push(o);
             }
         }
-        let set = prepare_own(&own, 32, 7).unwrap();
         // `gradlab faces prepare --source folder` with every sub-folder: the
-        // people in natural order (read_folder), the full images cropped.
+        // people in natural order (read_folder).
         let mut people = vec!["zoe".to_string(), "Ann".into(), "ben".into()];
         people.sort_by_key(|p| natural_key(p));
-        let native = FaceSet::prepare(
-            &sources,
-            &people,
-            &PrepareConfig {
-                size: 32,
-                seed: 7,
-                ..PrepareConfig::default()
-            },
-        )
-        .unwrap();
+        let config = |size| PrepareConfig {
+            size,
+            seed: 7,
+            ..PrepareConfig::default()
+        };
+        // Part 10's 64 x 64: the original photographs' own crops.
+        let features = prepare_own(&own, 64, 7).unwrap();
+        let native = FaceSet::prepare(&sources, &people, &config(64)).unwrap();
+        assert_eq!(
+            features, native,
+            "pixels, labels, splits and files all equal"
+        );
+        // Part 8's 32 x 32: the downloaded folder's, whose PNGs are the crops.
+        let set = prepare_own(&own, 32, 7).unwrap();
+        let downloaded: Vec<SourceImage> = own
+            .iter()
+            .map(|face| SourceImage {
+                person: face.person.clone(),
+                file: face.file.clone(),
+                image: GrayImage::from_raw(64, 64, face.pixels.clone()).unwrap(),
+            })
+            .collect();
+        let native = FaceSet::prepare(&downloaded, &people, &config(32)).unwrap();
         assert_eq!(set, native, "pixels, labels, splits and files all equal");
         assert_eq!(set.people(), &["Ann", "ben", "zoe"]);
         assert_eq!(set.counts(), vec![(2, 1, 1); 3], "4 faces split 2 / 1 / 1");
         assert_eq!(set.files()[0], "Ann/1.png", "natural order within a person");
+        // Both sizes split alike, so part 10's faces are part 8's.
+        assert_eq!(
+            (set.labels(), set.files()),
+            (features.labels(), features.files())
+        );
+        for split in [Split::Train, Split::Validation, Split::Test] {
+            assert_eq!(set.indices(split), features.indices(split));
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn faces_kept_at_32_still_prepare_and_a_crop_that_is_no_square_is_named() {
+        // Faces kept before part 10 ran in the page are 32 x 32 crops: they
+        // prepare as a folder of them would.
+        let mut own = faces_of(&[("Ann", 3), ("Ben", 3)]);
+        for face in &mut own {
+            let image = GrayImage::from_raw(64, 64, face.pixels.clone()).unwrap();
+            face.pixels = square_crop(&image, 32);
+        }
+        let set = prepare_own(&own, 32, 0).unwrap();
+        assert_eq!(
+            set.pixels().row(0).as_slice().unwrap(),
+            own[0].pixels.as_slice()
+        );
+        own[4].pixels.pop();
+        let error = prepare_own(&own, 32, 0).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Ben/2.png: a kept face is a square of grey levels, but its 1023 bytes are no square \
+             (of side 1 to 256): forget the kept faces and bring them again"
+        );
     }
 
     #[wasm_bindgen_test(unsupported = test)]

@@ -293,11 +293,17 @@ export type OwnPhoto =
   | { kind: 'pixels'; name: string; width: number; height: number; rgba: ArrayBuffer };
 
 /** One of the learner's faces: whose, its path in their set (`person/name.png`)
- * and its 32x32 grey pixels. The page keeps these. */
+ * and its 64x64 grey pixels (32x32 for faces kept before part 10 ran in the
+ * page; see faceSide). The page keeps these. */
 export interface OwnFace {
   person: string;
   path: string;
   pixels: Uint8Array;
+}
+
+/** The side of a face's square of pixels. */
+export function faceSide(face: OwnFace): number {
+  return Math.round(Math.sqrt(face.pixels.length));
 }
 
 /** What `own-faces-add` made of the photographs: the faces, and each file

@@ -100,10 +100,6 @@ export function createFaces(host: FacesHost) {
     useRun(set: Faces, network: FacesNetwork | null, summary: TrainingSummary | null, name: string) {
       show(set, network, summary, { kind: 'opened', name });
     },
-    /** The faces shown now, if loaded (the worker keeps ownership). */
-    shownSet(): Faces | null {
-      return faces;
-    },
     /** Back to the shipped faces (loaded again when next asked for). */
     closeRun() {
       faces?.free();

@@ -81,7 +81,14 @@ async function handle(request: Request): Promise<Handled<Request['type']>> {
   if (isFeaturesRequest(request)) return features.handle(request);
   if (isOwnFacesRequest(request)) {
     if (request.type === 'own-faces-add') return { value: await ownFaces.add(request.person, request.photos, request.taken) };
-    return { value: ownRuns.useOwnFaces(ownFaces.prepare(request.faces, request.seed)) };
+    // Parts 8 and 9 at their 32x32; part 10 from the 64x64 crops themselves.
+    const forParts8And9 = ownFaces.prepare(request.faces, request.seed, 32);
+    try {
+      return { value: ownRuns.useOwnFaces(forParts8And9, ownFaces.prepare(request.faces, request.seed, 64)) };
+    } catch (error) {
+      forParts8And9.free();
+      throw error;
+    }
   }
   switch (request.type) {
     case 'init': {

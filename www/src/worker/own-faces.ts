@@ -1,7 +1,8 @@
 // The worker's side of "Use your own faces" (chapter 8): each photograph or
-// webcam shot the learner adds becomes its 32x32 grey face here, and the
+// webcam shot the learner adds becomes its 64x64 grey crop here, and the
 // faces, once there are enough, become the faces parts 8 and 9 show and
-// train on, in place of the shipped ones.
+// train on (at 32x32), in place of the shipped ones, and the faces part 10
+// computes features of (at 64x64).
 //
 // The browser decodes (createImageBitmap); the library does the rest
 // (src/faces/own.rs, behind src/web.rs): it recognises the file and reads
@@ -79,8 +80,9 @@ export function createOwnFaces() {
       return { added, refused };
     },
 
-    /** The faces as a face set (the library checks the people and counts). */
-    prepare(faces: OwnFace[], seed: number) {
+    /** The faces as a face set of `size x size` faces (the library checks
+     * the people and counts, and scales each crop). */
+    prepare(faces: OwnFace[], seed: number, size: number) {
       const crops = new Uint8Array(faces.reduce((n, f) => n + f.pixels.length, 0));
       let at = 0;
       for (const face of faces) {
@@ -91,6 +93,8 @@ export function createOwnFaces() {
         faces.map((f) => f.person),
         faces.map((f) => f.path),
         crops,
+        Uint32Array.from(faces, (f) => f.pixels.length),
+        size,
         seed,
       );
     },

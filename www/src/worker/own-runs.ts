@@ -25,6 +25,12 @@ function runName(folder: string, fallback: string): string {
 
 export function createOwnRuns(host: OwnRunsHost) {
   const shown: Record<RunArea, OpenedRun | null> = { digits: null, faces: null, features: null };
+  /** The learner's own faces at 64x64, for part 10, while parts 8 and 9 show them at 32x32. */
+  let featureFaces: Faces | null = null;
+  const forgetFeatureFaces = () => {
+    featureFaces?.free();
+    featureFaces = null;
+  };
 
   const announce = (changed: RunArea[]) => host.post({ type: 'own-runs', runs: { ...shown }, changed });
 
@@ -57,6 +63,7 @@ export function createOwnRuns(host: OwnRunsHost) {
         return run;
       }
       case 'faces': {
+        forgetFeatureFaces();
         const faces = opened.faces(i);
         const network = opened.facesNetwork(i) ?? null;
         const summary = opened.facesSummary(i) ?? null;
@@ -116,8 +123,9 @@ export function createOwnRuns(host: OwnRunsHost) {
     },
 
     /** The faces the learner brought (chapter 8, "Use your own faces"), shown
-     * in parts 8 and 9 as an opened faces run is, not trained yet. */
-    useOwnFaces(faces: Faces): OpenedRun {
+     * in parts 8 and 9 as an opened faces run is, not trained yet; the same
+     * faces at part 10's size are kept for it (the worker owns both). */
+    useOwnFaces(faces: Faces, forFeatures: Faces): OpenedRun {
       const people = faces.people().names;
       const run: OpenedRun = {
         area: 'faces',
@@ -125,14 +133,16 @@ export function createOwnRuns(host: OwnRunsHost) {
         description: `${faces.labels().length} faces of ${people.length} people (${people.join(', ')}) at ${faces.size}×${faces.size}, brought here`,
       };
       host.faces.useRun(faces, null, null, run.name);
+      forgetFeatureFaces();
+      featureFaces = forFeatures;
       shown.faces = run;
       announce(['faces', ...closeOwnFeatures()]);
       return run;
     },
 
-    /** The learner's own faces, if parts 8 and 9 show them. */
+    /** The learner's own faces at part 10's size, if parts 8 and 9 show them. */
     ownFaces(): Faces | null {
-      return shown.faces?.name === OWN_FACES ? host.faces.shownSet() : null;
+      return shown.faces?.name === OWN_FACES ? featureFaces : null;
     },
 
     /** Part 10's features of the learner's faces, computed in the page by
@@ -170,7 +180,10 @@ export function createOwnRuns(host: OwnRunsHost) {
       const changed = [area, ...(area === 'faces' ? closeOwnFeatures() : [])];
       shown[area] = null;
       if (area === 'digits') host.digits.closeRun();
-      else if (area === 'faces') host.faces.closeRun();
+      else if (area === 'faces') {
+        host.faces.closeRun();
+        forgetFeatureFaces();
+      }
       else host.features.closeRun();
       announce(changed);
     },

@@ -6,21 +6,23 @@
 //   my-faces/Ann/shot-3.png         made unique per person when added:
 //   my-faces/Ben/...                src/faces/own.rs, face_path)
 //
-// Each face is the 32x32 grey crop the page keeps, as a PNG the browser
-// encodes. Preparing those crops natively gives the set the page prepares
-// (src/faces/own.rs: square_crop of a 32x32 image to 32 copies it). The
-// PNGs are compressed already, so the zip stores them as they are.
+// Each face is the 64x64 grey crop the page keeps, as a PNG the browser
+// encodes. Preparing those crops natively gives the sets the page prepares,
+// at 32 for parts 8 and 9 and at 64 for part 10 (src/faces/own.rs,
+// prepare_own). The PNGs are compressed already, so the zip stores them as
+// they are.
 
 import { zipSync } from 'fflate';
-import type { OwnFace } from '../../protocol';
+import { faceSide, type OwnFace } from '../../protocol';
 
 /** The folder the zip unpacks to, and the zip's name without `.zip`. */
 export const ZIP_FOLDER = 'my-faces';
 
-/** A `side x side` grey face as a PNG, encoded by the browser. */
-async function facePng(face: OwnFace, side: number): Promise<Uint8Array> {
+/** A grey face as a PNG, encoded by the browser. */
+async function facePng(face: OwnFace): Promise<Uint8Array> {
+  const side = faceSide(face);
   if (face.pixels.length !== side * side) {
-    throw new Error(`${face.path} has ${face.pixels.length} pixels, not the ${side}x${side} of a face`);
+    throw new Error(`${face.path} has ${face.pixels.length} pixels, not a square face`);
   }
   const canvas = document.createElement('canvas');
   canvas.width = side;
@@ -40,12 +42,12 @@ async function facePng(face: OwnFace, side: number): Promise<Uint8Array> {
  * face, if one cannot be encoded or two share a path (one would overwrite
  * the other in the zip); the faces themselves are only read.
  */
-export async function ownFacesZip(faces: readonly OwnFace[], side: number): Promise<Uint8Array> {
+export async function ownFacesZip(faces: readonly OwnFace[]): Promise<Uint8Array> {
   const files: Record<string, Uint8Array> = {};
   for (const face of faces) {
     const path = `${ZIP_FOLDER}/${face.path}`;
     if (path in files) throw new Error(`two faces are both ${face.path}: remove one of them and download again`);
-    files[path] = await facePng(face, side);
+    files[path] = await facePng(face);
   }
   // Level 0: stored, not deflated again.
   return zipSync(files, { level: 0 });

@@ -1,11 +1,12 @@
 // Chapter 8's "Use your own faces": the learner brings photographs (a folder
 // with one sub-folder per person, or files picked or dropped per person) or
 // webcam shots (a burst under a square guide box) of 2 to 10 people; the
-// worker makes each into its 32x32 grey face (src/worker/own-faces.ts, the
-// library's preparation), and "Train on these faces" shows them in parts 8
-// and 9 in place of the shipped faces and trains the network on them.
+// worker makes each into its 64x64 grey crop (src/worker/own-faces.ts, the
+// library's preparation), and "Train on these faces" shows them at 32x32 in
+// parts 8 and 9 in place of the shipped faces and trains the network on
+// them; part 10 computes its features from the 64x64 crops.
 //
-// The page keeps the faces (32x32 crops, a kilobyte each), and keeps them
+// The page keeps the faces (64x64 crops, 4 KB each), and keeps them
 // in the browser too (IndexedDB, through idb-keyval, as the runs are kept)
 // until the learner removes them: a refused file, a denied camera, a worker
 // restart or a reload loses none of them. Nothing is sent anywhere; "Download
@@ -15,12 +16,10 @@
 import { del, get, set } from 'idb-keyval';
 import type { Lab } from '../../lab';
 import { WorkerLost } from '../../lab';
-import type { OwnFace, OwnPhoto } from '../../protocol';
+import { faceSide, type OwnFace, type OwnPhoto } from '../../protocol';
 import { download } from '../shared/png';
 import { ZIP_FOLDER, ownFacesZip } from './own-zip';
 
-/** The side of a face, as the worker makes them. */
-const SIZE = 32;
 /** IndexedDB key of the kept faces. */
 const STORE_KEY = 'gradlab-own-faces';
 
@@ -29,7 +28,8 @@ export const OWN_FACES_MARKUP = `
     <h3 id="own-faces-title">Use your own faces</h3>
     <p class="small">Bring photographs or webcam shots of 2 to 10 people, at least 3 faces each (10 is better), and
       the network above trains on them. Each photograph is cropped to its centred square, made grey and shrunk to
-      32×32, as <code>gradlab faces prepare --source folder</code> does. <strong>Nothing is sent anywhere:
+      64×64 (part 10's features are computed from these) and then to part 8's 32×32, as <code>gradlab faces prepare
+      --source folder</code> does. <strong>Nothing is sent anywhere:
       the faces stay in this browser, unless you download them as a zip.</strong> The faces are kept here until you remove them.</p>
     <div class="own-faces-add">
       <div class="own-faces-photos" role="group" aria-labelledby="own-faces-photos-title">
@@ -70,17 +70,18 @@ export const OWN_FACES_MARKUP = `
   </section>
 `;
 
-/** A 32x32 grey face on a canvas. */
+/** A grey face on a canvas (CSS sizes it as the other faces). */
 function thumbnail(face: OwnFace, label: string): HTMLCanvasElement {
+  const side = faceSide(face);
   const canvas = document.createElement('canvas');
-  canvas.width = SIZE;
-  canvas.height = SIZE;
+  canvas.width = side;
+  canvas.height = side;
   canvas.className = 'face-canvas';
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', label);
-  const rgba = new Uint8ClampedArray(SIZE * SIZE * 4);
+  const rgba = new Uint8ClampedArray(side * side * 4);
   face.pixels.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
-  canvas.getContext('2d')!.putImageData(new ImageData(rgba, SIZE, SIZE), 0, 0);
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, side, side), 0, 0);
   return canvas;
 }
 
@@ -226,7 +227,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
     downloadNote.innerHTML =
       faces.length === 0
         ? 'Download as zip waits for faces: bring some first.'
-        : `Download as zip saves ${ZIP_FOLDER}.zip, one folder per person, each face a 32×32 PNG; unzipped, ` +
+        : `Download as zip saves ${ZIP_FOLDER}.zip, one folder per person, each face a 64×64 PNG; unzipped, ` +
           `<code>gradlab faces prepare --source folder --folder ${ZIP_FOLDER}</code> reads it.`;
     shootButton.disabled = busy || stream === null;
   };
@@ -404,7 +405,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
     zipping = true;
     render();
     say(`Making ${ZIP_FOLDER}.zip of ${count}…`, 'working');
-    ownFacesZip(taken, SIZE)
+    ownFacesZip(taken)
       .then((zip) => {
         download(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${ZIP_FOLDER}.zip`);
         say(`Downloaded ${ZIP_FOLDER}.zip: ${count}, one folder per person.`, 'downloaded');

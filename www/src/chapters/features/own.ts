@@ -21,7 +21,7 @@ export const OWN_FEATURES_MARKUP = `
   <div class="card own-features" role="group" aria-label="Part 10 on your own faces" data-testid="own-features">
     <h3>On your own faces</h3>
     <p class="small">Bring faces in part 8 (<em>Use your own faces</em>), then press the button: SqueezeNet 1.1 runs
-      here, in this page, on each of your faces (its 32×32 crop, scaled to 227×227), and this chapter then compares
+      here, in this page, on each of your faces (its 64×64 crop, scaled to 227×227), and this chapter then compares
       features and pixels on your faces. The network’s weights, 2.5 MB in half precision, download the first time.
       Nothing you bring leaves this machine.</p>
     <div class="buttons">
