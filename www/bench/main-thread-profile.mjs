@@ -13,11 +13,13 @@
 // self time in the long tasks and over the run); the sampling slows a
 // throttled page a lot, so the figures above are best read without it.
 // --css adds a style sheet to the page, to try a CSS change without a build.
+// --startup traces the page's start instead, from navigation to the moment
+// it reads drawings (window.gradlabReadyMs): what its long tasks are.
 // Not a test and not a benchmark (tracing slows the page): it says where to
 // look; BENCHMARKS.md's figures come from page-bench.mjs and soak-bench.mjs.
 // Run after a page build; an unminified one (`npx vite build --minify false
 // --outDir DIR`, then `--dist DIR`) gives readable function names:
-//   node www/bench/main-thread-profile.mjs [--rate 4] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE]
+//   node www/bench/main-thread-profile.mjs [--rate 4] [--startup] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -42,6 +44,8 @@ const STROKE = !args.includes('--no-stroke');
 const CSS = option('--css', null);
 /** The CPU profile names the functions, but its sampling slows a throttled page a lot. */
 const CPU_PROFILE = args.includes('--cpu-profile');
+/** Traces the start-up instead of a training run. */
+const STARTUP = args.includes('--startup');
 const LONG_US = 50_000;
 
 // The DevTools Performance panel's own events (RunTask is in the second).
@@ -142,28 +146,38 @@ try {
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   const cdp = await context.newCDPSession(page);
-  await page.goto(server.url);
-  await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
-  if (CSS) await page.addStyleTag({ content: CSS });
-  // A "1" on the pad, read again by each new state of the network.
-  if (STROKE) {
-    await drawOne(page);
+  const startTracing = async () => {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
+    if (CPU_PROFILE) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { recordMode: 'recordAsMuchAsPossible', includedCategories: CATEGORIES } });
+  };
+  if (STARTUP) {
+    await startTracing();
+    const started = Date.now();
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.gradlabReadyMs !== undefined, null, { timeout: 300000 });
+    console.log(`the page read drawings ${((Date.now() - started) / 1000).toFixed(1)} s after the navigation began`);
+  } else {
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
+    if (CSS) await page.addStyleTag({ content: CSS });
+    // A "1" on the pad, read again by each new state of the network.
+    if (STROKE) {
+      await drawOne(page);
+    }
+    await page.getByTestId(`model-${MODEL}`).check();
+    await page.getByTestId('setting-epochs').fill(EPOCHS);
+    await page.getByTestId('learning-curve').scrollIntoViewIfNeeded();
+    await startTracing();
+    const started = Date.now();
+    await page.getByTestId('train-start').click();
+    await page.waitForSelector('[data-testid="status"][data-phase="finished"]', { timeout: 600000 });
+    console.log(`the run took ${((Date.now() - started) / 1000).toFixed(1)} s from the click to the finished state`);
   }
-  await page.getByTestId(`model-${MODEL}`).check();
-  await page.getByTestId('setting-epochs').fill(EPOCHS);
-  await page.getByTestId('learning-curve').scrollIntoViewIfNeeded();
-
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
-  if (CPU_PROFILE) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await cdp.send('Profiler.start');
-  }
-  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { recordMode: 'recordAsMuchAsPossible', includedCategories: CATEGORIES } });
-  const started = Date.now();
-  await page.getByTestId('train-start').click();
-  await page.waitForSelector('[data-testid="status"][data-phase="finished"]', { timeout: 600000 });
-  console.log(`the run took ${((Date.now() - started) / 1000).toFixed(1)} s from the click to the finished state`);
   // The end-of-run figures follow the finished state: give them frames.
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0)))));
   await page.evaluate(() => new Promise((done) => (window.requestIdleCallback ?? setTimeout)(done)));
@@ -181,7 +195,7 @@ try {
   const first = tasks.length ? tasks[0].ts : 0;
   const busy = tasks.reduce((sum, e) => sum + e.dur, 0);
   const span = tasks.length ? tasks[tasks.length - 1].ts - first : 0;
-  console.log(`CPU throttling ${RATE}x, ${MODEL}, ${EPOCHS} epoch(s): ${tasks.length} main-thread tasks over ${(span / 1e6).toFixed(1)} s, busy ${(busy / 1000).toFixed(0)} ms; ${long.length} over 50 ms, the longest ${(Math.max(0, ...long.map((t) => t.dur)) / 1000).toFixed(0)} ms`);
+  console.log(`CPU throttling ${RATE}x, ${STARTUP ? 'start-up' : `${MODEL}, ${EPOCHS} epoch(s)`}: ${tasks.length} main-thread tasks over ${(span / 1e6).toFixed(1)} s, busy ${(busy / 1000).toFixed(0)} ms; ${long.length} over 50 ms, the longest ${(Math.max(0, ...long.map((t) => t.dur)) / 1000).toFixed(0)} ms`);
   const whole = breakdown(onMain, { ts: first - 1, dur: span + 1e9 });
   const frames = onMain.filter((e) => e.name === 'Layerize' && e.ph === 'X');
   const perFrame = (name) => onMain.filter((e) => e.name === name && e.ph === 'X').reduce((sum, e) => sum + e.dur, 0) / Math.max(1, frames.length) / 1000;

@@ -107,19 +107,28 @@ export function legend(series: { name: string; color: string; dashed?: boolean; 
   return root;
 }
 
+/** Each chart root's width when a chart was last sized to it (chartWidth), so
+ * that onWidthChange need not read the layout when it starts watching. */
+const sizedAt = new WeakMap<HTMLElement, number>();
+
 /** The width a chart inside `root` can take: its content width, at least 260. */
 export function chartWidth(root: HTMLElement, columns = 1, gap = 16): number {
-  const width = root.clientWidth || 600;
-  return Math.max(260, Math.floor((width - gap * (columns - 1)) / columns));
+  const width = root.clientWidth;
+  sizedAt.set(root, width);
+  return Math.max(260, Math.floor(((width || 600) - gap * (columns - 1)) / columns));
 }
 
-/** Calls `redraw` when `root`'s width changes (not on every pixel of height). */
+/** Calls `redraw` when `root`'s width changes from the one its chart was
+ * sized to (not on every pixel of height). Reading `clientWidth` while a
+ * chapter is being built forces the page's layout there and then (issue 21:
+ * half a second of a throttled start-up went to it); inside the observer's
+ * callback the layout is already done, so the width is read only there. */
 export function onWidthChange(root: HTMLElement, redraw: () => void): void {
-  let width = root.clientWidth;
   let frame = 0;
   new ResizeObserver(() => {
-    if (root.clientWidth === width) return;
-    width = root.clientWidth;
+    const width = root.clientWidth;
+    if (width === sizedAt.get(root)) return;
+    sizedAt.set(root, width);
     cancelAnimationFrame(frame);
     frame = requestAnimationFrame(redraw);
   }).observe(root);
