@@ -1156,12 +1156,8 @@ impl Cnn {
                 rgba.len()
             ))
         })?;
-        let rgb = image::DynamicImage::ImageRgba8(image).to_rgb8();
-        let input = cnn::input_tensor(&[rgb], &self.backbone.input_spec()).map_err(js_error)?;
-        let scores = self.backbone.logits(&input).map_err(js_error)?;
-        scores
-            .flatten_all()
-            .and_then(|t| t.to_vec1::<f32>())
+        self.backbone
+            .imagenet_scores(&image::DynamicImage::ImageRgba8(image))
             .map_err(js_error)
     }
 

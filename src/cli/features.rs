@@ -208,10 +208,8 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     // The image crate's error is flattened into the message: its Display
     // already includes the cause that its `source()` returns as well.
     let photo = image::open(&args.image)
-        .map_err(|e| anyhow!("cannot read {} as an image: {e}", args.image.display()))?
-        .to_rgb8();
-    let input = cnn::input_tensor(&[photo], &backbone.input_spec())?;
-    let scores = backbone.logits(&input)?.flatten_all()?.to_vec1::<f32>()?;
+        .map_err(|e| anyhow!("cannot read {} as an image: {e}", args.image.display()))?;
+    let scores = backbone.imagenet_scores(&photo)?;
     let top = imagenet::top_k(&scores, args.top);
     let classes: Vec<_> = top
         .iter()

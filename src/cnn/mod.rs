@@ -401,6 +401,14 @@ impl Backbone {
         })
     }
 
+    /// The network's 1000 ImageNet scores (logits) for one photograph of
+    /// any size and colour type (`gradlab cnn classify`, and the page's
+    /// benchmark), made into the network's input as every image is.
+    pub fn imagenet_scores(&self, photo: &DynamicImage) -> Result<Vec<f32>, CnnError> {
+        let input = input_tensor(&[photo.to_rgb8()], &self.input_spec())?;
+        Ok(self.logits(&input)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
     /// Part 10's features of `faces`: [`extract`](Backbone::extract) of
     /// `images` (one per face, in the set's order), quantised for the
     /// classifier ([`FeatureSet::quantise`]).
