@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
+import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -297,12 +297,7 @@ try {
     await page.waitForSelector('[data-testid="status"][data-phase="running"]');
     await sleep(1500);
     await page.getByTestId('train-reset').click();
-    for (let n = 1; n <= 10; n++) {
-      const section = page.getByTestId(`chapter-${n}`);
-      await section.scrollIntoViewIfNeeded();
-      await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 120000 });
-    }
-    await page.waitForFunction(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { timeout: 120000 });
+    await showEveryChapter(page);
     await sleep(SETTLE * 1000);
     results.states.push(await fullState('every chapter', cdp, attached, pid));
   }

@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
+import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,14 +131,7 @@ async function measure(rate, server, executablePath) {
     const whileTraining = await longTasks(page, trainingFrom, trainingTo);
     await page.getByTestId('train-reset').click();
 
-    // Every chapter built and shown, as a reader scrolling through would.
-    for (let n = 1; n <= 10; n++) {
-      const section = page.getByTestId(`chapter-${n}`);
-      await section.scrollIntoViewIfNeeded();
-      await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 120000 });
-    }
-    // The figures of the last chapters load after they are seen: let them.
-    await page.waitForFunction(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { timeout: 120000 });
+    await showEveryChapter(page);
     const allChapters = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
     return {
       rate,

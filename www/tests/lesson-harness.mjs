@@ -148,6 +148,17 @@ export async function open(page, n) {
   }
 }
 
+/** Builds and shows every chapter, as a reader scrolling through would,
+ * and waits for the figures the last chapters load once seen
+ * (www/bench's page-bench.mjs and mem-probe.mjs). */
+export async function showEveryChapter(page) {
+  for (let n = 1; n <= 10; n++) {
+    await page.getByTestId(`chapter-${n}`).scrollIntoViewIfNeeded();
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.mounted === 'true', `chapter-${n}`, { timeout: 120000 });
+  }
+  await page.waitForFunction(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { timeout: 120000 });
+}
+
 /** Draws a "1" on the draw section's pad with the mouse: one stroke down
  * the middle, as the page tests and benchmarks write a digit. */
 export async function drawOne(page) {
