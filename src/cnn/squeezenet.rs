@@ -326,7 +326,7 @@ fn inside(
 /// would also return the number when the other is NaN; WebAssembly's
 /// `f32.max` returns the NaN, so in the page each `max` became a call to
 /// libm's `fmaxf` or a longer sequence; this made a forward pass there
-/// about 5% faster (BENCHMARKS.md, "Part 10 in the page"). Activations are
+/// 3-9% faster (BENCHMARKS.md, "Part 10 in the page"). Activations are
 /// never NaN (finite weights on finite pixels), so the difference never
 /// shows.
 #[inline(always)]

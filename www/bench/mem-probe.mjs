@@ -13,7 +13,7 @@
 //   node www/bench/mem-probe.mjs [--js-flags "--no-liftoff"] [--query "?wasm=simd128"]
 //        [--no-sw] [--dist DIR] [--json FILE] [--smaps N] [--quick]
 // --quick stops after MNIST (no training, no chapters).
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
+import { largestRenderer, renderers } from './renderers.mjs';
 
 const require = createRequire(import.meta.url);
 const { ws: WebSocket } = require(join(dirname(require.resolve('playwright-core')), 'lib/utilsBundle.js'));
@@ -51,19 +52,6 @@ const PORT = 9300 + Math.floor(Math.random() * 600);
 const MB = (bytes) => bytes / 1048576;
 const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function renderers() {
-  const out = [];
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer')) continue;
-      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-      out.push({ pid: Number(pid), rss });
-    } catch {}
-  }
-  return out;
-}
 
 function rollup(pid) {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -261,7 +249,7 @@ try {
   const blank = context.pages()[0] ?? (await context.newPage());
   await blank.goto('about:blank');
   await sleep(1000);
-  const blankPid = renderers().sort((a, b) => b.rss - a.rss)[0].pid;
+  const blankPid = largestRenderer().pid;
   results.blank = await fullState('blank tab', cdp, attached, blankPid);
   const page = await context.newPage();
   await blank.close();
@@ -270,7 +258,7 @@ try {
   if (NO_MNIST) await context.route('**/data/*.gz', () => {});
   await page.goto(server.url + QUERY);
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 120000 });
-  const pid = renderers().sort((a, b) => b.rss - a.rss)[0].pid;
+  const pid = largestRenderer().pid;
   await sleep(NO_MNIST ? 3000 : 300);
   results.states.push(await fullState('after start-up', cdp, attached, pid));
   if (NO_MNIST) {

@@ -14,13 +14,14 @@
 // Not a test: it prints the figures (and writes them with --json FILE) for
 // BENCHMARKS.md. Run after scripts/build-page.sh:
 //   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE]
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
+import { largestRenderer } from './renderers.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -35,24 +36,8 @@ const JSON_FILE = option('--json', null);
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const mb = (bytes) => bytes / 1e6;
 
-/** Resident memory (bytes) of each Chromium renderer process now. */
-function rendererMemory() {
-  const sizes = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.includes('--type=renderer')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) sizes.push(Number(rss[1]) * 1024);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return sizes;
-}
-
-/** The page's renderer: the largest (a blank tab's is far smaller). */
-const pageRenderer = () => Math.max(0, ...rendererMemory());
+/** The page's renderer's resident size (bytes). */
+const pageRenderer = () => largestRenderer()?.rss ?? 0;
 
 async function heaps(page, cdp) {
   const { metrics } = await cdp.send('Performance.getMetrics');

@@ -121,7 +121,7 @@ export function chartWidth(root: HTMLElement, columns = 1, gap = 16): number {
 /** Calls `redraw` when `root`'s width changes from the one its chart was
  * sized to (not on every pixel of height). Reading `clientWidth` while a
  * chapter is being built forces the page's layout there and then (issue 21:
- * half a second of a throttled start-up went to it); inside the observer's
+ * 300-660 ms of a 4x-throttled start-up's CPU profile went to it); inside the observer's
  * callback the layout is already done, so the width is read only there. */
 export function onWidthChange(root: HTMLElement, redraw: () => void): void {
   let frame = 0;

@@ -1,0 +1,25 @@
+// Chromium's renderer processes on this machine, from /proc (Linux): the
+// benchmarks that measure the page's memory (page-bench.mjs, mem-probe.mjs)
+// read their resident size here.
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** Each renderer process now: its pid and resident size (VmRSS, bytes). */
+export function renderers() {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes('--type=renderer')) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) found.push({ pid: Number(pid), rss: Number(rss[1]) * 1024 });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return found;
+}
+
+/** The page's renderer: the largest (a blank tab's is far smaller), or null. */
+export function largestRenderer() {
+  return renderers().sort((a, b) => b.rss - a.rss)[0] ?? null;
+}
