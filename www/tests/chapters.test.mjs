@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, useBrowser } from './lesson-harness.mjs';
+import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, textOf, useBrowser } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -41,7 +41,7 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   await page.waitForFunction(() => document.querySelector('[data-testid="data-enlarged-label"]')?.dataset.label === '7', null, { timeout: 5000 });
   assert.ok((await canvasColours(section.getByTestId('data-enlarged-canvas'))) > 10);
   await page.waitForFunction(() => document.querySelector('[data-testid="data-counts-table"]')?.dataset.total === '70000');
-  const counts = await section.getByTestId('data-counts-table').innerText();
+  const counts = await textOf(section.getByTestId('data-counts-table'));
   assert.match(counts, /6,742/, 'ones in the training set');
   assert.match(counts, /5,421/, 'fives in the training set');
   assert.match(await page.evaluate(() => location.hash), /data\.sample=1/, 'the sample is in the hash');
@@ -57,7 +57,7 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   assert.ok((await canvasColours(section.getByTestId('network-contributions'))) > 10, 'the contributions image is drawn');
   await section.getByTestId('network-mistake').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="network-verdict"] .wrong') !== null, null, { timeout: 15000 });
-  assert.match(await section.getByTestId('network-formula').innerText(), /=/);
+  assert.match(await textOf(section.getByTestId('network-formula')), /=/);
   await shoot(section, 2);
 
   // ---- 3. The gradient: Figure 5 and the check on real digits.
@@ -95,7 +95,7 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   await section.getByTestId('momentum-train').click();
   await page.waitForSelector('[data-testid="momentum-status-momentum"][data-phase="finished"]', { timeout: 40000 });
   assert.ok((await svgMarks(section.getByTestId('momentum-curves'))) >= 4, 'both curves are drawn');
-  const summary5 = await section.getByTestId('momentum-summary').innerText();
+  const summary5 = await textOf(section.getByTestId('momentum-summary'));
   const [, gdAccuracy, momentumAccuracy] = /gets ([\d.]+)%[\s\S]*and ([\d.]+)%/.exec(summary5) ?? [];
   assert.ok(Number(momentumAccuracy) > Number(gdAccuracy), `momentum learns faster at the same rate: ${summary5}`);
   await shoot(section, 5);

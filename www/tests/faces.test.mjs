@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, useBrowser } from './lesson-harness.mjs';
+import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, textOf, useBrowser } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -33,7 +33,7 @@ test('chapters 8 and 9: faces, retraining, and the hidden units of two people', 
   assert.ok(shippedAccuracy >= 90, `the shipped network gets at least 90% of the test faces: ${shipped}`);
   assert.equal(await section.locator('[data-testid="faces-confusion-table"] tbody tr').count(), 6);
   const confusedShipped = Number(await section.getByTestId('faces-confused').getAttribute('data-count'));
-  if (confusedShipped === 0) assert.match(await section.getByTestId('faces-confused').innerText(), /No mistakes/);
+  if (confusedShipped === 0) assert.match(await textOf(section.getByTestId('faces-confused')), /No mistakes/);
   else assert.equal(await section.getByTestId('faces-confused').locator('canvas').count(), confusedShipped);
 
   // Retrain briefly, from the keyboard: fewer units and epochs, a new seed.

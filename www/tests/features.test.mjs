@@ -16,7 +16,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, chapter, gradlabBinary, open, openPage, openPageWith, shoot, svgMarks, useBrowser, www } from './lesson-harness.mjs';
+import { assertNoProblems, chapter, gradlabBinary, open, openPage, openPageWith, shoot, svgMarks, textOf, useBrowser, www } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -61,7 +61,7 @@ test('chapter 10: features against pixels, both confusion matrices, and the clas
   assert.equal(await section.getByTestId('features-accuracy-pixels').textContent(), percent(results.pixel_test_accuracy));
   assert.equal(await section.getByTestId('features-count-features').textContent(), `(${onFeatures.right}/${onFeatures.total})`);
   assert.equal(await section.getByTestId('features-count-pixels').textContent(), `(${onPixels.right}/${onPixels.total})`);
-  const versus = await section.getByTestId('features-versus').innerText();
+  const versus = await textOf(section.getByTestId('features-versus'));
   assert.match(versus, new RegExp(`${results.backbone} ${results.layer}`), 'the card names the network and its layer');
   console.log(`features: ${percent(results.test_accuracy)} (${onFeatures.right}/${onFeatures.total}) vs pixels ${percent(results.pixel_test_accuracy)} (${onPixels.right}/${onPixels.total})`);
 

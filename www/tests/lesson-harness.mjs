@@ -182,6 +182,15 @@ export async function canvasColours(locator) {
   });
 }
 
+/** The text under `locator`, its white space collapsed. Not Playwright's
+ * `innerText()`: chapters are `content-visibility: auto`, and Chromium gives
+ * an empty innerText for a chapter that has left the viewport (a chapter
+ * above can grow as its figures arrive and push it out; CI saw chapter 8's
+ * "No mistakes" read as ''). The text is there whether or not it is painted. */
+export async function textOf(locator) {
+  return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
 /** Marks drawn in the SVG charts under `locator`: paths, rects, circles, images. */
 export async function svgMarks(locator) {
   return locator.evaluate((root) => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, canvasColours, open, openPage, svgMarks, useBrowser, www } from './lesson-harness.mjs';
+import { assertNoProblems, canvasColours, open, openPage, svgMarks, textOf, useBrowser, www } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -57,7 +57,7 @@ test('every chapter opens with its figure drawn, without a control touched', asy
   section = await open(page, 5);
   await state(`[data-testid="chapter-5"] .curve-pair[data-source="recorded"][data-points="${gd.curve.length + momentum.curve.length}"]`);
   assert.ok((await svgMarks(section.getByTestId('momentum-curves'))) >= 4, '5: both recorded curves are drawn');
-  const summary = await section.getByTestId('momentum-summary').innerText();
+  const summary = await textOf(section.getByTestId('momentum-summary'));
   const last = (report) => report.curve[report.curve.length - 1];
   assert.ok(summary.includes(percent(last(gd).test_accuracy)) && summary.includes(percent(last(momentum).test_accuracy)), `5: the summary gives both recorded accuracies: ${summary}`);
 

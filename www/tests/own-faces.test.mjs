@@ -35,7 +35,7 @@ import { after, before, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import { chromium } from 'playwright-core';
 import { WHEEL, writeOrlFaces } from '../scripts/orl-faces.mjs';
-import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, gradlabBinary, open, openPageWith, screenshots, useBrowser } from './lesson-harness.mjs';
+import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, gradlabBinary, open, openPageWith, screenshots, textOf, useBrowser } from './lesson-harness.mjs';
 import { serve } from './static-server.mjs';
 
 useBrowser();
@@ -117,7 +117,7 @@ async function bringThreePeople(page, section) {
 test('photographs of three people: a folder and one person\'s files, trained on in part 8, looked into in part 9, kept until removed', async () => {
   const { page, problems } = await freshPage();
   const section = await open(page, 8);
-  assert.match(await section.getByTestId('own-faces').innerText(), /Nothing is sent anywhere: the faces stay in this browser, unless you download them as a zip/);
+  assert.match(await textOf(section.getByTestId('own-faces')), /Nothing is sent anywhere: the faces stay in this browser, unless you download them as a zip/);
 
   await bringThreePeople(page, section);
   assert.equal(await section.locator('[data-person="s1"] canvas').count(), 10);
@@ -413,7 +413,7 @@ test('what cannot be used is named, and no face already brought is lost', async 
   await section.getByTestId('own-faces-name').fill('s1');
   await section.getByTestId('own-faces-files').setInputFiles([join(work, 'notes.txt'), join(work, 'huge.png'), join(work, 'photos', 's1', '1.png'), join(work, 'photos', 's1', '2.png')]);
   assert.match(await status(page, 'added'), /Added 2 faces of s1; 2 refused/);
-  const said = await section.getByTestId('own-faces-messages').innerText();
+  const said = await textOf(section.getByTestId('own-faces-messages'));
   assert.match(said, /notes\.txt is not an image/);
   assert.match(said, /huge\.png is 20000x20000 pixels \(400 megapixels\); photographs of up to 50 megapixels are taken/);
   await waitForFaces(page, 12, 2);
