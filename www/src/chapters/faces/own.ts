@@ -150,12 +150,16 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
 
   const people = () => [...new Set(faces.map((f) => f.person))];
 
-  /** Keeps the faces in the browser; a failure to keep them costs nothing shown. */
-  const keep = () => {
-    (faces.length > 0 ? set(STORE_KEY, faces) : del(STORE_KEY)).catch((error: unknown) => {
-      say(`${status.textContent} (They could not be kept in this browser: ${error instanceof Error ? error.message : String(error)}.)`, 'failed');
-    });
-  };
+  /** Keeps the faces in the browser; a failure to keep them costs nothing
+   * shown. Resolves once the browser has them (true) or has said no (false). */
+  const keep = () =>
+    (faces.length > 0 ? set(STORE_KEY, faces) : del(STORE_KEY)).then(
+      () => true,
+      (error: unknown) => {
+        say(`${status.textContent} (They could not be kept in this browser: ${error instanceof Error ? error.message : String(error)}.)`, 'failed');
+        return false;
+      },
+    );
 
   const render = () => {
     const names = people();
@@ -177,7 +181,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
         removePerson.textContent = `Remove ${person}`;
         removePerson.addEventListener('click', () => {
           faces = faces.filter((f) => f.person !== person);
-          keep();
+          void keep();
           say(`Removed ${person} and their faces.`, 'idle');
           render();
         });
@@ -194,7 +198,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
           remove.setAttribute('aria-label', `Remove ${person}'s face ${n + 1} (${face.path})`);
           remove.addEventListener('click', () => {
             faces = faces.filter((f) => f !== face);
-            keep();
+            void keep();
             say(`Removed ${face.path}.`, 'idle');
             render();
           });
@@ -246,7 +250,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
       const taken = faces.filter((f) => f.person === person).map((f) => f.path);
       const result = await lab.request({ type: 'own-faces-add', person, photos, taken }, transfer);
       faces.push(...result.added);
-      keep();
+      void keep();
       tell(result.refused.map((r) => r.message));
       const refused = result.refused.length > 0 ? `; ${result.refused.length} refused (below)` : '';
       say(`Added ${result.added.length} face${result.added.length === 1 ? '' : 's'} of ${person}${refused}. ${faces.length} faces of ${people().length} people in all.`, result.added.length > 0 ? 'added' : 'failed');
@@ -422,10 +426,14 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
 
   clearButton.addEventListener('click', () => {
     faces = [];
-    keep();
     tell([]);
-    say('Removed every face.', 'idle');
     render();
+    // Said once the browser has forgotten them too: a page closed before
+    // that would find them again.
+    say('Removing every face…', 'working');
+    void keep().then((forgotten) => {
+      if (forgotten) say('Removed every face: this browser no longer keeps them.', 'idle');
+    });
   });
 
   useButton.addEventListener('click', () => {
@@ -458,7 +466,7 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
       // Faces brought before the kept ones were read come first.
       if (!Array.isArray(kept) || kept.length === 0) return;
       faces = [...kept, ...faces];
-      keep();
+      void keep();
       say(`${kept.length} faces of ${new Set(kept.map((f) => f.person)).size} people kept from before.`, 'idle');
       render();
     })
