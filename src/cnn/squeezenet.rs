@@ -268,7 +268,8 @@ impl SqueezeNet {
                 .expect("sized from the tensor's shape");
             let (out, side) = self.forward_one(x, height, layer, &mut columns);
             shape = (out.nrows(), side);
-            data.extend(out.iter());
+            // As a slice: ndarray's element iterator does not vectorise.
+            data.extend_from_slice(out.as_slice().expect("a new array is stored by rows"));
         }
         Tensor::from_vec(data, (n, shape.0, shape.1, shape.1), &Device::Cpu)
     }

@@ -206,6 +206,15 @@ unsafe fn pack<const W: usize>(
     width: usize,
 ) {
     let mut start = from;
+    if across == 1 && width == W {
+        // A row of `C` stored by rows (a layer's activations): each run is
+        // `W` floats side by side, copied as vectors.
+        for run in into.chunks_exact_mut(W) {
+            run.copy_from_slice(std::slice::from_raw_parts(start, W));
+            start = start.offset(step);
+        }
+        return;
+    }
     for run in into.chunks_exact_mut(W) {
         if width == W {
             for (w, value) in run.iter_mut().enumerate() {
@@ -237,6 +246,40 @@ unsafe fn store(
     beta: f32,
     c: Strided<*mut f32>,
 ) {
+    if (rows, columns) == (MR, NR) && c.col_stride == 1 {
+        // `C` by rows (a convolution's output, channels by pixels): turn
+        // each half of the tile into its four rows and write a row as one
+        // vector, instead of 32 single floats.
+        for half in 0..2 {
+            let [c0, c1, c2, c3] = [0, 1, 2, 3].map(|j| tile[j][half]);
+            let (t0, t1) = (
+                i32x4_shuffle::<0, 4, 1, 5>(c0, c1),
+                i32x4_shuffle::<2, 6, 3, 7>(c0, c1),
+            );
+            let (t2, t3) = (
+                i32x4_shuffle::<0, 4, 1, 5>(c2, c3),
+                i32x4_shuffle::<2, 6, 3, 7>(c2, c3),
+            );
+            let tile_rows = [
+                i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+                i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+                i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+                i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+            ];
+            for (r, row) in tile_rows.into_iter().enumerate() {
+                let at = c.ptr.offset((4 * half + r) as isize * c.row_stride) as *mut v128;
+                // The same two roundings as the single floats below.
+                let scaled = f32x4_mul(f32x4_splat(beta), row);
+                let value = if keep == 0.0 {
+                    scaled
+                } else {
+                    f32x4_add(f32x4_mul(f32x4_splat(keep), v128_load(at)), scaled)
+                };
+                v128_store(at, value);
+            }
+        }
+        return;
+    }
     for (j, column) in tile.iter().enumerate().take(columns) {
         let mut values = [0.0_f32; MR];
         v128_store(values.as_mut_ptr() as *mut v128, column[0]);
