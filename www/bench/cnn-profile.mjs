@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
+import { profileSelfTime } from './self-time.mjs';
 
 const repository = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = process.argv[2] ?? 'gradlab_cnn_relaxed_bg.wasm';
@@ -32,28 +33,17 @@ try {
     window.forward = () => cnn.imagenetScores(photo.width, photo.height, photo.rgba);
     for (let i = 0; i < 5; i++) window.forward();
   }, build);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  await cdp.send('Profiler.start');
-  const ms = await page.evaluate((passes) => {
-    const start = performance.now();
-    for (let i = 0; i < passes; i++) window.forward();
-    return (performance.now() - start) / passes;
-  }, PASSES);
-  const { profile } = await cdp.send('Profiler.stop');
-  console.log(`${build}: ${ms.toFixed(1)} ms a pass (under the profiler, ${PASSES} passes)`);
-  // Self time per function: each sample's time goes to the function it was taken in.
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const name = nodes.get(profile.samples[i]).callFrame.functionName || '(anonymous)';
-    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
-  }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  for (const [name, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
-    console.log(`${((100 * t) / total).toFixed(1).padStart(5)}%  ${t.toFixed(0).padStart(6)} ms  ${name.slice(0, 120)}`);
-  }
+  await profileSelfTime(
+    page,
+    build,
+    (passes) => {
+      const start = performance.now();
+      for (let i = 0; i < passes; i++) window.forward();
+      return (performance.now() - start) / passes;
+    },
+    PASSES,
+    (ms) => `${ms.toFixed(1)} ms a pass (under the profiler, ${PASSES} passes)`,
+  );
 } finally {
   await browser.close();
   await server.close();

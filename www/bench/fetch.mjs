@@ -1,6 +1,20 @@
-// What the SqueezeNet benchmark's two workers (cnn-worker.mjs for gradlab,
-// ort-worker.mjs for onnxruntime-web) share: a file's bytes, and the test
-// photograph's pixels, decoded by the browser the same way for both.
+// What the benchmarks' workers and pages fetch, the same way for each: a
+// file's bytes, the test photograph's pixels, decoded by the browser (the
+// SqueezeNet benchmark's cnn-worker.mjs and ort-worker.mjs), and MNIST's
+// files as the page fetches and unpacks them (the training benchmark's
+// gradlab-worker.mjs and tfjs-worker.mjs, train-profile.mjs).
+
+/** MNIST's four files, in the order `new Data(...)` takes them. */
+export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+
+/** One of MNIST's files from the served www folder's public/data, unpacked
+ * with DecompressionStream as the page's worker does. */
+export async function mnistFile(name) {
+  const response = await fetch(`/public/data/${name}.gz`);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for /public/data/${name}.gz`);
+  const stream = response.body.pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 /** `url`'s bytes; an HTTP error names the address. */
 export async function bytes(url) {

@@ -17,16 +17,9 @@
 // trainOnly? } (trainOnly skips the yardsticks). Message out:
 // { ok: true, result } or { ok: false, error }.
 import init, * as wasm from '/pkg/gradlab.js';
+import { mnistFile, MNIST_FILES } from './fetch.mjs';
+import { NETWORKS, trainingSession } from './gradlab-session.mjs';
 import { handPeakKernel } from './wasm-peak.mjs';
-
-const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
-
-async function load(name) {
-  const response = await fetch(`/public/data/${name}.gz`);
-  if (!response.ok) throw new Error(`HTTP ${response.status} for /public/data/${name}.gz`);
-  const stream = response.body.pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
@@ -70,31 +63,11 @@ async function main({ module, moduleUrl, steps, runs, warmUp, yardstickSeconds, 
   await init({ module_or_path: path });
   const fused = wasm.relaxedSimdEnabled();
   if (fused !== (module === 'relaxed')) throw new Error(`asked for the ${module} module, loaded one with relaxedSimdEnabled() = ${fused}`);
-  const data = new wasm.Data(...(await Promise.all(FILES.map(load))));
+  const data = new wasm.Data(...(await Promise.all(MNIST_FILES.map(mnistFile))));
   const loadSeconds = (performance.now() - started) / 1000;
-  const networks = [
-    ['mlp', { kind: 'mlp', hidden_units: 300, activation: 'tanh' }],
-    ['softmax', { kind: 'softmax', hidden_units: 300, activation: 'tanh' }],
-  ];
   const results = {};
-  for (const [name, model] of networks) {
-    // The page's settings: momentum 0.9, learning rate 0.05, batch 100;
-    // epochs only bound the schedule. One curve point in all (at the end of
-    // the 1000 epochs, never reached), so that no evaluation is timed.
-    const train = {
-      optimizer: { kind: 'momentum', beta: 0.9 },
-      learning_rate: 0.05,
-      batch_size: 100,
-      epochs: 1000,
-      seed: 0,
-      evaluations_per_epoch: 1,
-      max_curve_points: 1,
-      train_evaluation_size: 1000,
-      test_evaluation_size: 1000,
-    };
-    const session = new wasm.Session(data, { model, train });
-    // A deadline that never comes: `advance` takes exactly the steps asked for.
-    const advance = (n) => session.advance(n, Infinity, () => 0);
+  for (const [name, model] of NETWORKS) {
+    const { session, advance } = trainingSession(wasm, data, model);
     advance(warmUp);
     const rates = [];
     let cost = NaN;

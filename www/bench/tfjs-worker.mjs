@@ -27,6 +27,8 @@
 // { ok: true, result } or { ok: false, error }.
 
 const backend = new URL(self.location.href).searchParams.get('backend');
+import { mnistFile } from './fetch.mjs';
+
 const TFJS = '/node_modules/@tensorflow';
 /** The bundle's exports, imported by main. */
 let tf;
@@ -34,13 +36,6 @@ let tf;
 const BATCH = 100;
 const N_PIXELS = 784;
 const N_CLASSES = 10;
-
-async function load(name) {
-  const response = await fetch(`/public/data/${name}.gz`);
-  if (!response.ok) throw new Error(`HTTP ${response.status} for /public/data/${name}.gz`);
-  const stream = response.body.pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 /** A small seeded generator (mulberry32), for the shuffles and the initial weights. */
 function generator(seed) {
@@ -108,7 +103,7 @@ async function setUp() {
 async function main({ steps, runs, warmUp }) {
   const environment = await setUp();
   const started = performance.now();
-  const [imageBytes, labelBytes] = await Promise.all([load('train-images-idx3-ubyte'), load('train-labels-idx1-ubyte')]);
+  const [imageBytes, labelBytes] = await Promise.all([mnistFile('train-images-idx3-ubyte'), mnistFile('train-labels-idx1-ubyte')]);
   const n = labelBytes.length - 8;
   if (imageBytes.length !== 16 + n * N_PIXELS) throw new Error(`${n} labels but ${imageBytes.length} bytes of images`);
   // All training images in one tensor, once: pixels / 255 in f32; the labels one-hot.
