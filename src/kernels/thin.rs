@@ -114,7 +114,10 @@ pub fn gradient(shape: Shape, scale: f32, x: &[f32], d: &[f32], g: &mut [f32]) {
     // SAFETY: the lengths were checked against the shape.
     #[cfg(target_arch = "wasm32")]
     unsafe {
-        gradient_tiles::<wasm::V, 2, 5>(shape, scale, x, d, g);
+        // One vector of rows, not two as natively: with two, V8 ran the
+        // gradient at half the speed of the forward product, which does
+        // the same multiply-adds (BENCHMARKS.md, issue 18).
+        gradient_tiles::<wasm::V, 1, 5>(shape, scale, x, d, g);
     }
     // SAFETY: the lengths were checked against the shape.
     #[cfg(not(target_arch = "wasm32"))]
