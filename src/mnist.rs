@@ -383,7 +383,12 @@ impl Dataset {
     /// for the next batch before this one's products: a batch's rows lie
     /// scattered over the 47 MB training set, and waiting for them in
     /// [`Dataset::inputs_into`] was 39 % of a native softmax step
-    /// (BENCHMARKS.md). Does nothing in WebAssembly, which has no prefetch.
+    /// (BENCHMARKS.md). WebAssembly has no prefetch instruction, so there it
+    /// reads a byte of every line instead: loads that do wait, but the
+    /// 1,300 of a batch are independent of each other and wait together,
+    /// where `inputs_into` met them a row at a time (in the page's softmax
+    /// step, `inputs_into` went from 30% to 6-10% of the time and the
+    /// reading took 10%; BENCHMARKS.md, issue 18).
     pub fn prefetch(&self, indices: &[usize]) {
         #[cfg(target_arch = "x86_64")]
         for &index in indices.iter().filter(|&&index| index < self.len()) {
@@ -406,7 +411,20 @@ impl Dataset {
                 unsafe { _mm_prefetch::<_MM_HINT_T1>((last as *const u8).cast()) };
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut touched = 0u8;
+            for &index in indices.iter().filter(|&&index| index < self.len()) {
+                if let Some(row) = self.pixels.row(index).to_slice() {
+                    for offset in (0..row.len()).step_by(64) {
+                        touched = touched.wrapping_add(row[offset]);
+                    }
+                    touched = touched.wrapping_add(row[row.len() - 1]);
+                }
+            }
+            std::hint::black_box(touched);
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "wasm32")))]
         let _ = indices;
     }
 
