@@ -250,7 +250,7 @@ unsafe fn store(
         // `C` by rows (a convolution's output, channels by pixels): turn
         // each half of the tile into its four rows and write a row as one
         // vector, instead of 32 single floats.
-        for half in 0..2 {
+        for half in [0, 1] {
             let [c0, c1, c2, c3] = [0, 1, 2, 3].map(|j| tile[j][half]);
             let (t0, t1) = (
                 i32x4_shuffle::<0, 4, 1, 5>(c0, c1),
