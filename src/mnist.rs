@@ -419,7 +419,9 @@ impl Dataset {
                     for offset in (0..row.len()).step_by(64) {
                         touched = touched.wrapping_add(row[offset]);
                     }
-                    touched = touched.wrapping_add(row[row.len() - 1]);
+                    if let Some(&last) = row.last() {
+                        touched = touched.wrapping_add(last);
+                    }
                 }
             }
             std::hint::black_box(touched);

@@ -207,8 +207,8 @@ unsafe fn pack<const W: usize>(
 ) {
     let mut start = from;
     if across == 1 && width == W {
-        // A row of `C` stored by rows (a layer's activations): each run is
-        // `W` floats side by side, copied as vectors.
+        // An operand stored by rows (`B` as a layer's activations or its
+        // im2col): each run is `W` floats side by side, copied as vectors.
         for run in into.chunks_exact_mut(W) {
             run.copy_from_slice(std::slice::from_raw_parts(start, W));
             start = start.offset(step);
