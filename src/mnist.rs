@@ -385,10 +385,10 @@ impl Dataset {
     /// [`Dataset::inputs_into`] was 39 % of a native softmax step
     /// (BENCHMARKS.md). WebAssembly has no prefetch instruction, so there it
     /// reads a byte of every line instead: loads that do wait, but the
-    /// 1,300 of a batch are independent of each other and wait together,
-    /// where `inputs_into` met them a row at a time (in the page's softmax
-    /// step, `inputs_into` went from 30% to 6-10% of the time and the
-    /// reading took 10%; BENCHMARKS.md, issue 18).
+    /// 1,400 of a batch (14 a row) are independent of each other and can
+    /// wait together, where `inputs_into` met them a row at a time (in the
+    /// page's softmax step, `inputs_into` went from 30% to 6-10% of the
+    /// time and the reading took 10%; BENCHMARKS.md, issue 18).
     pub fn prefetch(&self, indices: &[usize]) {
         #[cfg(target_arch = "x86_64")]
         for &index in indices.iter().filter(|&&index| index < self.len()) {

@@ -351,9 +351,9 @@ fn max_pool_ceil(x: ArrayView2<f32>, side: usize) -> (Array2<f32>, usize) {
     let mut out = Array2::zeros((x.nrows(), out_side * out_side));
     // Down the columns first, then across: the first step is a maximum of
     // two or three whole rows, element by element, which the compiler turns
-    // into SIMD; only the second, a quarter of the size, steps by two. (The
-    // other order took a fifth of a forward pass in the page: cnn-profile.mjs,
-    // BENCHMARKS.md.)
+    // into SIMD; only the second, over one row per output row, steps by
+    // two. (The other order took a fifth of a forward pass in the page:
+    // cnn-profile.mjs, BENCHMARKS.md.)
     let mut down = vec![0f32; side];
     for (plane, mut pooled) in x.rows().into_iter().zip(out.rows_mut()) {
         let plane = plane.as_slice().expect("activations are stored by rows");

@@ -26,9 +26,9 @@
 // Message in: { steps: { mlp, softmax }, runs, warmUp }. Message out:
 // { ok: true, result } or { ok: false, error }.
 
-const backend = new URL(self.location.href).searchParams.get('backend');
 import { mnistFile } from './fetch.mjs';
 
+const backend = new URL(self.location.href).searchParams.get('backend');
 const TFJS = '/node_modules/@tensorflow';
 /** The bundle's exports, imported by main. */
 let tf;
