@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Real;
 
+mod download;
+pub use download::{IdxDownload, MnistDownload};
+
 /// The magic number of an IDX file of unsigned bytes in 3 dimensions (images).
 pub const IMAGE_MAGIC: u32 = 0x0000_0803;
 /// The magic number of an IDX file of unsigned bytes in 1 dimension (labels).
@@ -81,6 +84,10 @@ pub enum IdxError {
         labels: String,
         n_labels: usize,
     },
+    #[error("{file}: not a valid gzip stream ({cause}); the download is damaged or was cut short")]
+    NotGzip { file: String, cause: std::io::Error },
+    #[error("there is no file {index} of MNIST's {files}")]
+    NoSuchFile { index: usize, files: usize },
     #[error("{file}: images of {found_rows}x{found_cols}, but the other split has {expected_rows}x{expected_cols}")]
     ShapeMismatch {
         file: String,

@@ -10,7 +10,7 @@
 //! Pixels and images cross as typed arrays (`Vec<u8>`, `Vec<f32>`).
 //!
 //! The page's worker owns these objects: [`Data`] (MNIST, parsed from the IDX
-//! bytes it fetched), [`Classifier`] (a network to read drawings with),
+//! bytes it fetched, which [`DataDownload`] unpacks as they come), [`Classifier`] (a network to read drawings with),
 //! [`Session`] (a [`TrainingRun`] on the data: the draw section's and the lessons'
 //! training), [`Surface`] (part 6), [`Faces`] and [`FacesNetwork`] (parts 8
 //! and 9) and [`Features`] (part 10). The lessons' other figures are free
@@ -35,7 +35,7 @@ use crate::faces::training::{
 use crate::faces::{own, FaceSet, Split};
 use crate::gradcheck::{self, DigitsCheck, Figure5Row};
 use crate::kernels;
-use crate::mnist::{self, ClassCounts, Dataset, Mnist};
+use crate::mnist::{self, ClassCounts, Dataset, Mnist, MnistDownload};
 use crate::network::{
     classify_image, forward_pass, ForwardPass, Mlp, Model, ModelKind, ModelSpec, Network,
 };
@@ -187,6 +187,49 @@ pub fn ink_rgba(values: &[f32]) -> Vec<u8> {
 #[tsify(missing_as_null)]
 pub struct Gallery {
     pub indices: Vec<Vec<usize>>,
+}
+
+/// MNIST's four files as they download, unpacked on the way in (see
+/// [`MnistDownload`]): the worker hands each piece of a response's body over
+/// as it comes and keeps none of it.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct DataDownload {
+    files: MnistDownload,
+}
+
+#[wasm_bindgen]
+impl DataDownload {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> DataDownload {
+        DataDownload::default()
+    }
+
+    /// The next bytes of file `index`, in [`Data::new`]'s order.
+    pub fn push(&mut self, index: usize, chunk: &[u8]) -> Result<(), JsError> {
+        self.files.push(index, chunk).map_err(js_error)
+    }
+
+    /// Whether file `index` came gzipped (a server that sent it with
+    /// `Content-Encoding: gzip` had the browser unpack it).
+    #[wasm_bindgen(js_name = isGzip)]
+    pub fn is_gzip(&self, index: usize) -> bool {
+        self.files.is_gzip(index)
+    }
+
+    /// How many bytes the files have unpacked to so far.
+    #[wasm_bindgen(getter, js_name = unpackedBytes)]
+    pub fn unpacked_bytes(&self) -> usize {
+        self.files.unpacked_bytes()
+    }
+
+    /// Both splits, checked; the download is used up.
+    pub fn finish(self) -> Result<Data, JsError> {
+        let mnist = self.files.finish().map_err(js_error)?;
+        Ok(Data {
+            mnist: Rc::new(mnist),
+        })
+    }
 }
 
 /// MNIST's two splits.

@@ -99,12 +99,16 @@ async function resetRun(page) {
 
 test('an MNIST file that fails to load names the file and what to do; drawing still works and retrying loads it', async () => {
   const file = '**/data/train-images-idx3-ubyte.gz';
-  // First the server fails (HTTP 500), then the connection fails, then the file is served.
+  const whole = readFileSync(join(www, 'dist', 'data', 'train-images-idx3-ubyte.gz'));
+  // First the server fails (HTTP 500), then the connection fails, then the
+  // download is cut short (its first half, as a dropped connection leaves
+  // it), then the file is served.
   let attempts = 0;
   const failing = (route) => {
     attempts += 1;
     if (attempts === 1) return route.fulfill({ status: 500, contentType: 'text/plain', body: 'internal error' });
     if (attempts === 2) return route.abort('connectionrefused');
+    if (attempts === 3) return route.fulfill({ status: 200, contentType: 'application/gzip', body: whole.subarray(0, whole.length >> 1) });
     return route.continue();
   };
   const { page, problems } = await openPage({
@@ -133,11 +137,18 @@ test('an MNIST file that fails to load names the file and what to do; drawing st
   assert.match(unreachable.message, /is the server still running/);
   await drawingStillAnswers(page, 'with the server unreachable');
 
+  // Cut short: the unpacking names the file and says what is wrong with it.
+  await page.getByTestId('error-dismiss').click();
+  await page.getByTestId('retry-data').click();
+  const cutShort = await waitForError(page, 'data');
+  assert.match(cutShort.message, /[Tt]rain-images-idx3-ubyte: not a valid gzip stream .*cut short/);
+  await drawingStillAnswers(page, 'after a download cut short');
+
   // The file is back: retrying loads MNIST and training works.
   await page.getByTestId('error-dismiss').click();
   await page.getByTestId('retry-data').click();
   await waitForData(page);
-  assert.equal(attempts, 3);
+  assert.equal(attempts, 4);
   await trainingRuns(page);
   await resetRun(page);
   await drawingStillAnswers(page, 'after MNIST loaded on retry');

@@ -4,7 +4,7 @@
 //
 // Everything numeric is a library function behind src/web.rs.
 
-import { Classifier, Data, Session, inkRgba, preprocessDrawing, type SessionConfig, type TrainingAdvance } from '../../pkg/gradlab.js';
+import { Classifier, Data, DataDownload, Session, inkRgba, preprocessDrawing, type SessionConfig, type TrainingAdvance } from '../../pkg/gradlab.js';
 import {
   MODEL_KINDS,
   type FromWorker,
@@ -52,22 +52,6 @@ const DIGITS_TYPES = new Set<string>([
 
 export function isDigitsRequest(request: Request): request is DigitsRequest {
   return DIGITS_TYPES.has(request.type);
-}
-
-/** Gzip's magic bytes; a server that sent the .gz with Content-Encoding: gzip
- * has had the browser unpack it already. */
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-async function gunzip(bytes: Uint8Array<ArrayBuffer>, url: string): Promise<Uint8Array> {
-  if (!isGzip(bytes)) return bytes;
-  try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (error) {
-    throw new Error(`${url} is not a valid gzip file (${describe(error)}); rebuild it with npm run build`);
-  }
 }
 
 export function createDigits(host: DigitsHost) {
@@ -194,48 +178,66 @@ export function createDigits(host: DigitsHost) {
         host.post({ type: 'data-progress', loadedBytes, totalBytes: totalBytes !== null && loadedBytes <= totalBytes ? totalBytes : null });
       }
     };
-    const files = await Promise.all(
-      responses.map(async (response, i) => {
-        const chunks: Uint8Array[] = [];
-        let size = 0;
-        const body = response.body;
-        if (!body) throw new Error(`empty response for ${order[i]}`);
-        const streamReader = body.getReader();
-        for (;;) {
-          const { done, value } = await streamReader.read();
-          if (done) break;
-          chunks.push(value);
-          size += value.length;
-          loadedBytes += value.length;
-          report(false);
-        }
-        const bytes = new Uint8Array(size);
-        let offset = 0;
-        for (const chunk of chunks) {
-          bytes.set(chunk, offset);
-          offset += chunk.length;
-        }
-        // A server that sent the file with Content-Encoding: gzip (Vite's dev
-        // server does) had the browser unpack it: what crossed the wire is
-        // then the Content-Length.
-        downloadedBytes += isGzip(bytes) || !(lengths[i] > 0) ? size : lengths[i];
-        return gunzip(bytes, order[i]);
-      }),
-    );
-    report(true);
-    const parsed = new Data(files[0], files[1], files[2], files[3]);
-    data?.free();
-    data = parsed;
-    host.post({
-      type: 'data-ready',
-      data: {
-        trainLength: parsed.trainLength,
-        testLength: parsed.testLength,
-        downloadedBytes,
-        unpackedBytes: files.reduce((sum, f) => sum + f.length, 0),
-        milliseconds: performance.now() - started,
-      },
-    });
+    // Each piece of a body goes into the module as it comes, where it is
+    // unpacked into the buffers the data keeps (src/mnist/download.rs): no
+    // copy of a file, packed or unpacked, is held here.
+    const download = new DataDownload();
+    /** Until finish() takes it (whatever it returns), the download is ours to free. */
+    let owned = true;
+    let failed = false;
+    try {
+      await Promise.all(
+        responses.map(async (response, i) => {
+          const body = response.body;
+          if (!body) throw new Error(`empty response for ${order[i]}`);
+          const streamReader = body.getReader();
+          let size = 0;
+          for (;;) {
+            if (failed) {
+              await streamReader.cancel();
+              return;
+            }
+            const { done, value } = await streamReader.read();
+            if (done) break;
+            try {
+              download.push(i, value);
+            } catch (error) {
+              failed = true;
+              throw error;
+            }
+            size += value.length;
+            loadedBytes += value.length;
+            report(false);
+          }
+          // A server that sent the file with Content-Encoding: gzip (Vite's
+          // dev server does) had the browser unpack it: what crossed the wire
+          // is then the Content-Length.
+          downloadedBytes += download.isGzip(i) || !(lengths[i] > 0) ? size : lengths[i];
+        }),
+      );
+      report(true);
+      const unpackedBytes = download.unpackedBytes;
+      owned = false;
+      const parsed = download.finish();
+      data?.free();
+      data = parsed;
+      host.post({
+        type: 'data-ready',
+        data: {
+          trainLength: parsed.trainLength,
+          testLength: parsed.testLength,
+          downloadedBytes,
+          unpackedBytes,
+          milliseconds: performance.now() - started,
+        },
+      });
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // A failed download's buffers go now, not when it is collected.
+      if (owned) download.free();
+    }
   }
 
   function startLoadingData(): void {

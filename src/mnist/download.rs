@@ -1,0 +1,365 @@
+//! MNIST as it downloads: each of the four IDX files is fed in pieces, as
+//! the network delivers them, and unpacked on the way in. The page's worker
+//! reads its downloads this way so that the 55 MB of pixels are written
+//! once, straight into the buffers the [`Dataset`]s keep: no whole copy of a
+//! file, packed or unpacked, is ever held in JavaScript, whose garbage a tab
+//! keeps until a collection, and the WebAssembly memory, which never
+//! shrinks, peaks at the data itself.
+//!
+//! Whether a file is gzipped is read off its first two bytes (gzip's magic,
+//! `1f 8b`), not its name: a server that sent the `.gz` with
+//! `Content-Encoding: gzip` (Vite's dev server does) has had the browser
+//! unpack it already.
+//!
+//! The buffer is sized once, from the IDX header, the first bytes out of the
+//! decoder. Growing a 47 MB buffer by doubling would copy it at every step
+//! and leave the memory at the peak of the old and the new buffer.
+
+use std::io::{self, Write};
+
+use flate2::write::GzDecoder;
+
+use super::{Dataset, IdxError, Mnist, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
+
+/// Gzip's magic bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The longest IDX header: the magic, then a u32 for each of up to 255
+/// dimensions.
+const LONGEST_HEADER: usize = 4 + 4 * 255;
+/// No IDX file gradlab reads comes near this; a header that promises more
+/// is damaged, and is not trusted with an allocation (the parser then names
+/// the file and the lengths).
+const LARGEST_RESERVATION: usize = 1 << 30;
+
+/// One IDX file arriving in pieces, gzipped or not.
+pub struct IdxDownload {
+    file: String,
+    state: State,
+}
+
+enum State {
+    /// Fewer than two bytes so far: not yet known whether gzipped.
+    Opening(Vec<u8>),
+    /// Boxed: the decoder's state is a few hundred bytes, the other states a
+    /// buffer's handle.
+    Gzip(Box<GzDecoder<Unpacked>>),
+    Plain(Unpacked),
+}
+
+impl IdxDownload {
+    /// A download of `file` (the name its errors give).
+    pub fn new(file: &str) -> Self {
+        IdxDownload {
+            file: file.into(),
+            state: State::Opening(Vec::new()),
+        }
+    }
+
+    /// The next bytes as they came over the network. A gzip stream that is
+    /// not valid is an error at once, before the rest is fetched.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), IdxError> {
+        if let State::Opening(first) = &mut self.state {
+            first.extend_from_slice(chunk);
+            if first.len() < GZIP_MAGIC.len() {
+                return Ok(());
+            }
+            let first = std::mem::take(first);
+            self.state = if first.starts_with(&GZIP_MAGIC) {
+                State::Gzip(Box::new(GzDecoder::new(Unpacked::default())))
+            } else {
+                State::Plain(Unpacked::default())
+            };
+            return self.push(&first);
+        }
+        let written = match &mut self.state {
+            State::Gzip(decoder) => decoder.write_all(chunk),
+            State::Plain(unpacked) => unpacked.write_all(chunk),
+            State::Opening(_) => unreachable!("decided above"),
+        };
+        written.map_err(|cause| self.not_gzip(cause))
+    }
+
+    /// Whether the bytes are gzipped (false until two bytes have come).
+    pub fn is_gzip(&self) -> bool {
+        matches!(self.state, State::Gzip(_))
+    }
+
+    /// How many bytes it has unpacked to so far.
+    pub fn unpacked_len(&self) -> usize {
+        match &self.state {
+            State::Opening(bytes) => bytes.len(),
+            State::Gzip(decoder) => decoder.get_ref().bytes.len(),
+            State::Plain(unpacked) => unpacked.bytes.len(),
+        }
+    }
+
+    /// The file's unpacked bytes; a gzip stream that ended early or whose
+    /// checksum is wrong is an error.
+    pub fn finish(self) -> Result<Vec<u8>, IdxError> {
+        match self.state {
+            State::Opening(bytes) => Ok(bytes),
+            State::Plain(unpacked) => Ok(unpacked.bytes),
+            State::Gzip(decoder) => match decoder.finish() {
+                Ok(unpacked) => Ok(unpacked.bytes),
+                Err(cause) => Err(IdxError::NotGzip {
+                    file: self.file,
+                    cause,
+                }),
+            },
+        }
+    }
+
+    fn not_gzip(&self, cause: io::Error) -> IdxError {
+        IdxError::NotGzip {
+            file: self.file.clone(),
+            cause,
+        }
+    }
+}
+
+/// The unpacked bytes, given their full length once the header says it.
+#[derive(Default)]
+struct Unpacked {
+    bytes: Vec<u8>,
+    sized: bool,
+}
+
+impl Write for Unpacked {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes.extend_from_slice(buf);
+        if !self.sized {
+            if let Some(length) = promised_length(&self.bytes) {
+                // If the memory is not there, the buffer grows as the bytes
+                // come, and runs out where it would have anyway.
+                let _ = self
+                    .bytes
+                    .try_reserve_exact(length.saturating_sub(self.bytes.len()));
+                self.sized = true;
+            } else if self.bytes.len() >= LONGEST_HEADER {
+                // No header an IDX reader knows: the parser will say so.
+                self.sized = true;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The length of an IDX file of unsigned bytes as its header gives it, once
+/// the header is all there; `None` before that, for another kind of file, or
+/// for a length no IDX file of gradlab's comes near.
+fn promised_length(bytes: &[u8]) -> Option<usize> {
+    let &[0, 0, 0x08, dimensions] = bytes.first_chunk::<4>()? else {
+        return None;
+    };
+    let header = 4 + 4 * usize::from(dimensions);
+    let data = bytes
+        .get(4..header)?
+        .chunks_exact(4)
+        .try_fold(1usize, |product, d| {
+            product.checked_mul(u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as usize)
+        })?;
+    header
+        .checked_add(data)
+        .filter(|&length| length <= LARGEST_RESERVATION)
+}
+
+/// MNIST's four files downloading side by side (in the order of
+/// [`MnistDownload::FILES`]).
+pub struct MnistDownload {
+    files: [IdxDownload; 4],
+}
+
+impl Default for MnistDownload {
+    fn default() -> Self {
+        MnistDownload {
+            files: Self::FILES.map(IdxDownload::new),
+        }
+    }
+}
+
+impl MnistDownload {
+    /// The files, by index: the training images and labels, then the test
+    /// images and labels.
+    pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+
+    /// The next bytes of file `index` (of [`MnistDownload::FILES`]).
+    pub fn push(&mut self, index: usize, chunk: &[u8]) -> Result<(), IdxError> {
+        self.file_mut(index)?.push(chunk)
+    }
+
+    /// Whether file `index` came gzipped (see [`IdxDownload::is_gzip`]).
+    pub fn is_gzip(&self, index: usize) -> bool {
+        self.files.get(index).is_some_and(IdxDownload::is_gzip)
+    }
+
+    /// How many bytes the four files have unpacked to so far.
+    pub fn unpacked_bytes(&self) -> usize {
+        self.files.iter().map(IdxDownload::unpacked_len).sum()
+    }
+
+    /// Both splits, checked as [`Mnist::load`] checks the files on disk.
+    pub fn finish(self) -> Result<Mnist, IdxError> {
+        let [train_images, train_labels, test_images, test_labels] =
+            self.files.map(IdxDownload::finish);
+        let train =
+            Dataset::from_idx_bytes(TRAIN_IMAGES, train_images?, TRAIN_LABELS, &train_labels?)?;
+        let test = Dataset::from_idx_bytes(TEST_IMAGES, test_images?, TEST_LABELS, &test_labels?)?;
+        Mnist::from_splits(train, test, TEST_IMAGES)
+    }
+
+    fn file_mut(&mut self, index: usize) -> Result<&mut IdxDownload, IdxError> {
+        self.files.get_mut(index).ok_or(IdxError::NoSuchFile {
+            index,
+            files: Self::FILES.len(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::mnist::idx_bytes;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(bytes).expect("writing to a Vec");
+        encoder.finish().expect("writing to a Vec")
+    }
+
+    /// Five 3x4 images whose pixels count up, so that any byte out of place
+    /// shows.
+    fn images() -> Vec<u8> {
+        let pixels: Vec<u8> = (0..60).collect();
+        idx_bytes::images(5, 3, 4, &pixels)
+    }
+
+    /// Feeds `bytes` in pieces of `size` bytes.
+    fn download(bytes: &[u8], size: usize) -> Result<IdxDownload, IdxError> {
+        let mut download = IdxDownload::new("f");
+        for chunk in bytes.chunks(size) {
+            download.push(chunk)?;
+        }
+        Ok(download)
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn gzipped_or_not_in_pieces_of_any_size_it_unpacks_to_the_file() {
+        let file = images();
+        let packed = gzip(&file);
+        // One byte at a time splits the gzip magic and the IDX header too.
+        for size in [1, 2, 3, 17, packed.len()] {
+            let gz = download(&packed, size).unwrap();
+            assert!(gz.is_gzip());
+            assert_eq!(gz.finish().unwrap(), file, "gzipped, pieces of {size}");
+            let plain = download(&file, size).unwrap();
+            assert!(!plain.is_gzip());
+            assert_eq!(plain.finish().unwrap(), file, "plain, pieces of {size}");
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_buffer_is_sized_once_from_the_header() {
+        let file = images();
+        let gz = download(&gzip(&file), 1).unwrap();
+        let State::Gzip(decoder) = &gz.state else {
+            panic!("a gzip stream");
+        };
+        // Byte by byte, a buffer that grew by doubling would have a capacity
+        // of 128 for these 76 bytes.
+        assert_eq!(decoder.get_ref().bytes.capacity(), file.len());
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn promised_lengths_come_from_complete_headers_only() {
+        let file = images();
+        assert_eq!(promised_length(&file), Some(16 + 5 * 3 * 4));
+        assert_eq!(promised_length(&file[..15]), None, "header not complete");
+        assert_eq!(promised_length(&idx_bytes::labels(&[1, 2, 3])), Some(8 + 3));
+        assert_eq!(promised_length(b"PK\x03\x04 not an IDX file"), None);
+        // 2^32 - 1 images of 2^32 - 1 x 2^32 - 1 pixels: past any reservation.
+        let huge = idx_bytes::images(u32::MAX, u32::MAX, u32::MAX, &[]);
+        assert_eq!(promised_length(&huge), None);
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_truncated_gzip_stream_is_named_when_it_ends() {
+        let mut packed = gzip(&images());
+        // Without its 8-byte trailer (checksum and length) the stream ends early.
+        packed.truncate(packed.len() - 8);
+        let error = download(&packed, 7).unwrap().finish().unwrap_err();
+        assert!(
+            matches!(&error, IdxError::NotGzip { file, .. } if file == "f"),
+            "{error}"
+        );
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_damaged_gzip_stream_is_an_error() {
+        let packed = gzip(&images());
+        // The last 8 bytes are the CRC-32 and the length: a wrong checksum.
+        let mut wrong_checksum = packed.clone();
+        let at = wrong_checksum.len() - 8;
+        wrong_checksum[at] ^= 0xff;
+        let error = download(&wrong_checksum, 7).unwrap().finish().unwrap_err();
+        assert!(matches!(error, IdxError::NotGzip { .. }), "{error}");
+        // A reserved block type (11) right after the 10-byte header is not
+        // deflate data: the decoder refuses it when it reaches it.
+        let mut bad_block = packed;
+        bad_block[10] = 0b111;
+        let error = download(&bad_block, 7)
+            .and_then(IdxDownload::finish)
+            .unwrap_err();
+        assert!(matches!(error, IdxError::NotGzip { .. }), "{error}");
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn the_four_files_make_both_splits_and_their_errors_name_the_file() {
+        let pieces = |download: &mut MnistDownload, index: usize, bytes: &[u8]| {
+            for chunk in bytes.chunks(5) {
+                download.push(index, chunk).unwrap();
+            }
+        };
+        let labels = idx_bytes::labels(&[3, 1, 4, 1, 5]);
+        let mut download = MnistDownload::default();
+        pieces(&mut download, 0, &gzip(&images()));
+        pieces(&mut download, 1, &gzip(&labels));
+        pieces(&mut download, 2, &images());
+        pieces(&mut download, 3, &labels);
+        assert!(download.is_gzip(0) && !download.is_gzip(2));
+        assert_eq!(
+            download.unpacked_bytes(),
+            2 * (images().len() + labels.len())
+        );
+        let mnist = download.finish().unwrap();
+        assert_eq!(mnist.train.len(), 5);
+        assert_eq!(mnist.train.pixels(), mnist.test.pixels());
+        assert_eq!(mnist.test.labels(), &[3, 1, 4, 1, 5]);
+
+        let mut short = MnistDownload::default();
+        pieces(&mut short, 0, &images());
+        pieces(&mut short, 1, &labels);
+        pieces(&mut short, 2, &images()[..40]);
+        pieces(&mut short, 3, &labels);
+        let error = short.finish().unwrap_err();
+        assert!(
+            matches!(&error, IdxError::WrongLength { file, .. } if file == TEST_IMAGES),
+            "{error}"
+        );
+
+        let error = MnistDownload::default().push(4, &[0]).unwrap_err();
+        assert!(
+            matches!(error, IdxError::NoSuchFile { index: 4, files: 4 }),
+            "{error}"
+        );
+    }
+}
