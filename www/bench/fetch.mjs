@@ -8,7 +8,9 @@
 export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
 /** One of MNIST's files from the served www folder's public/data, unpacked
- * with DecompressionStream as the page's worker does. */
+ * with DecompressionStream, the same way for every system the benchmarks
+ * compare (they time training, not the load; the page itself streams the
+ * gzipped files into its module, worker/digits.ts). */
 export async function mnistFile(name) {
   const response = await fetch(`/public/data/${name}.gz`);
   if (!response.ok) throw new Error(`HTTP ${response.status} for /public/data/${name}.gz`);

