@@ -12,10 +12,38 @@
 // ticks when the axes' domains change. The charts keep Plot's look (its
 // margins, grid, ticks, labels and swatch legend) and add a tip under the
 // pointer that gives both sets' values at the nearest iteration.
+//
+// The scales and lines (d3-scale, d3-shape and the d3 modules they bring,
+// more than half of the page's start-up script) load when the page is idle
+// after start-up, or at the first point if that comes first: until a run
+// starts the charts are a placeholder, and the start-up's one long task
+// need not compile them (BENCHMARKS.md, issue 21).
 
-import { scaleLinear, type ScaleLinear } from 'd3-scale';
-import { line } from 'd3-shape';
+import type { ScaleLinear } from 'd3-scale';
+import type { line as d3Line } from 'd3-shape';
 import type { CurvePoint } from '../../protocol';
+
+interface D3 {
+  scaleLinear: () => Linear;
+  line: typeof d3Line;
+}
+
+/** d3's scales and lines, once loaded. */
+let d3: D3 | null = null;
+let loading: Promise<D3> | null = null;
+
+/** Loads d3's scales and lines (once; again after a failure). A failure
+ * rejects, and reaches the page's error panel as an unhandled rejection. */
+function loadD3(): Promise<D3> {
+  loading ??= Promise.all([import('d3-scale'), import('d3-shape')]).then(
+    ([scale, shape]) => (d3 = { scaleLinear: () => scale.scaleLinear(), line: shape.line }),
+    (error: Error) => {
+      loading = null;
+      throw new Error(`the learning curves' chart code did not load (${error.message}); reload the page`);
+    },
+  );
+  return loading;
+}
 
 /** Space between the two charts (CSS .curve gap). */
 const GAP = 16;
@@ -76,6 +104,9 @@ export class LearningCurve {
     root.replaceChildren(this.placeholder);
     this.charts[0].element.firstElementChild!.prepend(this.legend);
     this.resize.observe(root);
+    const preload = () => void loadD3();
+    if ('requestIdleCallback' in window) requestIdleCallback(preload, { timeout: 3000 });
+    else setTimeout(preload, 0);
   }
 
   clear(): void {
@@ -95,16 +126,22 @@ export class LearningCurve {
   private render(): void {
     this.frame = 0;
     const points = this.points;
-    this.root.dataset.points = String(points.length);
     if (points.length === 0) {
+      this.root.dataset.points = '0';
       if (this.root.firstElementChild !== this.placeholder) this.root.replaceChildren(this.placeholder);
       return;
     }
+    if (!d3) {
+      // Drawn once d3 is in; data-points says only what is drawn.
+      void loadD3().then(() => this.schedule());
+      return;
+    }
+    this.root.dataset.points = String(points.length);
     // Side by side when each chart can be drawn at a readable size, else
     // one above the other; always at the size they are shown, unscaled.
     const columns = this.width >= 700 ? 2 : 1;
     const chartWidth = Math.max(240, Math.floor((this.width - GAP * (columns - 1)) / columns));
-    for (const chart of this.charts) chart.draw(points, chartWidth);
+    for (const chart of this.charts) chart.draw(points, chartWidth, d3);
     if (this.root.firstElementChild === this.placeholder) this.root.replaceChildren(...this.charts.map((c) => c.element));
   }
 }
@@ -122,8 +159,10 @@ class Chart {
   private width = 0;
   /** What the axes show now, so that unchanged ticks are not written again. */
   private axesKey = '';
-  private x = scaleLinear();
-  private y = scaleLinear();
+  /** The axes' scales as last drawn (set by the first `draw`, before any
+   * pointer can reach a point). */
+  private x!: Linear;
+  private y!: Linear;
   private points: CurvePoint[] = [];
   /** The iteration under the pointer, or null. */
   private pointed: number | null = null;
@@ -167,7 +206,8 @@ class Chart {
     });
   }
 
-  draw(points: CurvePoint[], width: number): void {
+  /** Draws `points` at `width`; only once d3 is loaded (LearningCurve.render). */
+  draw(points: CurvePoint[], width: number, { scaleLinear, line }: D3): void {
     this.points = points;
     if (width !== this.width) {
       this.width = width;
