@@ -95,7 +95,9 @@ let building = 0;
 const nearby = new IntersectionObserver(
   (entries) => {
     for (const entry of entries) {
-      if (entry.isIntersecting) void build(entry.target.id);
+      // The entry's box costs no layout; a chapter whose top is below the
+      // middle of the view moves nothing the reader looks at as it grows.
+      if (entry.isIntersecting) void build(entry.target.id, entry.boundingClientRect.top >= window.innerHeight / 2);
     }
   },
   { rootMargin: '100% 0px' },
@@ -109,14 +111,17 @@ function chapterInView(): HTMLElement | null {
 
 /** Builds chapter `id` now, if it is not built yet. A chapter built above
  * the reader grows and would push what they look at down the page: the
- * page scrolls by as much, so that it stays where it was. */
-function build(id: string): Promise<void> {
+ * page scrolls by as much, so that it stays where it was. Finding what the
+ * reader looks at forces a layout of the page (200 ms at start-up on a slow
+ * laptop, BENCHMARKS.md), so it is skipped when the chapter is known to be
+ * `below` it. */
+function build(id: string, below = false): Promise<void> {
   const start = pending.get(id);
   if (!start) return Promise.resolve();
   pending.delete(id);
   const section = document.getElementById(id);
   if (section) nearby.unobserve(section);
-  const anchor = chapterInView();
+  const anchor = below ? null : chapterInView();
   const before = anchor?.getBoundingClientRect().top ?? 0;
   building += 1;
   document.documentElement.dataset.building = String(building);
@@ -130,6 +135,9 @@ function build(id: string): Promise<void> {
   });
 }
 
+// The draw section builds in steps (chapters/draw/index.ts); the worker
+// starts once it is built, so that no panel misses the worker's first events.
+let drawBuilt: Promise<void> = Promise.resolve();
 for (const [index, chapter] of chapters.entries()) {
   const section = document.createElement('section');
   section.id = chapter.id;
@@ -139,7 +147,7 @@ for (const [index, chapter] of chapters.entries()) {
   section.setAttribute('aria-label', chapter.title);
   main.append(section);
   if (index === 0) {
-    void mount(chapter, section);
+    drawBuilt = mount(chapter, section);
   } else {
     section.classList.add('pending');
     pending.set(chapter.id, () => mount(chapter, section));
@@ -149,7 +157,7 @@ for (const [index, chapter] of chapters.entries()) {
 
 /** Builds every chapter (the printed report needs them all). */
 function buildAll(): Promise<void> {
-  return Promise.all([...pending.keys()].map(build)).then(() => undefined);
+  return Promise.all([...pending.keys()].map((id) => build(id))).then(() => undefined);
 }
 
 // "Print the report" (report.ts, loaded when asked for): every chapter's
@@ -225,4 +233,4 @@ lab.on((event) => {
     pageStatus.textContent = 'Restarting the worker…';
   }
 });
-void lab.start();
+void drawBuilt.then(() => lab.start());

@@ -88,8 +88,9 @@ export class LearningCurve {
   /** The root's width as the ResizeObserver last saw it (reading clientWidth
    * in a frame would force a layout there). */
   private width = 0;
-  private readonly legend = legend();
-  private readonly charts = [new Chart(COST), new Chart(ACCURACY)];
+  /** The two charts' SVGs (about 250 elements), made at the first point
+   * rather than during start-up, when only the placeholder shows. */
+  private charts: Chart[] | null = null;
   private readonly placeholder = placeholder();
   private readonly resize = new ResizeObserver((entries) => {
     const width = Math.floor(entries[entries.length - 1].contentRect.width);
@@ -102,7 +103,6 @@ export class LearningCurve {
   constructor(private readonly root: HTMLElement) {
     root.dataset.points = '0';
     root.replaceChildren(this.placeholder);
-    this.charts[0].element.firstElementChild!.prepend(this.legend);
     this.resize.observe(root);
     const preload = () => void loadD3();
     if ('requestIdleCallback' in window) requestIdleCallback(preload, { timeout: 3000 });
@@ -137,6 +137,10 @@ export class LearningCurve {
       return;
     }
     this.root.dataset.points = String(points.length);
+    if (!this.charts) {
+      this.charts = [new Chart(COST), new Chart(ACCURACY)];
+      this.charts[0].element.firstElementChild!.prepend(legend());
+    }
     // Side by side when each chart can be drawn at a readable size, else
     // one above the other; always at the size they are shown, unscaled.
     const columns = this.width >= 700 ? 2 : 1;

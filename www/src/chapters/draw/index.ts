@@ -6,6 +6,7 @@ import type { Lab } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { ModelKind, TrainingState } from '../../protocol';
 import type { Chapter } from '../chapter';
+import { afterNextFrame } from '../../frames';
 import { DrawingPad, PAD_SIZE } from './pad';
 import { Readout } from './readout';
 import { TRAINING_MARKUP, TrainingPanel } from './training';
@@ -50,13 +51,16 @@ const MARKUP = `
         (<code>gradlab mnist train</code>) and are loaded with the page (a few hundred kB), so drawings are read the
         moment the page opens, before the 11 MB of MNIST arrive and without waiting for training.</p>
     </div>
-    <div class="card train-card" aria-labelledby="train-title">${TRAINING_MARKUP}</div>
+    <div class="card train-card" aria-labelledby="train-title"></div>
   </div>
 `;
 
 const KIND_NAMES: Record<ModelKind, string> = { softmax: 'softmax network', mlp: 'one-hidden-layer network' };
 
-function mount(section: HTMLElement, lab: Lab): void {
+/** Builds the section in two tasks: the pad and its reading, then (after
+ * the browser has rendered them) the training panel. The page starts the
+ * worker once both are built, so neither misses its first events. */
+async function mount(section: HTMLElement, lab: Lab): Promise<void> {
   section.innerHTML = MARKUP;
   const find = <T extends Element>(testid: string) => section.querySelector<T>(`[data-testid="${testid}"]`)!;
   const readerNote = find<HTMLElement>('reader');
@@ -121,6 +125,10 @@ function mount(section: HTMLElement, lab: Lab): void {
   });
   find<HTMLButtonElement>('clear-drawing').addEventListener('click', () => pad.clear());
 
+  await afterNextFrame();
+  const trainCard = section.querySelector<HTMLElement>('.train-card')!;
+  trainCard.innerHTML = TRAINING_MARKUP;
+
   let lastState: TrainingState | null = null;
   const describeReader = () => {
     const kind = selectedKind();
@@ -146,7 +154,7 @@ function mount(section: HTMLElement, lab: Lab): void {
     }
   };
 
-  const training = new TrainingPanel(section.querySelector<HTMLElement>('.train-card')!, lab, selectedKind, (state) => {
+  const training = new TrainingPanel(trainCard, lab, selectedKind, (state) => {
     const changed = !lastState || lastState.iteration !== state.iteration || lastState.reader !== state.reader;
     lastState = state;
     describeReader();
