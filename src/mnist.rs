@@ -35,6 +35,10 @@ pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
 pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte";
 pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
 pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
+/// The four, in the order everything that takes all four takes them
+/// ([`MnistDownload`], the page's `Data`): training images and labels, then
+/// test images and labels.
+pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
 
 /// Everything that can be wrong with an IDX file or a pair of them. Each
 /// variant names the file.
@@ -564,9 +568,7 @@ impl Mnist {
 
     /// Whether `dir` holds the four IDX files (not whether they are valid).
     pub fn is_present(dir: &Path) -> bool {
-        [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS]
-            .iter()
-            .all(|name| dir.join(name).is_file())
+        FILES.iter().all(|name| dir.join(name).is_file())
     }
 
     pub fn class_counts(&self) -> ClassCounts {

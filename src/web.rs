@@ -10,7 +10,8 @@
 //! Pixels and images cross as typed arrays (`Vec<u8>`, `Vec<f32>`).
 //!
 //! The page's worker owns these objects: [`Data`] (MNIST, parsed from the IDX
-//! bytes it fetched, which [`DataDownload`] unpacks as they come), [`Classifier`] (a network to read drawings with),
+//! bytes it fetched, which [`DataDownload`] unpacks as they come),
+//! [`Classifier`] (a network to read drawings with),
 //! [`Session`] (a [`TrainingRun`] on the data: the draw section's and the lessons'
 //! training), [`Surface`] (part 6), [`Faces`] and [`FacesNetwork`] (parts 8
 //! and 9) and [`Features`] (part 10). The lessons' other figures are free

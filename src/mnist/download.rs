@@ -19,7 +19,9 @@ use std::io::{self, Write};
 
 use flate2::write::GzDecoder;
 
-use super::{Dataset, IdxError, Mnist, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
+use super::{
+    read_u32, Dataset, IdxError, Mnist, FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+};
 
 /// Gzip's magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -156,19 +158,17 @@ fn promised_length(bytes: &[u8]) -> Option<usize> {
         return None;
     };
     let header = 4 + 4 * usize::from(dimensions);
-    let data = bytes
-        .get(4..header)?
-        .chunks_exact(4)
-        .try_fold(1usize, |product, d| {
-            product.checked_mul(u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as usize)
-        })?;
+    let sizes = bytes.get(..header)?;
+    let data = (4..header).step_by(4).try_fold(1usize, |product, at| {
+        product.checked_mul(read_u32(sizes, at) as usize)
+    })?;
     header
         .checked_add(data)
         .filter(|&length| length <= LARGEST_RESERVATION)
 }
 
 /// MNIST's four files downloading side by side (in the order of
-/// [`MnistDownload::FILES`]).
+/// [`FILES`](super::FILES)).
 pub struct MnistDownload {
     files: [IdxDownload; 4],
 }
@@ -176,17 +176,13 @@ pub struct MnistDownload {
 impl Default for MnistDownload {
     fn default() -> Self {
         MnistDownload {
-            files: Self::FILES.map(IdxDownload::new),
+            files: FILES.map(IdxDownload::new),
         }
     }
 }
 
 impl MnistDownload {
-    /// The files, by index: the training images and labels, then the test
-    /// images and labels.
-    pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
-
-    /// The next bytes of file `index` (of [`MnistDownload::FILES`]).
+    /// The next bytes of file `index` (of [`FILES`](super::FILES)).
     pub fn push(&mut self, index: usize, chunk: &[u8]) -> Result<(), IdxError> {
         self.file_mut(index)?.push(chunk)
     }
@@ -214,7 +210,7 @@ impl MnistDownload {
     fn file_mut(&mut self, index: usize) -> Result<&mut IdxDownload, IdxError> {
         self.files.get_mut(index).ok_or(IdxError::NoSuchFile {
             index,
-            files: Self::FILES.len(),
+            files: FILES.len(),
         })
     }
 }

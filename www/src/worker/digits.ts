@@ -184,6 +184,7 @@ export function createDigits(host: DigitsHost) {
     const download = new DataDownload();
     /** Until finish() takes it (whatever it returns), the download is ours to free. */
     let owned = true;
+    /** Set as the first file fails: the other readers stop at their next piece. */
     let failed = false;
     try {
       await Promise.all(
@@ -193,18 +194,14 @@ export function createDigits(host: DigitsHost) {
           const streamReader = body.getReader();
           let size = 0;
           for (;;) {
+            const { done, value } = await streamReader.read();
+            // Another file failed: the download may be freed already.
             if (failed) {
               await streamReader.cancel();
               return;
             }
-            const { done, value } = await streamReader.read();
             if (done) break;
-            try {
-              download.push(i, value);
-            } catch (error) {
-              failed = true;
-              throw error;
-            }
+            download.push(i, value);
             size += value.length;
             loadedBytes += value.length;
             report(false);

@@ -88,7 +88,7 @@ export class LearningCurve {
   /** The root's width as the ResizeObserver last saw it (reading clientWidth
    * in a frame would force a layout there). */
   private width = 0;
-  /** The two charts' SVGs (about 250 elements), made at the first point
+  /** The two charts' SVGs (about 240 elements), made at the first point
    * rather than during start-up, when only the placeholder shows. */
   private charts: Chart[] | null = null;
   private readonly placeholder = placeholder();
