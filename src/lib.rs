@@ -73,6 +73,10 @@ pub trait Real:
     /// f64 (the gradient checks) uses the exact function.
     fn fast_tanh(self) -> Self;
 
+    /// `exp`, without a library call for f32: see [`kernels::exp`]; f64
+    /// (the gradient checks) uses the exact function.
+    fn fast_exp(self) -> Self;
+
     /// A byte's value (`as` conversion, which the compiler vectorises; the
     /// generic `from_u8` returns an `Option` and does not).
     fn from_byte(byte: u8) -> Self;
@@ -92,6 +96,11 @@ impl Real for f32 {
     }
 
     #[inline]
+    fn fast_exp(self) -> Self {
+        kernels::exp(self)
+    }
+
+    #[inline]
     fn from_byte(byte: u8) -> Self {
         f32::from(byte)
     }
@@ -101,6 +110,11 @@ impl Real for f64 {
     #[inline]
     fn fast_tanh(self) -> Self {
         self.tanh()
+    }
+
+    #[inline]
+    fn fast_exp(self) -> Self {
+        self.exp()
     }
 
     #[inline]

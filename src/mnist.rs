@@ -451,8 +451,11 @@ impl Dataset {
     /// [`Dataset::one_hot`] into `y`, reusing its memory when it has the shape.
     pub fn one_hot_into<T: Real>(&self, indices: &[usize], y: &mut Array2<T>) {
         let shape = (self.n_classes, indices.len());
-        if y.dim() != shape {
-            *y = Array2::zeros(shape);
+        // Column-major, as `inputs_into`'s `X`: each image's targets are
+        // contiguous, which the softmax's cost reads
+        // (`network::softmax::cost_and_output_delta_in_place`).
+        if y.dim() != shape || !y.t().is_standard_layout() {
+            *y = Array2::zeros(shape.f());
         } else {
             y.fill(T::zero());
         }

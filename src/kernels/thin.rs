@@ -21,7 +21,9 @@
 //!   multiply-adds; the lanes are added up once at the end.
 //! - The gradient is n x k sums over the m images: a tile of `R` vectors of
 //!   rows by `C` classes keeps `R * C` accumulators, and each image adds its
-//!   `R` pieces of pixels times `C` broadcast deltas.
+//!   `R` pieces of pixels times `C` broadcast deltas. A strip of rows goes
+//!   through every class before the next strip, so that its pieces of the
+//!   images come from the L1 cache after the first class.
 //!
 //! The tiles are sized so that the accumulators and the operands of one step
 //! fit in the vector registers. Natively AVX2 with FMA is used when the CPU
@@ -114,10 +116,13 @@ pub fn gradient(shape: Shape, scale: f32, x: &[f32], d: &[f32], g: &mut [f32]) {
     // SAFETY: the lengths were checked against the shape.
     #[cfg(target_arch = "wasm32")]
     unsafe {
-        // One vector of rows, not two as natively: with two, V8 ran the
-        // gradient at half the speed of the forward product, which does
-        // the same multiply-adds (BENCHMARKS.md, issue 18).
-        gradient_tiles::<wasm::V, 1, 5>(shape, scale, x, d, g);
+        // Four vectors of rows by two classes: eight accumulators, enough
+        // to hide a multiply-add's latency, and four loads and two
+        // broadcasts per eight multiply-adds. In Chromium 1 x 5 (five
+        // accumulators) was about 10 % slower, 1 x 10 and 2 x 4 about 3 %,
+        // and 2 x 5 spilled registers and ran at 0.7 (BENCHMARKS.md, issue
+        // 18).
+        gradient_tiles::<wasm::V, 4, 2>(shape, scale, x, d, g);
     }
     // SAFETY: the lengths were checked against the shape.
     #[cfg(not(target_arch = "wasm32"))]
@@ -228,38 +233,56 @@ unsafe fn gradient_tiles<V: Lanes, const R: usize, const C: usize>(
     g: &mut [f32],
 ) {
     let Shape { n, k, m } = shape;
+    // Strips of R vectors of rows, then single vectors, then the last rows
+    // (fewer than LANES) one by one.
+    let mut i = 0;
+    while i + R * V::LANES <= n {
+        gradient_strip::<V, R, C>(shape, scale, x, d, g, i);
+        i += R * V::LANES;
+    }
+    while i + V::LANES <= n {
+        gradient_strip::<V, 1, C>(shape, scale, x, d, g, i);
+        i += V::LANES;
+    }
+    for row in i..n {
+        for class in 0..k {
+            let mut sum = 0.0;
+            for j in 0..m {
+                sum += x[j * n + row] * d[j * k + class];
+            }
+            g[class * n + row] = scale * sum;
+        }
+    }
+}
+
+/// Every class of the `R * LANES` rows from `i0`, before the next strip: the
+/// strip's pieces of the m images are read from memory once, then from the
+/// L1 cache.
+///
+/// # Safety
+/// As [`gradient_tiles`], with `i0 + R * LANES <= n`.
+#[inline(always)]
+unsafe fn gradient_strip<V: Lanes, const R: usize, const C: usize>(
+    shape: Shape,
+    scale: f32,
+    x: &[f32],
+    d: &[f32],
+    g: &mut [f32],
+    i0: usize,
+) {
     let mut c = 0;
-    while c < k {
-        let classes = if c + C <= k { C } else { 1 };
-        let mut i = 0;
-        // Full tiles of R vectors of rows, then single vectors, then the
-        // last rows (fewer than LANES) one by one.
-        while i + R * V::LANES <= n {
-            if classes == C {
-                gradient_tile::<V, R, C>(shape, scale, x, d, g, i, c);
-            } else {
-                gradient_tile::<V, R, 1>(shape, scale, x, d, g, i, c);
-            }
-            i += R * V::LANES;
+    while c < shape.k {
+        // Tiles of C classes, then of two, then one.
+        if c + C <= shape.k {
+            gradient_tile::<V, R, C>(shape, scale, x, d, g, i0, c);
+            c += C;
+        } else if c + 2 <= shape.k {
+            gradient_tile::<V, R, 2>(shape, scale, x, d, g, i0, c);
+            c += 2;
+        } else {
+            gradient_tile::<V, R, 1>(shape, scale, x, d, g, i0, c);
+            c += 1;
         }
-        while i + V::LANES <= n {
-            if classes == C {
-                gradient_tile::<V, 1, C>(shape, scale, x, d, g, i, c);
-            } else {
-                gradient_tile::<V, 1, 1>(shape, scale, x, d, g, i, c);
-            }
-            i += V::LANES;
-        }
-        for row in i..n {
-            for class in c..c + classes {
-                let mut sum = 0.0;
-                for j in 0..m {
-                    sum += x[j * n + row] * d[j * k + class];
-                }
-                g[class * n + row] = scale * sum;
-            }
-        }
-        c += classes;
     }
 }
 

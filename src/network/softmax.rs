@@ -71,24 +71,65 @@ pub fn cost_and_output_delta<T: Real>(z: ArrayView2<T>, y: ArrayView2<T>) -> (T,
 /// so the cost `-sum(y log p)` is `sum(y) log s - sum(y (z - max))`, and
 /// `p - y = e / s - y`: one `exp` per logit (it was two, the second for
 /// `exp(log p)`, nearly half of the softmax step's elementwise time).
+///
+/// The exponentials are [`Real::fast_exp`] (f32's without a library call).
 pub fn cost_and_output_delta_in_place<T: Real>(z: &mut Array2<T>, y: ArrayView2<T>) -> T {
-    let mut cost = T::zero();
-    for (mut column, targets) in z.columns_mut().into_iter().zip(y.columns()) {
-        let max = column.fold(T::neg_infinity(), |m, &v| m.max(v));
-        let (mut sum, mut target_sum, mut target_logit) = (T::zero(), T::zero(), T::zero());
-        for (v, &target) in column.iter_mut().zip(targets) {
-            let shifted = *v - max;
-            target_sum = target_sum + target;
-            target_logit = target_logit + target * shifted;
-            *v = shifted.exp();
-            sum = sum + *v;
-        }
-        cost = cost + target_sum * sum.ln() - target_logit;
-        for (v, &target) in column.iter_mut().zip(targets) {
-            *v = *v / sum - target;
-        }
+    let k = z.nrows().max(1);
+    if let (Some(logits), Some(targets)) = (columns_mut(z), columns(&y)) {
+        return logits
+            .chunks_exact_mut(k)
+            .zip(targets.chunks_exact(k))
+            .fold(T::zero(), |cost, (z, y)| cost + column_cost_and_delta(z, y));
     }
+    // Other layouts go through column-major copies (the trainer's `z` and
+    // `y` are column-major already).
+    let mut by_columns = Array2::zeros(z.raw_dim().f());
+    by_columns.assign(z);
+    let mut targets = Array2::zeros(y.raw_dim().f());
+    targets.assign(&y);
+    let cost = cost_and_output_delta_in_place(&mut by_columns, targets.view());
+    z.assign(&by_columns);
     cost
+}
+
+/// One image's cost, with its logits `z` overwritten by `p - y`. Plain
+/// slices: through ndarray's column iterators these ten-element loops took
+/// about 150 ns an image in the page's module (a tenth of the softmax step,
+/// BENCHMARKS.md, issue 18), and the `exp` pass, in a loop of its own,
+/// vectorises.
+fn column_cost_and_delta<T: Real>(z: &mut [T], y: &[T]) -> T {
+    let max = z.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+    let (target_sum, target_logit) = z
+        .iter()
+        .zip(y)
+        .fold((T::zero(), T::zero()), |(sum, logit), (&v, &target)| {
+            (sum + target, logit + target * (v - max))
+        });
+    for v in z.iter_mut() {
+        *v = (*v - max).fast_exp();
+    }
+    let sum = z.iter().fold(T::zero(), |sum, &e| sum + e);
+    for (v, &target) in z.iter_mut().zip(y) {
+        *v = *v / sum - target;
+    }
+    target_sum * sum.ln() - target_logit
+}
+
+/// `a`'s memory as one slice, column after column, if it is laid out so.
+fn columns<'a, T>(a: &'a ArrayView2<'_, T>) -> Option<&'a [T]> {
+    a.t()
+        .is_standard_layout()
+        .then(|| a.as_slice_memory_order())
+        .flatten()
+}
+
+/// [`columns`] for a mutable array.
+fn columns_mut<T>(a: &mut Array2<T>) -> Option<&mut [T]> {
+    if a.t().is_standard_layout() {
+        a.as_slice_memory_order_mut()
+    } else {
+        None
+    }
 }
 
 /// `Z = W^T X`, stored column-major so that each column of `Z` (one image)
