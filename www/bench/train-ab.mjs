@@ -11,13 +11,8 @@
 // wasm-pack into a scratch out-dir and copy its .wasm into www/pkg under a
 // name of its own. Run after scripts/build-page.sh:
 //   node www/bench/train-ab.mjs softmax|mlp rounds steps first.wasm other.wasm...
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
-import { serve } from '../tests/static-server.mjs';
+import { addSession, sessionPage } from './session-page.mjs';
 
-const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [network, roundsArg, stepsArg, ...builds] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const steps = Number(stepsArg);
@@ -26,28 +21,9 @@ if (!['softmax', 'mlp'].includes(network) || !(rounds >= 1) || !(steps >= 1) || 
   process.exit(2);
 }
 
-const server = await serve(www);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+const { page, close } = await sessionPage();
 try {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}bench/index.html`);
-  for (const [index, build] of builds.entries()) {
-    await page.evaluate(
-      async ([network, build, index]) => {
-        // A URL of its own: a separate instance of the glue and its module.
-        const gradlab = await import(`/pkg/gradlab.js?build=${index}`);
-        const { mnistFile, MNIST_FILES } = await import('/bench/fetch.mjs');
-        const { NETWORKS, trainingSession } = await import('/bench/gradlab-session.mjs');
-        await gradlab.default({ module_or_path: `/pkg/${build}` });
-        const data = new gradlab.Data(...(await Promise.all(MNIST_FILES.map(mnistFile))));
-        const model = NETWORKS.find(([name]) => name === network)[1];
-        window.advances ??= [];
-        window.advances[index] = trainingSession(gradlab, data, model).advance;
-        window.advances[index](50); // warm-up: V8's optimising tier
-      },
-      [network, build, index],
-    );
-  }
+  for (const [index, build] of builds.entries()) await addSession(page, network, build, index);
   const times = builds.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (let index = 0; index < builds.length; index++) {
@@ -77,6 +53,5 @@ try {
     console.log(`  ${builds[index]}: ${median(ratios).toFixed(3)}`);
   }
 } finally {
-  await browser.close();
-  await server.close();
+  await close();
 }

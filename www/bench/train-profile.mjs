@@ -8,14 +8,9 @@
 // builds with it, one after the other, and take the benchmark's figures from
 // train-bench.mjs. Run after scripts/build-page.sh:
 //   node www/bench/train-profile.mjs [softmax|mlp] [module file in www/pkg] [steps]
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
-import { serve } from '../tests/static-server.mjs';
+import { addSession, sessionPage } from './session-page.mjs';
 import { profileSelfTime } from './self-time.mjs';
 
-const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const network = process.argv[2] ?? 'softmax';
 const build = process.argv[3] ?? 'gradlab_relaxed_bg.wasm';
 const STEPS = Number(process.argv[4] ?? (network === 'softmax' ? 3000 : 200));
@@ -24,36 +19,20 @@ if (!['softmax', 'mlp'].includes(network) || !(STEPS >= 1)) {
   process.exit(2);
 }
 
-const server = await serve(www);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+const { page, close } = await sessionPage();
 try {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}bench/index.html`);
-  await page.evaluate(
-    async ([network, build]) => {
-      const gradlab = await import('/pkg/gradlab.js');
-      const { mnistFile, MNIST_FILES } = await import('/bench/fetch.mjs');
-      const { NETWORKS, trainingSession } = await import('/bench/gradlab-session.mjs');
-      await gradlab.default({ module_or_path: `/pkg/${build}` });
-      const data = new gradlab.Data(...(await Promise.all(MNIST_FILES.map(mnistFile))));
-      const model = NETWORKS.find(([name]) => name === network)[1];
-      window.advance = trainingSession(gradlab, data, model).advance;
-      window.advance(50);
-    },
-    [network, build],
-  );
+  await addSession(page, network, build, 0);
   await profileSelfTime(
     page,
     `${build} ${network}`,
     (steps) => {
       const start = performance.now();
-      window.advance(steps);
+      window.advances[0](steps);
       return (performance.now() - start) / steps;
     },
     STEPS,
     (ms) => `${(1000 * ms).toFixed(0)} µs a step, ${Math.round(100 / (ms / 1000)).toLocaleString('en')} samples/s (under the profiler, ${STEPS} steps)`,
   );
 } finally {
-  await browser.close();
-  await server.close();
+  await close();
 }
