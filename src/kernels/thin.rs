@@ -118,10 +118,11 @@ pub fn gradient(shape: Shape, scale: f32, x: &[f32], d: &[f32], g: &mut [f32]) {
     unsafe {
         // Four vectors of rows by two classes: eight accumulators, enough
         // to hide a multiply-add's latency, and four loads and two
-        // broadcasts per eight multiply-adds. In Chromium 1 x 5 (five
-        // accumulators) was about 10 % slower, 1 x 10 and 2 x 4 about 3 %,
-        // and 2 x 5 spilled registers and ran at 0.7 (BENCHMARKS.md, issue
-        // 18).
+        // broadcasts per eight multiply-adds. Against one by five (five
+        // accumulators), the softmax step in Chromium ran 1.10 times as
+        // fast with these, 1.06 with one by ten and 1.03-1.07 with two by
+        // four; two by five spilled registers (0.70 against two by four;
+        // BENCHMARKS.md, issue 18).
         gradient_tiles::<wasm::V, 4, 2>(shape, scale, x, d, g);
     }
     // SAFETY: the lengths were checked against the shape.
