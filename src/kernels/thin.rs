@@ -23,7 +23,8 @@
 //!   rows by `C` classes keeps `R * C` accumulators, and each image adds its
 //!   `R` pieces of pixels times `C` broadcast deltas. A strip of rows goes
 //!   through every class before the next strip, so that its pieces of the
-//!   images come from the L1 cache after the first class.
+//!   images can come from the L1 cache after the first class (in Chromium
+//!   this order measured the same as class tiles outermost: 1.00).
 //!
 //! The tiles are sized so that the accumulators and the operands of one step
 //! fit in the vector registers. Natively AVX2 with FMA is used when the CPU
@@ -256,9 +257,8 @@ unsafe fn gradient_tiles<V: Lanes, const R: usize, const C: usize>(
     }
 }
 
-/// Every class of the `R * LANES` rows from `i0`, before the next strip: the
-/// strip's pieces of the m images are read from memory once, then from the
-/// L1 cache.
+/// Every class of the `R * LANES` rows from `i0`, before the next strip (see
+/// the module documentation).
 ///
 /// # Safety
 /// As [`gradient_tiles`], with `i0 + R * LANES <= n`.

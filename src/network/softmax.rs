@@ -81,15 +81,11 @@ pub fn cost_and_output_delta_in_place<T: Real>(z: &mut Array2<T>, y: ArrayView2<
             .zip(targets.chunks_exact(k))
             .fold(T::zero(), |cost, (z, y)| cost + column_cost_and_delta(z, y));
     }
-    // Other layouts go through column-major copies (the trainer's `z` and
-    // `y` are column-major already).
-    let mut by_columns = Array2::zeros(z.raw_dim().f());
-    by_columns.assign(z);
-    let mut targets = Array2::zeros(y.raw_dim().f());
-    targets.assign(&y);
-    let cost = cost_and_output_delta_in_place(&mut by_columns, targets.view());
-    z.assign(&by_columns);
-    cost
+    // Other layouts are made column-major first (the trainer's `z` and `y`
+    // are already); `z` keeps its values, in the new memory order.
+    *z = column_major(std::mem::take(z));
+    let targets = column_major(y.to_owned());
+    cost_and_output_delta_in_place(z, targets.view())
 }
 
 /// One image's cost, with its logits `z` overwritten by `p - y`. Plain
@@ -117,10 +113,11 @@ fn column_cost_and_delta<T: Real>(z: &mut [T], y: &[T]) -> T {
 
 /// `a`'s memory as one slice, column after column, if it is laid out so.
 fn columns<'a, T>(a: &'a ArrayView2<'_, T>) -> Option<&'a [T]> {
-    a.t()
-        .is_standard_layout()
-        .then(|| a.as_slice_memory_order())
-        .flatten()
+    if a.t().is_standard_layout() {
+        a.as_slice_memory_order()
+    } else {
+        None
+    }
 }
 
 /// [`columns`] for a mutable array.
@@ -138,10 +135,11 @@ pub fn affine<T: Real>(w: ArrayView2<T>, x: ArrayView2<T>) -> Array2<T> {
     kernels::matmul(w.t(), x, true)
 }
 
-/// `w` stored by columns (Fortran order): each class's n weights are
-/// contiguous, which is what the forward product's dot products
-/// (`kernels::thin`) read. Only the memory order changes: `w[[i, c]]` and
-/// every view of `w` are the same.
+/// `w` stored by columns (Fortran order), without a copy when it already is:
+/// each class's n weights are contiguous, which is what the forward
+/// product's dot products (`kernels::thin`) read, and each image's logits
+/// and targets, which the softmax's cost reads. Only the memory order
+/// changes: `w[[i, c]]` and every view of `w` are the same.
 fn column_major<T: Real>(w: Array2<T>) -> Array2<T> {
     if w.t().is_standard_layout() {
         return w;
