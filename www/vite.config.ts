@@ -31,6 +31,8 @@ export default defineConfig({
         icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
       },
       workbox: {
+        // The page asks it to keep MNIST, fetched before it was there.
+        importScripts: ['keep-data.js'],
         globPatterns: ['**/*.{html,js,css,wasm,svg,woff2,safetensors,json}'],
         // Part 10's network: fetched only when chapter 10 asks for it, then kept (below).
         globIgnores: ['cnn/**', 'assets/cnn-worker-*.js', 'assets/gradlab_cnn_*.wasm'],

@@ -18,3 +18,51 @@ export function afterNextFrame(): Promise<void> {
     setTimeout(next, 100);
   });
 }
+
+// While a network trains, the draw section's panels (the learning curves,
+// the weight images, the training state) each have something new to show
+// several times a second. Drawn all in one frame, on a slow laptop, they
+// make a frame longer than 50 ms (at 4x CPU throttling: the curves 13-14 ms,
+// the rest 10-25 ms, the browser's rendering 20-50 ms; BENCHMARKS.md,
+// issue 21). They share one queue instead: each frame draws what was queued
+// until it has spent FRAME_BUDGET_MS of script (at least one panel), and the
+// rest waits for the next frame. On a fast machine everything fits in one
+// frame, as before.
+
+/** The script time a frame gives the queued panels once one has drawn. */
+const FRAME_BUDGET_MS = 8;
+const queued = new Set<() => void>();
+let frameAsked = false;
+
+/** Runs `draw` in a coming animation frame, once however often it is asked
+ * for before then; panels are drawn in the order they asked. */
+export function drawInFrame(draw: () => void): void {
+  queued.add(draw);
+  askFrame();
+}
+
+function askFrame(): void {
+  if (frameAsked) return;
+  frameAsked = true;
+  requestAnimationFrame(drawQueued);
+}
+
+function drawQueued(): void {
+  frameAsked = false;
+  const start = performance.now();
+  let drawn = 0;
+  // What was queued as the frame began; a panel that asks again while it
+  // draws is drawn in the next frame.
+  for (const draw of [...queued]) {
+    if (drawn > 0 && performance.now() - start >= FRAME_BUDGET_MS) break;
+    queued.delete(draw);
+    drawn += 1;
+    try {
+      draw();
+    } catch (error) {
+      // To the page's error panel, as an exception in a frame callback went.
+      reportError(error);
+    }
+  }
+  if (queued.size > 0) askFrame();
+}

@@ -10,16 +10,28 @@ import { registerSW } from 'virtual:pwa-register';
 /** The MNIST files the worker fetches (lab.ts's URLs). */
 const MNIST_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
-/** Puts MNIST in the service worker's data cache (the same cache its
- * runtime rule fills, vite.config.ts): on the first visit the worker fetched
- * it before the service worker was there to keep it. Usually from the
- * browser's HTTP cache, without downloading it again. */
+/** Has the service worker put MNIST in its data cache (public/keep-data.js,
+ * the same cache its runtime rule fills, vite.config.ts): on the first visit
+ * the page's worker fetched it before the service worker was there to keep
+ * it. Resolves once it is kept. */
 async function keepMnist(): Promise<void> {
-  const cache = await caches.open('gradlab-data');
+  const registration = await navigator.serviceWorker.ready;
   const urls = MNIST_FILES.map((name) => new URL(`data/${name}`, document.baseURI).href);
-  const missing = [];
-  for (const url of urls) if (!(await cache.match(url))) missing.push(url);
-  if (missing.length > 0) await cache.addAll(missing);
+  await new Promise<void>((resolve, reject) => {
+    const listen = (event: MessageEvent) => {
+      if (event.data?.type !== 'gradlab-data-kept') return;
+      navigator.serviceWorker.removeEventListener('message', listen);
+      if (event.data.error) reject(new Error(event.data.error));
+      else resolve();
+    };
+    navigator.serviceWorker.addEventListener('message', listen);
+    if (!registration.active) {
+      navigator.serviceWorker.removeEventListener('message', listen);
+      reject(new Error('the service worker is not active'));
+      return;
+    }
+    registration.active.postMessage({ type: 'gradlab-keep-data', urls });
+  });
   document.documentElement.dataset.dataCached = 'true';
 }
 

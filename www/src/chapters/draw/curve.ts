@@ -21,6 +21,7 @@
 
 import type { ScaleLinear } from 'd3-scale';
 import type { line as d3Line } from 'd3-shape';
+import { drawInFrame } from '../../frames';
 import type { CurvePoint } from '../../protocol';
 
 interface D3 {
@@ -82,15 +83,24 @@ const ACCURACY: Metric = {
   format: (v) => `${v.toFixed(1)}%`,
 };
 
+const METRICS = [COST, ACCURACY];
+
+/** Calls `then` when the browser is idle (in 3 s at the latest). */
+function whenIdle(then: () => void): void {
+  if ('requestIdleCallback' in window) requestIdleCallback(then, { timeout: 3000 });
+  else setTimeout(then, 0);
+}
+
 export class LearningCurve {
   private points: CurvePoint[] = [];
-  private frame = 0;
+  private readonly renderNow = () => this.render();
   /** The root's width as the ResizeObserver last saw it (reading clientWidth
    * in a frame would force a layout there). */
   private width = 0;
-  /** The two charts' SVGs (about 240 elements), made at the first point
-   * rather than during start-up, when only the placeholder shows. */
-  private charts: Chart[] | null = null;
+  /** The two charts' SVGs (about 240 elements): made one at a time when
+   * the page is idle after start-up (or at the first point), not during
+   * start-up, when only the placeholder shows, nor in a training frame. */
+  private readonly charts: Chart[] = [];
   private readonly placeholder = placeholder();
   private readonly resize = new ResizeObserver((entries) => {
     const width = Math.floor(entries[entries.length - 1].contentRect.width);
@@ -104,9 +114,22 @@ export class LearningCurve {
     root.dataset.points = '0';
     root.replaceChildren(this.placeholder);
     this.resize.observe(root);
-    const preload = () => void loadD3();
-    if ('requestIdleCallback' in window) requestIdleCallback(preload, { timeout: 3000 });
-    else setTimeout(preload, 0);
+    const prepare = () => {
+      if (this.charts.length === METRICS.length) return;
+      if (!d3) {
+        void loadD3().then(() => whenIdle(prepare));
+        return;
+      }
+      this.addChart();
+      whenIdle(prepare);
+    };
+    whenIdle(prepare);
+  }
+
+  private addChart(): void {
+    const chart = new Chart(METRICS[this.charts.length]);
+    if (this.charts.length === 0) chart.element.firstElementChild!.prepend(legend());
+    this.charts.push(chart);
   }
 
   clear(): void {
@@ -120,11 +143,10 @@ export class LearningCurve {
   }
 
   private schedule(): void {
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+    drawInFrame(this.renderNow);
   }
 
   private render(): void {
-    this.frame = 0;
     const points = this.points;
     if (points.length === 0) {
       this.root.dataset.points = '0';
@@ -136,17 +158,24 @@ export class LearningCurve {
       void loadD3().then(() => this.schedule());
       return;
     }
-    this.root.dataset.points = String(points.length);
-    if (!this.charts) {
-      this.charts = [new Chart(COST), new Chart(ACCURACY)];
-      this.charts[0].element.firstElementChild!.prepend(legend());
-    }
+    while (this.charts.length < METRICS.length) this.addChart();
     // Side by side when each chart can be drawn at a readable size, else
     // one above the other; always at the size they are shown, unscaled.
     const columns = this.width >= 700 ? 2 : 1;
     const chartWidth = Math.max(240, Math.floor((this.width - GAP * (columns - 1)) / columns));
-    for (const chart of this.charts) chart.draw(points, chartWidth, d3);
-    if (this.root.firstElementChild === this.placeholder) this.root.replaceChildren(...this.charts.map((c) => c.element));
+    if (this.root.firstElementChild === this.placeholder) {
+      // Both at once the first time, so that they appear together.
+      for (const chart of this.charts) chart.draw(points, chartWidth, d3);
+      this.root.replaceChildren(...this.charts.map((c) => c.element));
+    } else {
+      // Then one chart a frame (a chart is 10-40 ms at 4x CPU throttling,
+      // more when its axes change): the other is drawn in the next frame.
+      const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth));
+      stale[0]?.draw(points, chartWidth, d3);
+      if (stale.length > 1) this.schedule();
+    }
+    // What both charts show.
+    this.root.dataset.points = String(Math.min(...this.charts.map((chart) => chart.drawnPoints)));
   }
 }
 
@@ -210,9 +239,19 @@ class Chart {
     });
   }
 
+  /** How many points the chart showed when it was last drawn. */
+  drawnPoints = 0;
+
+  /** Whether the chart shows `points` (the curve's own list, which only
+   * grows until it is replaced) at `width`. */
+  shows(points: CurvePoint[], width: number): boolean {
+    return this.points === points && this.drawnPoints === points.length && this.width === width;
+  }
+
   /** Draws `points` at `width`; only once d3 is loaded (LearningCurve.render). */
   draw(points: CurvePoint[], width: number, { scaleLinear, line }: D3): void {
     this.points = points;
+    this.drawnPoints = points.length;
     if (width !== this.width) {
       this.width = width;
       this.element.style.width = `${width}px`;
@@ -301,6 +340,8 @@ class Tick {
   private readonly grid: SVGLineElement;
   private readonly mark: SVGLineElement;
   private readonly label: SVGTextElement;
+  /** Where the tick was last placed, its label and the chart's width. */
+  private shown = '';
 
   constructor(
     grid: SVGGElement,
@@ -314,17 +355,21 @@ class Tick {
   }
 
   place(value: number | null, text: string, x: Linear, y: Linear, width: number): void {
-    const display = value === null ? 'none' : 'inline';
-    for (const element of [this.grid, this.mark, this.label]) element.setAttribute('display', display);
-    if (value === null) return;
     // Half-pixel offsets, as Plot draws them, keep the 1 px lines crisp.
+    const at = value === null ? null : round(this.axis === 'x' ? x(value) : y(value)) + 0.5;
+    // A tick that would be written as it is (the other axis's ticks when
+    // one axis changes, the hidden ones) is skipped.
+    const shown = `${at} ${text} ${width}`;
+    if (shown === this.shown) return;
+    this.shown = shown;
+    const display = at === null ? 'none' : 'inline';
+    for (const element of [this.grid, this.mark, this.label]) setAll(element, { display });
+    if (at === null) return;
     if (this.axis === 'x') {
-      const at = round(x(value)) + 0.5;
       setAll(this.grid, { x1: at, x2: at, y1: MARGIN.top, y2: HEIGHT - MARGIN.bottom });
       setAll(this.mark, { x1: at, x2: at, y1: HEIGHT - MARGIN.bottom, y2: HEIGHT - MARGIN.bottom + 6 });
       setAll(this.label, { x: at, y: HEIGHT - MARGIN.bottom + 9.5 });
     } else {
-      const at = round(y(value)) + 0.5;
       setAll(this.grid, { x1: MARGIN.left, x2: width - MARGIN.right, y1: at, y2: at });
       setAll(this.mark, { x1: MARGIN.left - 6, x2: MARGIN.left, y1: at, y2: at });
       setAll(this.label, { x: MARGIN.left - 8.5, y: at });

@@ -6,6 +6,7 @@
 import type { Lab, LabEvent } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { Activation, ModelKind, SessionConfig, TrainingState } from '../../protocol';
+import { drawInFrame } from '../../frames';
 import { download } from '../shared/png';
 import { EVALUATION_SIZE, LIVE_CURVE } from '../shared/training';
 import { LearningCurve } from './curve';
@@ -101,9 +102,12 @@ export class TrainingPanel {
   private state: TrainingState | null = null;
   private dataReady = false;
   private busy = false;
-  /** A state not shown yet: the worker sends one after every chunk of
-   * training (about 30 a second), the page shows the latest once a frame. */
-  private frame = 0;
+  /** Shows the latest state: the worker sends one after every chunk of
+   * training (about 30 a second), the page shows one a frame at most. */
+  private readonly showState = () => {
+    this.render();
+    if (this.state) this.onState(this.state);
+  };
   private readonly statusText = document.createTextNode('');
   private readonly statusIteration = document.createElement('span');
 
@@ -294,12 +298,7 @@ export class TrainingPanel {
 
   setState(state: TrainingState): void {
     this.state = state;
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-      if (this.state) this.onState(this.state);
-    });
+    drawInFrame(this.showState);
   }
 
   private render(): void {

@@ -4,10 +4,12 @@
 // scale is shared by all the images shown.
 //
 // While a run trains, new weights come with every curve point. They are drawn
-// at most once per animation frame, into the canvases already there: new
+// at most once per animation frame (sharing frames with the other panels:
+// frames.ts), into the canvases already there: new
 // canvases each time (ten elements, ten 2D contexts) made the page rebuild
 // its layers every frame (bench/main-thread-profile.mjs).
 
+import { drawInFrame } from '../../frames';
 import type { WeightImages } from '../../protocol';
 
 const SIDE = 28;
@@ -16,7 +18,7 @@ export class WeightGallery {
   private contexts: CanvasRenderingContext2D[] = [];
   private shownKind: WeightImages['kind'] | null = null;
   private pending: WeightImages | null = null;
-  private frame = 0;
+  private readonly drawPending = () => this.draw();
 
   constructor(
     private readonly root: HTMLElement,
@@ -25,11 +27,10 @@ export class WeightGallery {
 
   show(images: WeightImages): void {
     this.pending = images;
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+    drawInFrame(this.drawPending);
   }
 
   private draw(): void {
-    this.frame = 0;
     const images = this.pending;
     this.pending = null;
     if (!images) return;
