@@ -22,9 +22,10 @@ export function afterNextFrame(): Promise<void> {
 // While a network trains, the draw section's panels (the learning curves,
 // the weight images, the training state) each have something new to show
 // several times a second. Drawn all in one frame, on a slow laptop, they
-// make a frame longer than 50 ms (at 4x CPU throttling: the curves 13-14 ms,
-// the rest 10-25 ms, the browser's rendering 20-50 ms; BENCHMARKS.md,
-// issue 21). They share one queue instead: each frame draws what was queued
+// make a frame longer than 50 ms (at 4x CPU throttling, measured with
+// bench/frames-probe.mjs: the curves 13-14 ms a frame and up to 150 ms when
+// their axes change, the training state 5-13 ms, then the browser's own
+// rendering; BENCHMARKS.md, issue 21). They share one queue instead: each frame draws what was queued
 // until it has spent FRAME_BUDGET_MS of script (at least one panel), and the
 // rest waits for the next frame. On a fast machine everything fits in one
 // frame, as before.

@@ -168,8 +168,9 @@ export class LearningCurve {
       for (const chart of this.charts) chart.draw(points, chartWidth, d3);
       this.root.replaceChildren(...this.charts.map((c) => c.element));
     } else {
-      // Then one chart a frame (a chart is 10-40 ms at 4x CPU throttling,
-      // more when its axes change): the other is drawn in the next frame.
+      // Then one chart a frame (both took 13-150 ms of a frame at 4x CPU
+      // throttling, the most when their axes changed): the other is drawn
+      // in the next frame.
       const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth));
       stale[0]?.draw(points, chartWidth, d3);
       if (stale.length > 1) this.schedule();
