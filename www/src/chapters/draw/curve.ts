@@ -169,10 +169,13 @@ export class LearningCurve {
       this.root.replaceChildren(...this.charts.map((c) => c.element));
     } else {
       // Then one chart a frame (both took 13-150 ms of a frame at 4x CPU
-      // throttling, the most when their axes changed): the other is drawn
-      // in the next frame.
+      // throttling, the most when their axes changed): the one drawn
+      // longest ago, so that while points keep coming they take turns
+      // (the first stale one each time left the second behind for a whole
+      // run); the other is drawn in the next frame.
       const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth));
-      stale[0]?.draw(points, chartWidth, d3);
+      const behind = stale.reduce<Chart | null>((oldest, chart) => (oldest && oldest.drawnAt <= chart.drawnAt ? oldest : chart), null);
+      behind?.draw(points, chartWidth, d3);
       if (stale.length > 1) this.schedule();
     }
     // What both charts show.
@@ -242,6 +245,8 @@ class Chart {
 
   /** How many points the chart showed when it was last drawn. */
   drawnPoints = 0;
+  /** When it was last drawn (performance.now()). */
+  drawnAt = -Infinity;
 
   /** Whether the chart shows `points` (the curve's own list, which only
    * grows until it is replaced) at `width`. */
@@ -253,6 +258,7 @@ class Chart {
   draw(points: CurvePoint[], width: number, { scaleLinear, line }: D3): void {
     this.points = points;
     this.drawnPoints = points.length;
+    this.drawnAt = performance.now();
     if (width !== this.width) {
       this.width = width;
       this.element.style.width = `${width}px`;
