@@ -160,6 +160,27 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   await page.waitForSelector('[data-testid="status"][data-phase="paused"]');
   assert.ok((await curvePoints(page)) >= 1, 'a stepped run has its first curve point');
   assert.equal(await page.getByTestId('weights').getAttribute('data-count'), '10', 'ten weight images for softmax');
+  // The images are 28-pixel tiles 4 pixels apart in a canvas per row
+  // (weights.ts's SIDE and GAP); the colours in each tile say it was drawn.
+  const tileColours = await page
+    .getByTestId('weights')
+    .locator('canvas')
+    .evaluateAll((canvases) =>
+      canvases.flatMap((canvas) => {
+        const tiles = (canvas.width + 4) / 32;
+        return Array.from({ length: tiles }, (_, tile) => {
+          const data = canvas.getContext('2d').getImageData(tile * 32, 0, 28, 28).data;
+          const seen = new Set();
+          for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+          return seen.size;
+        });
+      }),
+    );
+  assert.equal(tileColours.length, 10, `ten tiles: ${tileColours}`);
+  assert.ok(
+    tileColours.every((n) => n > 10),
+    `every weight image is drawn (colours per tile: ${tileColours})`,
+  );
   await expect(page.getByTestId('reader'), /being trained/);
   await page.getByTestId('train-step').click();
   await waitForIteration(page, { equals: 10 });
