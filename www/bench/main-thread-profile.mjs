@@ -200,6 +200,13 @@ try {
   const frames = onMain.filter((e) => e.name === 'Layerize' && e.ph === 'X');
   const perFrame = (name) => onMain.filter((e) => e.name === name && e.ph === 'X').reduce((sum, e) => sum + e.dur, 0) / Math.max(1, frames.length) / 1000;
   console.log(`  ${frames.length} frames painted; per frame: ${['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'Commit', 'FireAnimationFrame'].map((n) => `${n} ${perFrame(n).toFixed(1)} ms`).join(', ')}`);
+  // The median is less moved than the mean by a run's few outsized frames
+  // (the charts' first drawing, a frame the training worker kept waiting).
+  const median = (name) => {
+    const times = onMain.filter((e) => e.name === name && e.ph === 'X').map((e) => e.dur / 1000).sort((a, b) => a - b);
+    return times.length ? times[Math.floor(times.length / 2)] : 0;
+  };
+  console.log(`  median: ${['Paint', 'Layerize', 'Commit'].map((n) => `${n} ${median(n).toFixed(1)} ms`).join(', ')}`);
   // What kinds of task kept the thread busy: a frame (it layerises), a
   // message from the worker, an input event, a timer, or anything else.
   const kinds = new Map();
