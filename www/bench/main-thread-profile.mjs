@@ -19,7 +19,9 @@
 // look; BENCHMARKS.md's figures come from page-bench.mjs and soak-bench.mjs.
 // Run after a page build; an unminified one (`npx vite build --minify false
 // --outDir DIR`, then `--dist DIR`) gives readable function names:
-//   node www/bench/main-thread-profile.mjs [--rate 4] [--startup] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE]
+//   node www/bench/main-thread-profile.mjs [--rate 4] [--startup] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE] [--trace FILE]
+// --trace FILE keeps the trace's events (with thread time, `tdur`), to look
+// into one frame further.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,6 +41,7 @@ const EPOCHS = option('--epochs', '1');
 const MODEL = option('--model', 'softmax');
 const DIST = resolve(option('--dist', join(www, 'dist')));
 const JSON_FILE = option('--json', null);
+const TRACE_FILE = option('--trace', null);
 const STROKE = !args.includes('--no-stroke');
 /** A style sheet added to the page, to try a CSS change without a build. */
 const CSS = option('--css', null);
@@ -49,7 +52,8 @@ const STARTUP = args.includes('--startup');
 const LONG_US = 50_000;
 
 // The DevTools Performance panel's own events (RunTask is in the second).
-const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'toplevel'];
+// `cc` splits a frame's commit into its parts (LayerTreeHost::DoUpdateLayers).
+const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'toplevel', 'cc'];
 
 async function readStream(cdp, handle) {
   let text = '';
@@ -187,6 +191,7 @@ try {
   const { stream } = await complete;
   const trace = await readStream(cdp, stream);
   const events = trace.traceEvents ?? trace;
+  if (TRACE_FILE) writeFileSync(TRACE_FILE, JSON.stringify(events));
 
   const main = mainThread(events);
   const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid);
