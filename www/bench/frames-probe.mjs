@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
+import { untilRunFinished } from './run-end.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -124,7 +125,7 @@ try {
     }
     const from = await page.evaluate(() => performance.now());
     await page.getByTestId('train-start').click();
-    await page.waitForSelector('[data-testid="status"][data-phase="finished"]', { timeout: 600000 });
+    await untilRunFinished(page);
     const frames = await page.evaluate((t) => window.__frames.filter((f) => f.start > t), from);
     const long = await page.evaluate((t) => window.__longTasks.filter((x) => x.start > t).map((x) => Math.round(x.duration)), from);
     console.log(`while training (${EPOCHS} epochs): ${long.length} long tasks (ms): ${long.join(', ')}; ${frames.length} long frames`);

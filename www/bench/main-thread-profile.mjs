@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
+import { untilRunFinished } from './run-end.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -179,7 +180,7 @@ try {
     await startTracing();
     const started = Date.now();
     await page.getByTestId('train-start').click();
-    await page.waitForSelector('[data-testid="status"][data-phase="finished"]', { timeout: 600000 });
+    await untilRunFinished(page);
     console.log(`the run took ${((Date.now() - started) / 1000).toFixed(1)} s from the click to the finished state`);
   }
   // The end-of-run figures follow the finished state: give them frames.
