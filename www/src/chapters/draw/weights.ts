@@ -38,10 +38,10 @@ export class WeightGallery {
     private readonly root: HTMLElement,
     private readonly caption: HTMLElement,
   ) {
+    // Drawn again, in the new number of rows (unless newer images are queued).
     this.narrow.addEventListener('change', () => {
       if (!this.last || this.pending) return;
       this.pending = this.last;
-      this.shownCount = 0; // built again, in the new number of rows
       drawInFrame(this.drawPending);
     });
   }
@@ -55,7 +55,8 @@ export class WeightGallery {
     const images = this.pending;
     this.pending = null;
     if (!images) return;
-    if (images.count !== this.shownCount || images.kind !== this.shownKind) this.build(images);
+    const perRow = this.narrow.matches ? 5 : 10;
+    if (images.count !== this.shownCount || images.kind !== this.shownKind || perRow !== this.perRow) this.build(images, perRow);
     const size = SIDE * SIDE * 4;
     for (let unit = 0; unit < images.count; unit++) {
       const pixels = new Uint8ClampedArray(images.rgba.buffer as ArrayBuffer, images.rgba.byteOffset + unit * size, size);
@@ -72,9 +73,9 @@ export class WeightGallery {
   }
 
   /** A canvas per row of tiles, with a frame and a caption per tile. */
-  private build(images: WeightImages): void {
+  private build(images: WeightImages, perRow: number): void {
     const { count, kind } = images;
-    this.perRow = this.narrow.matches ? 5 : 10;
+    this.perRow = perRow;
     const columns = Math.min(count, this.perRow);
     const children: HTMLElement[] = [];
     this.rows = [];
