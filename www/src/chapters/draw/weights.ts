@@ -17,7 +17,7 @@ import { drawInFrame } from '../../frames';
 import type { WeightImages } from '../../protocol';
 
 const SIDE = 28;
-/** Between two tiles, in the canvas's pixels (about 6 CSS pixels at the panel's usual width). */
+/** Between two tiles, in the canvas's pixels (7 CSS pixels on a wide screen, where a tile is 51; measured in a screenshot). */
 const GAP = 4;
 /** On a phone the tiles go in two rows of five, each row one canvas, to stay big enough to read. */
 const NARROW = '(max-width: 520px)';
