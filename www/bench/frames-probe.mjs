@@ -12,13 +12,9 @@
 // unminified build (`npx vite build --minify false --outDir DIR`) gives
 // readable names. Run after a page build:
 //   node www/bench/frames-probe.mjs [--rate 4] [--train] [--epochs 8] [--profile] [--under NAME] [--dist DIR]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
-import { serve } from '../tests/static-server.mjs';
+import { openBuiltPage } from './built-page.mjs';
 import { untilRunFinished } from './run-end.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,14 +62,7 @@ function summarize(profile) {
   console.log(`self time${UNDER ? ` under ${UNDER}` : ''}\n${top(self)}\ntotal time\n${top(total)}`);
 }
 
-const server = await serve(DIST);
-const profileDir = mkdtempSync(join(tmpdir(), 'gradlab-frames-'));
-const context = await chromium.launchPersistentContext(profileDir, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: CHROMIUM_ARGS,
-  viewport: { width: 1280, height: 900 },
-});
+const { context, url, close } = await openBuiltPage(DIST, 'frames');
 try {
   await context.addInitScript(() => {
     window.__frames = [];
@@ -109,7 +98,7 @@ try {
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
   }
-  await page.goto(server.url);
+  await page.goto(url);
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 120000 });
   const ready = await page.evaluate(() => window.gradlabReadyMs);
   const tasks = await page.evaluate((r) => window.__longTasks.filter((t) => t.start < r).map((t) => Math.round(t.duration)), ready);
@@ -151,7 +140,5 @@ try {
   }
   if (PROFILE) summarize((await cdp.send('Profiler.stop')).profile);
 } finally {
-  await context.close();
-  await server.close();
-  rmSync(profileDir, { recursive: true, force: true });
+  await close();
 }

@@ -22,13 +22,11 @@
 //   node www/bench/main-thread-profile.mjs [--rate 4] [--startup] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE] [--trace FILE]
 // --trace FILE keeps the trace's events (with thread time, `tdur`), to look
 // into one frame further.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
-import { serve } from '../tests/static-server.mjs';
+import { drawOne } from '../tests/lesson-harness.mjs';
+import { openBuiltPage } from './built-page.mjs';
 import { untilRunFinished } from './run-end.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -139,14 +137,7 @@ function hotFunctions(profile, windows) {
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
 }
 
-const server = await serve(DIST);
-const dir = mkdtempSync(join(tmpdir(), 'gradlab-profile-'));
-const context = await chromium.launchPersistentContext(dir, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: CHROMIUM_ARGS,
-  viewport: { width: 1280, height: 900 },
-});
+const { context, url, close } = await openBuiltPage(DIST, 'profile');
 try {
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
@@ -163,11 +154,11 @@ try {
   if (STARTUP) {
     await startTracing();
     const started = Date.now();
-    await page.goto(server.url);
+    await page.goto(url);
     await page.waitForFunction(() => window.gradlabReadyMs !== undefined, null, { timeout: 300000 });
     console.log(`the page read drawings ${((Date.now() - started) / 1000).toFixed(1)} s after the navigation began`);
   } else {
-    await page.goto(server.url);
+    await page.goto(url);
     await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
     if (CSS) await page.addStyleTag({ content: CSS });
     // A "1" on the pad, read again by each new state of the network.
@@ -246,7 +237,5 @@ try {
   }
   if (JSON_FILE) writeFileSync(JSON_FILE, JSON.stringify({ rate: RATE, long: long.map((t) => ({ at: t.ts - first, ms: t.dur / 1000, parts: breakdown(onMain, t) })), hot, allHot }, null, 2));
 } finally {
-  await context.close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

@@ -5,14 +5,12 @@
 // prints the figures (and writes them with --json FILE). Run after
 // scripts/build-page.sh:
 //   node www/bench/soak-bench.mjs [--runs 30] [--json FILE]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../tests/lesson-harness.mjs';
-import { serve } from '../tests/static-server.mjs';
 import { soak, watchLongTasks } from './soak.mjs';
+import { openBuiltPage } from './built-page.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -24,28 +22,19 @@ const RUNS = Number(option('--runs', '30'));
 const JSON_FILE = option('--json', null);
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 
-const server = await serve(join(www, 'dist'));
-const profile = mkdtempSync(join(tmpdir(), 'gradlab-soak-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: CHROMIUM_ARGS,
-  viewport: { width: 1280, height: 900 },
-});
+const { context, url, close } = await openBuiltPage(join(www, 'dist'), 'soak');
 let rows;
 try {
   await watchLongTasks(context);
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
-  await page.goto(server.url);
+  await page.goto(url);
   console.log('run  network  seconds  longest task ms  JS heap MB  wasm MB');
   rows = await soak(page, cdp, RUNS, {
     log: (r) => console.log(`${String(r.run).padStart(3)}  ${r.network.padEnd(7)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.longestTaskMs.toFixed(0).padStart(15)}  ${mb(r.jsHeap).padStart(10)}  ${mb(r.wasm).padStart(7)}`),
   });
 } finally {
-  await context.close();
-  await server.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 const first = rows[0];
 const last = rows[rows.length - 1];

@@ -25,10 +25,10 @@ export function afterNextFrame(): Promise<void> {
 // make a frame longer than 50 ms (at 4x CPU throttling, measured with
 // bench/frames-probe.mjs: the curves 13-14 ms a frame and up to 150 ms when
 // their axes change, the training state 5-13 ms, then the browser's own
-// rendering; BENCHMARKS.md, issue 21). They share one queue instead: each frame draws what was queued
-// until it has spent FRAME_BUDGET_MS of script (at least one panel), and the
-// rest waits for the next frame. On a fast machine everything fits in one
-// frame, as before.
+// rendering; BENCHMARKS.md, issue 21). They share one queue instead: each
+// frame draws what was queued until it has spent FRAME_BUDGET_MS of script
+// (at least one panel), and the rest waits for the next frame. On a fast
+// machine everything fits in one frame, as before.
 
 /** The script time a frame gives the queued panels once one has drawn. */
 const FRAME_BUDGET_MS = 8;

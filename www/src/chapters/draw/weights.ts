@@ -17,9 +17,10 @@ import { drawInFrame } from '../../frames';
 import type { WeightImages } from '../../protocol';
 
 const SIDE = 28;
-/** Between two tiles, in the canvas's pixels (7 CSS pixels on a wide screen, where a tile is 51; measured in a screenshot). */
+/** Between two tiles, in the canvas's pixels (7 CSS pixels on a wide screen, where a tile is 51, as measured in the page). */
 const GAP = 4;
-/** On a phone the tiles go in two rows of five, each row one canvas, to stay big enough to read. */
+/** On a phone (style.css's narrowest breakpoint) the tiles go in two rows of
+ * five, each row one canvas, to stay big enough to read. */
 const NARROW = '(max-width: 520px)';
 
 export class WeightGallery {
@@ -81,7 +82,9 @@ export class WeightGallery {
     this.rows = [];
     for (let first = 0; first < count; first += this.perRow) {
       const tiles = Math.min(this.perRow, count - first);
-      const gridRow = String((2 * first) / this.perRow + 1);
+      // Grid rows in pairs: a row of tiles, then their captions.
+      const tileRow = (2 * first) / this.perRow + 1;
+      const gridRow = String(tileRow);
       const canvas = document.createElement('canvas');
       canvas.width = tiles * SIDE + (tiles - 1) * GAP;
       canvas.height = SIDE;
@@ -106,7 +109,7 @@ export class WeightGallery {
         frame.style.gridColumn = String(unit - first + 1);
         const label = document.createElement('span');
         label.className = 'weights-label';
-        label.style.gridRow = String(Number(gridRow) + 1);
+        label.style.gridRow = String(tileRow + 1);
         label.style.gridColumn = frame.style.gridColumn;
         label.textContent = kind === 'softmax' ? String(unit) : `#${unit + 1}`;
         children.push(frame, label);
