@@ -19,7 +19,7 @@
 // look; BENCHMARKS.md's figures come from page-bench.mjs and soak-bench.mjs.
 // Run after a page build; an unminified one (`npx vite build --minify false
 // --outDir DIR`, then `--dist DIR`) gives readable function names:
-//   node www/bench/main-thread-profile.mjs [--rate 4] [--startup] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE] [--trace FILE]
+//   node www/bench/main-thread-profile.mjs [--rate 4] [--startup] [--epochs 1] [--model softmax] [--no-stroke] [--css RULES] [--cpu-profile] [--dist DIR] [--json FILE] [--trace FILE] [--categories A,B]
 // --trace FILE keeps the trace's events (with thread time, `tdur`), to look
 // into one frame further.
 import { writeFileSync } from 'node:fs';
@@ -52,7 +52,9 @@ const LONG_US = 50_000;
 
 // The DevTools Performance panel's own events (RunTask is in the second).
 // `cc` splits a frame's commit into its parts (LayerTreeHost::DoUpdateLayers).
-const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'toplevel', 'cc'];
+// --categories A,B adds trace categories (gpu, viz, mojom, ...) to look into a
+// frame further with --trace.
+const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'toplevel', 'cc', ...(option('--categories', '') || '').split(',').filter(Boolean)];
 
 async function readStream(cdp, handle) {
   let text = '';

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, textOf, useBrowser } from './lesson-harness.mjs';
+import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, textOf, tileColours, useBrowser } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -29,7 +29,15 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   await page.waitForFunction(() => document.querySelector('[data-testid="chapter-1"] .gallery')?.dataset.count === '100', null, { timeout: 10000 });
   const firstCell = section.locator('.gallery .cell').first();
   const firstIndex = await firstCell.getAttribute('data-index');
-  assert.ok((await canvasColours(firstCell.locator('canvas'))) > 10, 'the gallery shows digits, not blank squares');
+  // The hundred digits are 28-pixel tiles of one canvas (data/index.ts). A
+  // blank tile is one colour; some MNIST digits have as few as five grey
+  // levels, so more than one is what says a digit is there.
+  const digits = await tileColours(section.locator('.gallery canvas'), 28);
+  assert.equal(digits.length, 100, 'a hundred tiles');
+  assert.ok(
+    digits.every((n) => n > 1),
+    `the gallery shows digits, not blank squares (colours per tile: ${digits})`,
+  );
   await section.getByTestId('data-resample').click();
   await page.waitForFunction(
     (before) => document.querySelector('[data-testid="chapter-1"] .gallery .cell')?.dataset.index !== before,

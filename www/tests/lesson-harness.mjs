@@ -182,6 +182,29 @@ export async function canvasColours(locator) {
   });
 }
 
+/** Distinct colours in each `side`-pixel tile of the canvases under
+ * `locator`, tiles `gap` pixels apart, row by row and canvas after canvas:
+ * how the pages that draw many images into one canvas are checked. */
+export async function tileColours(locator, side, gap = 0) {
+  return locator.evaluateAll(
+    (canvases, [side, gap]) =>
+      canvases.flatMap((canvas) => {
+        const columns = Math.floor((canvas.width + gap) / (side + gap));
+        const rows = Math.floor((canvas.height + gap) / (side + gap));
+        const context = canvas.getContext('2d');
+        return Array.from({ length: rows * columns }, (_, tile) => {
+          const x = (tile % columns) * (side + gap);
+          const y = Math.floor(tile / columns) * (side + gap);
+          const data = context.getImageData(x, y, side, side).data;
+          const seen = new Set();
+          for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+          return seen.size;
+        });
+      }),
+    [side, gap],
+  );
+}
+
 /** The text under `locator`, its white space collapsed. Not Playwright's
  * `innerText()`: chapters are `content-visibility: auto`, and Chromium gives
  * an empty innerText for a chapter that has left the viewport (a chapter

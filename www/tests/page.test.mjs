@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, missing, openPageWith as openPage, screenshots, useBrowser, waitForData } from './lesson-harness.mjs';
+import { assertNoProblems, missing, openPageWith as openPage, screenshots, tileColours, useBrowser, waitForData } from './lesson-harness.mjs';
 
 /** The page should read drawings this soon after navigation on localhost. */
 const READY_GOAL_MS = 1500;
@@ -162,24 +162,11 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   assert.equal(await page.getByTestId('weights').getAttribute('data-count'), '10', 'ten weight images for softmax');
   // The images are 28-pixel tiles 4 pixels apart in a canvas per row
   // (weights.ts's SIDE and GAP); the colours in each tile say it was drawn.
-  const tileColours = await page
-    .getByTestId('weights')
-    .locator('canvas')
-    .evaluateAll((canvases) =>
-      canvases.flatMap((canvas) => {
-        const tiles = (canvas.width + 4) / 32;
-        return Array.from({ length: tiles }, (_, tile) => {
-          const data = canvas.getContext('2d').getImageData(tile * 32, 0, 28, 28).data;
-          const seen = new Set();
-          for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-          return seen.size;
-        });
-      }),
-    );
-  assert.equal(tileColours.length, 10, `ten tiles: ${tileColours}`);
+  const tiles = await tileColours(page.getByTestId('weights').locator('canvas'), 28, 4);
+  assert.equal(tiles.length, 10, `ten tiles: ${tiles}`);
   assert.ok(
-    tileColours.every((n) => n > 10),
-    `every weight image is drawn (colours per tile: ${tileColours})`,
+    tiles.every((n) => n > 10),
+    `every weight image is drawn (colours per tile: ${tiles})`,
   );
   await expect(page.getByTestId('reader'), /being trained/);
   await page.getByTestId('train-step').click();

@@ -109,13 +109,17 @@ export function reportError(lab: Lab, error: unknown): void {
   lab.errors.show({ context: 'lesson', message: error instanceof Error ? error.message : String(error) });
 }
 
+/** 28x28 RGBA image number `n` of `rgba` (such images one after another), without a copy. */
+export function digitImage(rgba: Uint8Array, n = 0): ImageData {
+  const size = SIDE * SIDE * 4;
+  return new ImageData(new Uint8ClampedArray(rgba.buffer as ArrayBuffer, rgba.byteOffset + n * size, size), SIDE, SIDE);
+}
+
 /** Puts 28x28 RGBA image number `n` of `rgba` on `canvas`. */
 export function paint(canvas: HTMLCanvasElement, rgba: Uint8Array, n = 0): void {
   canvas.width = SIDE;
   canvas.height = SIDE;
-  const size = SIDE * SIDE * 4;
-  const pixels = new Uint8ClampedArray(rgba.buffer as ArrayBuffer, rgba.byteOffset + n * size, size);
-  canvas.getContext('2d')!.putImageData(new ImageData(pixels, SIDE, SIDE), 0, 0);
+  canvas.getContext('2d')!.putImageData(digitImage(rgba, n), 0, 0);
 }
 
 /** A new canvas showing 28x28 image `n` of `rgba`. */
