@@ -51,6 +51,8 @@ const GAP = 16;
 /** Plot's default margins and our chart height, so the charts look as before. */
 const HEIGHT = 210;
 const MARGIN = { top: 20, right: 20, bottom: 30, left: 44 };
+/** The legend row above the first chart: its min-height (33 px) and bottom margin (0.5em of 10 px), as `legend` sets them. */
+const LEGEND_HEIGHT = 38;
 /** Room for ticks on an axis of either chart (more are never needed: see `ticks`). */
 const MAX_TICKS = 16;
 
@@ -106,6 +108,13 @@ export class LearningCurve {
     const width = Math.floor(entries[entries.length - 1].contentRect.width);
     if (width !== this.width) {
       this.width = width;
+      // The charts' height is kept from the start (the placeholder fills
+      // it), so that neither the first point nor a Reset moves what is
+      // below: each such move made the browser lay out, pre-paint and paint
+      // the whole page again, 70-140 ms at 4x CPU throttling (BENCHMARKS.md,
+      // issue 21's ninth round).
+      const height = columns(width) === 2 ? LEGEND_HEIGHT + HEIGHT : LEGEND_HEIGHT + HEIGHT + GAP + HEIGHT;
+      this.root.style.minHeight = `${height}px`;
       this.schedule();
     }
   });
@@ -159,10 +168,9 @@ export class LearningCurve {
       return;
     }
     while (this.charts.length < METRICS.length) this.addChart();
-    // Side by side when each chart can be drawn at a readable size, else
-    // one above the other; always at the size they are shown, unscaled.
-    const columns = this.width >= 700 ? 2 : 1;
-    const chartWidth = Math.max(240, Math.floor((this.width - GAP * (columns - 1)) / columns));
+    // Always drawn at the size they are shown, unscaled.
+    const across = columns(this.width);
+    const chartWidth = Math.max(240, Math.floor((this.width - GAP * (across - 1)) / across));
     if (this.root.firstElementChild === this.placeholder) {
       // Both at once the first time, so that they appear together.
       for (const chart of this.charts) chart.draw(points, chartWidth, d3);
@@ -494,6 +502,12 @@ function legend(): HTMLElement {
     row.append(swatch);
   }
   return row;
+}
+
+/** The charts side by side when each can be drawn at a readable size at
+ * the root's `width`, else one above the other. */
+function columns(width: number): 1 | 2 {
+  return width >= 700 ? 2 : 1;
 }
 
 function placeholder(): HTMLElement {
