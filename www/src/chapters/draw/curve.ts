@@ -160,6 +160,8 @@ export class LearningCurve {
     if (points.length === 0) {
       this.root.dataset.points = '0';
       if (this.root.firstElementChild !== this.placeholder) this.root.replaceChildren(this.placeholder);
+      // A new run's first point shows each chart once it is drawn again.
+      for (const chart of this.charts) chart.element.style.visibility = 'hidden';
       return;
     }
     if (!d3) {
@@ -171,21 +173,18 @@ export class LearningCurve {
     // Always drawn at the size they are shown, unscaled.
     const across = columns(this.width);
     const chartWidth = Math.max(240, Math.floor((this.width - GAP * (across - 1)) / across));
-    if (this.root.firstElementChild === this.placeholder) {
-      // Both at once the first time, so that they appear together.
-      for (const chart of this.charts) chart.draw(points, chartWidth, d3);
-      this.root.replaceChildren(...this.charts.map((c) => c.element));
-    } else {
-      // Then one chart a frame (both took 13-150 ms of a frame at 4x CPU
-      // throttling, the most when their axes changed): the one drawn
-      // longest ago, so that while points keep coming they take turns
-      // (the first stale one each time left the second behind for a whole
-      // run); the other is drawn in the next frame.
-      const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth));
-      const behind = stale.reduce<Chart | null>((oldest, chart) => (oldest && oldest.drawnAt <= chart.drawnAt ? oldest : chart), null);
-      behind?.draw(points, chartWidth, d3);
-      if (stale.length > 1) this.schedule();
-    }
+    // Both go in at the first point, into the room kept for them; one that
+    // is not drawn yet stays hidden until its frame.
+    if (this.root.firstElementChild === this.placeholder) this.root.replaceChildren(...this.charts.map((c) => c.element));
+    // One chart a frame (both took 13-150 ms of a frame at 4x CPU
+    // throttling, the most when their axes changed or at the first point):
+    // the one drawn longest ago, so that while points keep coming they take
+    // turns (the first stale one each time left the second behind for a
+    // whole run); the other is drawn in the next frame.
+    const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth));
+    const behind = stale.reduce<Chart | null>((oldest, chart) => (oldest && oldest.drawnAt <= chart.drawnAt ? oldest : chart), null);
+    behind?.draw(points, chartWidth, d3);
+    if (stale.length > 1) this.schedule();
     // What both charts show.
     this.root.dataset.points = String(Math.min(...this.charts.map((chart) => chart.drawnPoints)));
   }
@@ -215,6 +214,8 @@ class Chart {
   constructor(private readonly metric: Metric) {
     this.element = document.createElement('div');
     this.element.className = 'chart';
+    // Shown by its first drawing.
+    this.element.style.visibility = 'hidden';
     const figure = document.createElement('figure');
     this.svg = svg('svg', {
       fill: 'currentColor',
@@ -267,6 +268,7 @@ class Chart {
     this.points = points;
     this.drawnPoints = points.length;
     this.drawnAt = performance.now();
+    this.element.style.visibility = '';
     if (width !== this.width) {
       this.width = width;
       this.element.style.width = `${width}px`;
