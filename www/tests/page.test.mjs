@@ -150,6 +150,12 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   // many steps, and a paused run does not move. Nothing here depends on how
   // fast the machine trains: every check waits for a state the worker reports.
   await waitForData(page);
+  // The draw section keeps its size through a run (style.css, curve.ts):
+  // each change of it moved the whole page below, which the browser then
+  // laid out and painted again in a training frame (BENCHMARKS.md, issue
+  // 21's ninth round).
+  const drawHeight = () => page.evaluate(() => document.getElementById('draw').getBoundingClientRect().height);
+  const idleHeight = await drawHeight();
   const dataStatus = await page.getByTestId('data-status').textContent();
   assert.match(dataStatus, /60,000 training and 10,000 test images, [\d.]+ MB downloaded/);
   console.log(dataStatus);
@@ -188,6 +194,7 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   });
   const paths = await page.locator('[data-testid="learning-curve"] svg path').count();
   assert.ok(paths >= 2, `the learning curve draws lines (found ${paths} paths)`);
+  assert.equal(await drawHeight(), idleHeight, 'the draw section is as tall while a run draws its curves as before it');
 
   let t0 = Date.now();
   await page.evaluate(() => 1 + 1);
@@ -217,6 +224,7 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   await page.waitForFunction(() => document.querySelector('[data-testid="iteration"]').dataset.value === '0');
   await expect(page.getByTestId('reader'), /shipped softmax/);
   assert.equal(await curvePoints(page), 0, 'the curve is cleared');
+  assert.equal(await drawHeight(), idleHeight, 'the draw section is as tall after Reset as before the run');
   await clearDrawing(page);
   await draw(page, '7');
   await expectPrediction(page, '7');
