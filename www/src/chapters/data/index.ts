@@ -9,6 +9,7 @@ import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
 const PER_CLASS = 10;
+const DIGITS = 10;
 /** Successive samples start their search this far apart in the training set. */
 const SAMPLE_STRIDE = 6007;
 const TRAIN_SIZE = 60000;
@@ -66,6 +67,9 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const note = find<HTMLElement>('data-sample-note');
   const resample = find<HTMLButtonElement>('data-resample');
   const bigCanvas = find<HTMLCanvasElement>('data-enlarged-canvas');
+  const bigLabel = find<HTMLElement>('data-enlarged-label');
+  bigCanvas.width = SIDE;
+  bigCanvas.height = SIDE;
   // The hundred images are tiles of one canvas under the grid of buttons:
   // a canvas each cost the browser a resource of its own to create and
   // hand to the compositor, and the gallery arrives with MNIST, usually in
@@ -73,13 +77,10 @@ export function mount(section: HTMLElement, lab: Lab): void {
   const sheet = document.createElement('canvas');
   sheet.className = 'gallery-sheet';
   sheet.width = PER_CLASS * SIDE;
-  sheet.height = 10 * SIDE;
+  sheet.height = DIGITS * SIDE;
   sheet.setAttribute('aria-hidden', 'true');
   const sheetContext = sheet.getContext('2d');
   if (!sheetContext) throw new Error('the browser gave no 2D canvas for the gallery');
-  const bigLabel = find<HTMLElement>('data-enlarged-label');
-  bigCanvas.width = 28;
-  bigCanvas.height = 28;
 
   let sample = state.number('sample', 0, 0, 1e6, true);
   let selected = state.number('image', -1, -1, TRAIN_SIZE - 1, true);
