@@ -154,6 +154,19 @@ try {
     await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { recordMode: 'recordAsMuchAsPossible', includedCategories: CATEGORIES } });
   };
   if (STARTUP) {
+    // The style sheet goes in as soon as the document has a head, before its first layout.
+    if (CSS) {
+      await page.addInitScript((css) => {
+        const add = () => {
+          if (!document.head) return false;
+          const style = document.createElement('style');
+          style.textContent = css;
+          document.head.append(style);
+          return true;
+        };
+        if (!add()) new MutationObserver((_, observer) => add() && observer.disconnect()).observe(document, { childList: true, subtree: true });
+      }, CSS);
+    }
     await startTracing();
     const started = Date.now();
     await page.goto(url);
