@@ -151,7 +151,6 @@ for (const [index, chapter] of chapters.entries()) {
   } else {
     section.classList.add('pending');
     pending.set(chapter.id, () => mount(chapter, section));
-    nearby.observe(section);
   }
 }
 
@@ -233,4 +232,14 @@ lab.on((event) => {
     pageStatus.textContent = 'Restarting the worker…';
   }
 });
-void drawBuilt.then(() => lab.start());
+// The chapters near the view are looked for once the page reads drawings
+// (or its start failed): until then the reader has only the draw section in
+// view, and part 1, a screen below it, was built during start-up, its
+// formulas and figures' frames adding about 150 ms of long tasks at 4x CPU
+// throttling (BENCHMARKS.md, issue 21's ninth round). A link's chapter is
+// built at once all the same (above).
+void drawBuilt
+  .then(() => lab.start())
+  .finally(() => {
+    for (const id of pending.keys()) nearby.observe(document.getElementById(id)!);
+  });
