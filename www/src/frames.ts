@@ -19,6 +19,12 @@ export function afterNextFrame(): Promise<void> {
   });
 }
 
+/** Calls `then` when the browser is idle (in `timeout` ms at the latest). */
+export function whenIdle(then: () => void, timeout = 3000): void {
+  if ('requestIdleCallback' in window) requestIdleCallback(then, { timeout });
+  else setTimeout(then, 0);
+}
+
 // While a network trains, the draw section's panels (the learning curves,
 // the weight images, the training state) each have something new to show
 // several times a second. Drawn all in one frame, on a slow laptop, they

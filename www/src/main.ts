@@ -5,6 +5,7 @@ import { chapters } from './chapters';
 import type { Chapter } from './chapters/chapter';
 import { hashState } from './chapters/shared/state';
 import { ErrorPanel } from './errors';
+import { whenIdle } from './frames';
 import { Lab } from './lab';
 import { workOffline } from './offline';
 import { OWN_RUNS_MARKUP, OwnRuns } from './own-runs';
@@ -210,8 +211,7 @@ function startOffline(): void {
       offlineNote = text;
       if (lab.ready) pageStatus.textContent = `${pageStatus.textContent} · ${text}`;
     });
-  if ('requestIdleCallback' in window) requestIdleCallback(register, { timeout: 2000 });
-  else setTimeout(register, 0);
+  whenIdle(register, 2000);
 }
 lab.on((event) => {
   if (event.type === 'data-ready' || (event.type === 'error' && event.context === 'data')) startOffline();
@@ -234,12 +234,17 @@ lab.on((event) => {
 });
 // The chapters near the view are looked for once the page reads drawings
 // (or its start failed): until then the reader has only the draw section in
-// view, and part 1, a screen below it, was built during start-up, its
-// formulas and figures' frames adding about 150 ms of long tasks at 4x CPU
-// throttling (BENCHMARKS.md, issue 21's ninth round). A link's chapter is
-// built at once all the same (above).
+// view, and part 1, below it, was sometimes built during start-up, its
+// formulas taking about 150 ms at 4x CPU throttling (BENCHMARKS.md, issue
+// 21's ninth round). Part 1 is then built when the page is next idle, so
+// that the learner's first scroll, often during a first training run, does
+// not wait for it. A link's chapter is built at once all the same (above).
 void drawBuilt
   .then(() => lab.start())
   .finally(() => {
     for (const id of pending.keys()) nearby.observe(document.getElementById(id)!);
+    whenIdle(() => {
+      const next = pending.keys().next();
+      if (!next.done) void build(next.value, true);
+    });
   });

@@ -21,7 +21,7 @@
 
 import type { ScaleLinear } from 'd3-scale';
 import type { line as d3Line } from 'd3-shape';
-import { drawInFrame } from '../../frames';
+import { drawInFrame, whenIdle } from '../../frames';
 import type { CurvePoint } from '../../protocol';
 
 interface D3 {
@@ -87,11 +87,6 @@ const ACCURACY: Metric = {
 
 const METRICS = [COST, ACCURACY];
 
-/** Calls `then` when the browser is idle (in 3 s at the latest). */
-function whenIdle(then: () => void): void {
-  if ('requestIdleCallback' in window) requestIdleCallback(then, { timeout: 3000 });
-  else setTimeout(then, 0);
-}
 
 export class LearningCurve {
   private points: CurvePoint[] = [];
