@@ -87,6 +87,12 @@ const ACCURACY: Metric = {
 
 const METRICS = [COST, ACCURACY];
 
+/** Two made-up points a chart is drawn with when it is made (`addChart`). */
+const WARM_UP: CurvePoint[] = [
+  { iteration: 0, epoch: 0, train_cost: 2.3, train_accuracy: 0.1, test_cost: 2.3, test_accuracy: 0.1 },
+  { iteration: 100, epoch: 0.2, train_cost: 0.5, train_accuracy: 0.85, test_cost: 0.5, test_accuracy: 0.85 },
+];
+
 
 export class LearningCurve {
   private points: CurvePoint[] = [];
@@ -96,7 +102,11 @@ export class LearningCurve {
   private width = 0;
   /** The two charts' SVGs (about 240 elements): made one at a time when
    * the page is idle after start-up (or at the first point), not during
-   * start-up, when only the placeholder shows, nor in a training frame. */
+   * start-up, when only the placeholder shows, nor in a training frame.
+   * Each goes into the page when it is made, hidden under the placeholder,
+   * so that their first style and layout are done then too: at the first
+   * point they were 45 ms at 4x CPU throttling in one trace (BENCHMARKS.md,
+   * issue 21's ninth round). */
   private readonly charts: Chart[] = [];
   private readonly placeholder = placeholder();
   private readonly resize = new ResizeObserver((entries) => {
@@ -124,16 +134,23 @@ export class LearningCurve {
         void loadD3().then(() => whenIdle(prepare));
         return;
       }
-      this.addChart();
+      this.addChart({ d3 });
       whenIdle(prepare);
     };
     whenIdle(prepare);
   }
 
-  private addChart(): void {
+  private addChart({ d3 }: { d3: D3 }): void {
     const chart = new Chart(METRICS[this.charts.length]);
     if (this.charts.length === 0) chart.element.firstElementChild!.prepend(legend());
+    // Drawn once now, off the page and hidden, so that d3's code runs (and
+    // is compiled) here and not in a run's first frame: that first drawing
+    // took 73 ms of script at 4x CPU throttling in one trace (BENCHMARKS.md,
+    // issue 21's ninth round).
+    chart.draw(WARM_UP, 480, d3);
+    chart.element.style.visibility = 'hidden';
     this.charts.push(chart);
+    this.root.append(chart.element);
   }
 
   clear(): void {
@@ -154,7 +171,7 @@ export class LearningCurve {
     const points = this.points;
     if (points.length === 0) {
       this.root.dataset.points = '0';
-      if (this.root.firstElementChild !== this.placeholder) this.root.replaceChildren(this.placeholder);
+      this.placeholder.hidden = false;
       // A new run's first point shows each chart once it is drawn again.
       for (const chart of this.charts) chart.element.style.visibility = 'hidden';
       return;
@@ -164,13 +181,12 @@ export class LearningCurve {
       void loadD3().then(() => this.schedule());
       return;
     }
-    while (this.charts.length < METRICS.length) this.addChart();
+    while (this.charts.length < METRICS.length) this.addChart({ d3 });
     // Always drawn at the size they are shown, unscaled.
     const across = columns(this.width);
     const chartWidth = Math.max(240, Math.floor((this.width - GAP * (across - 1)) / across));
-    // Both go in at the first point, into the room kept for them; one that
-    // is not drawn yet stays hidden until its frame.
-    if (this.root.firstElementChild === this.placeholder) this.root.replaceChildren(...this.charts.map((c) => c.element));
+    // A chart not drawn yet for this run stays hidden until its frame.
+    this.placeholder.hidden = true;
     // One chart a frame (both took 13-150 ms of a frame at 4x CPU
     // throttling, the most when their axes changed or at the first point):
     // the one drawn longest ago, so that while points keep coming they take
