@@ -192,8 +192,16 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="learning-curve"]').dataset.points) > n, firstPoints, {
     timeout: 30000,
   });
-  const paths = await page.locator('[data-testid="learning-curve"] svg path').count();
-  assert.ok(paths >= 2, `the learning curve draws lines (found ${paths} paths)`);
+  // Lines in the charts shown (the charts wait hidden, drawn with made-up
+  // points, until a run's points come: curve.ts).
+  const paths = await page.evaluate(
+    () =>
+      [...document.querySelectorAll('[data-testid="learning-curve"] .chart')]
+        .filter((chart) => getComputedStyle(chart).visibility === 'visible')
+        .flatMap((chart) => [...chart.querySelectorAll('svg path')])
+        .filter((path) => (path.getAttribute('d') ?? '') !== '').length,
+  );
+  assert.ok(paths >= 4, `both charts draw both sets' lines (found ${paths} lines)`);
   assert.equal(await drawHeight(), idleHeight, 'the draw section is as tall while a run draws its curves as before it');
 
   let t0 = Date.now();

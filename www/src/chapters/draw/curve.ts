@@ -87,12 +87,12 @@ const ACCURACY: Metric = {
 
 const METRICS = [COST, ACCURACY];
 
-/** Two made-up points a chart is drawn with when it is made (`addChart`). */
+/** Two made-up points a chart is drawn with, hidden, when it is made at
+ * idle time (`LearningCurve.rehearse`). */
 const WARM_UP: CurvePoint[] = [
   { iteration: 0, epoch: 0, train_cost: 2.3, train_accuracy: 0.1, test_cost: 2.3, test_accuracy: 0.1 },
   { iteration: 100, epoch: 0.2, train_cost: 0.5, train_accuracy: 0.85, test_cost: 0.5, test_accuracy: 0.85 },
 ];
-
 
 export class LearningCurve {
   private points: CurvePoint[] = [];
@@ -102,24 +102,16 @@ export class LearningCurve {
   private width = 0;
   /** The two charts' SVGs (about 240 elements): made one at a time when
    * the page is idle after start-up (or at the first point), not during
-   * start-up, when only the placeholder shows, nor in a training frame.
-   * Each goes into the page when it is made, hidden under the placeholder,
-   * so that their first style and layout are done then too: at the first
-   * point they were 45 ms at 4x CPU throttling in one trace (BENCHMARKS.md,
-   * issue 21's ninth round). */
+   * start-up, when only the placeholder shows. Each goes into the page
+   * when it is made, hidden under the placeholder, so that its first style
+   * and layout are done then: at the first point they were 45 ms at 4x CPU
+   * throttling in one trace (BENCHMARKS.md, issue 21's ninth round). */
   private readonly charts: Chart[] = [];
   private readonly placeholder = placeholder();
   private readonly resize = new ResizeObserver((entries) => {
     const width = Math.floor(entries[entries.length - 1].contentRect.width);
     if (width !== this.width) {
       this.width = width;
-      // The charts' height is kept from the start (the placeholder fills
-      // it), so that neither the first point nor a Reset moves what is
-      // below: each such move made the browser lay out, pre-paint and paint
-      // the whole page again, 70-140 ms at 4x CPU throttling (BENCHMARKS.md,
-      // issue 21's ninth round).
-      const height = columns(width) === 2 ? LEGEND_HEIGHT + HEIGHT : LEGEND_HEIGHT + HEIGHT + GAP + HEIGHT;
-      this.root.style.minHeight = `${height}px`;
       this.schedule();
     }
   });
@@ -134,23 +126,33 @@ export class LearningCurve {
         void loadD3().then(() => whenIdle(prepare));
         return;
       }
-      this.addChart({ d3 });
+      this.rehearse(this.addChart(), d3);
       whenIdle(prepare);
     };
     whenIdle(prepare);
   }
 
-  private addChart({ d3 }: { d3: D3 }): void {
+  private addChart(): Chart {
     const chart = new Chart(METRICS[this.charts.length]);
     if (this.charts.length === 0) chart.element.firstElementChild!.prepend(legend());
-    // Drawn once now, off the page and hidden, so that d3's code runs (and
-    // is compiled) here and not in a run's first frame: that first drawing
-    // took 73 ms of script at 4x CPU throttling in one trace (BENCHMARKS.md,
-    // issue 21's ninth round).
-    chart.draw(WARM_UP, 480, d3);
-    chart.element.style.visibility = 'hidden';
     this.charts.push(chart);
     this.root.append(chart.element);
+    return chart;
+  }
+
+  /** Draws `chart` with made-up points, hidden, at the width it will be
+   * drawn at: d3's code then runs (and is compiled) at idle time and not in
+   * a run's first frame (73 ms of script at 4x CPU throttling in one
+   * trace), and the chart already takes the room it will take. */
+  private rehearse(chart: Chart, lib: D3): void {
+    chart.draw(WARM_UP, this.chartWidth(), lib);
+    chart.hide();
+  }
+
+  /** A chart's width: always drawn at the size it is shown, unscaled. */
+  private chartWidth(): number {
+    const across = columns(this.width);
+    return Math.max(240, Math.floor((this.width - GAP * (across - 1)) / across));
   }
 
   clear(): void {
@@ -169,11 +171,24 @@ export class LearningCurve {
 
   private render(): void {
     const points = this.points;
+    const chartWidth = this.chartWidth();
+    // The charts' room is kept from the start (the placeholder fills it),
+    // so that neither the first point nor a Reset moves what is below: each
+    // such move made the browser lay out, pre-paint and paint the whole page
+    // again, 70-140 ms at 4x CPU throttling (BENCHMARKS.md, issue 21's
+    // ninth round). Set here, in a frame, and not in the ResizeObserver's
+    // callback, where changing the observed box's size is a loop the
+    // browser reports as an error.
+    const room = columns(this.width) === 2 ? LEGEND_HEIGHT + HEIGHT : LEGEND_HEIGHT + HEIGHT + GAP + HEIGHT;
+    if (this.root.style.minHeight !== `${room}px`) this.root.style.minHeight = `${room}px`;
     if (points.length === 0) {
       this.root.dataset.points = '0';
       this.placeholder.hidden = false;
-      // A new run's first point shows each chart once it is drawn again.
-      for (const chart of this.charts) chart.element.style.visibility = 'hidden';
+      for (const chart of this.charts) {
+        // At a new width, drawn again so as to take the room it will take.
+        if (d3 && !chart.fits(chartWidth)) this.rehearse(chart, d3);
+        chart.hide();
+      }
       return;
     }
     if (!d3) {
@@ -181,12 +196,13 @@ export class LearningCurve {
       void loadD3().then(() => this.schedule());
       return;
     }
-    while (this.charts.length < METRICS.length) this.addChart({ d3 });
-    // Always drawn at the size they are shown, unscaled.
-    const across = columns(this.width);
-    const chartWidth = Math.max(240, Math.floor((this.width - GAP * (across - 1)) / across));
-    // A chart not drawn yet for this run stays hidden until its frame.
+    // Made in a run's frame only if the first point came before the page
+    // was idle: not rehearsed then, to keep that frame short.
+    while (this.charts.length < METRICS.length) this.addChart().hide();
     this.placeholder.hidden = true;
+    // A chart still showing other points (made-up ones, or a run's before a
+    // Reset in the same frame) stays hidden until its frame.
+    for (const chart of this.charts) if (!chart.showsRun(points)) chart.hide();
     // One chart a frame (both took 13-150 ms of a frame at 4x CPU
     // throttling, the most when their axes changed or at the first point):
     // the one drawn longest ago, so that while points keep coming they take
@@ -196,8 +212,8 @@ export class LearningCurve {
     const behind = stale.reduce<Chart | null>((oldest, chart) => (oldest && oldest.drawnAt <= chart.drawnAt ? oldest : chart), null);
     behind?.draw(points, chartWidth, d3);
     if (stale.length > 1) this.schedule();
-    // What both charts show.
-    this.root.dataset.points = String(Math.min(...this.charts.map((chart) => chart.drawnPoints)));
+    // What both charts show of this run.
+    this.root.dataset.points = String(Math.min(...this.charts.map((chart) => (chart.showsRun(points) ? chart.drawnPoints : 0))));
   }
 }
 
@@ -226,7 +242,7 @@ class Chart {
     this.element = document.createElement('div');
     this.element.className = 'chart';
     // Shown by its first drawing.
-    this.element.style.visibility = 'hidden';
+    this.hide();
     const figure = document.createElement('figure');
     this.svg = svg('svg', {
       fill: 'currentColor',
@@ -267,6 +283,22 @@ class Chart {
   drawnPoints = 0;
   /** When it was last drawn (performance.now()). */
   drawnAt = -Infinity;
+
+  /** Hidden (its room kept) until its next drawing. */
+  hide(): void {
+    this.element.style.visibility = 'hidden';
+  }
+
+  /** Whether the chart was last drawn at `width`. */
+  fits(width: number): boolean {
+    return this.width === width;
+  }
+
+  /** Whether the chart was last drawn from `points` (the curve's own list,
+   * which only grows until it is replaced), at any length. */
+  showsRun(points: CurvePoint[]): boolean {
+    return this.points === points;
+  }
 
   /** Whether the chart shows `points` (the curve's own list, which only
    * grows until it is replaced) at `width`. */
