@@ -89,8 +89,9 @@ function mount(chapter: Chapter, section: HTMLElement): Promise<void> {
 // Start-up builds only the header, the draw section and the worker; once
 // the page reads drawings, each lesson chapter is built when it comes within
 // a screen of the viewport (and part 1 when the page is idle; at once when a
-// link names it), so that a learner waits for none of the chapters below. Until then a section is an empty frame a screen high, so
-// that only the chapters near the reader come near the viewport.
+// link names it), so that a learner waits for none of the chapters below.
+// Until then a section is an empty frame a screen high, so that only the
+// chapters near the reader come near the viewport.
 const pending = new Map<string, () => Promise<void>>();
 let building = 0;
 const nearby = new IntersectionObserver(
@@ -239,9 +240,8 @@ lab.on((event) => {
 // (BENCHMARKS.md, issue 21's ninth round). Part 1 is then built when the
 // page is next idle, if it was not yet, so that the learner's first scroll,
 // often during a first training run, does not wait for it. A link's
-// chapter is built at once all the same (above).
-// A worker still starting after a few seconds (a slow network) does not
-// hold the chapters back.
+// chapter is built at once all the same (above). A worker still starting
+// after a few seconds (a slow network) does not hold the chapters back.
 const STARTED_OR_LATE_MS = 3000;
 void drawBuilt
   .then(() => Promise.race([lab.start(), new Promise((late) => setTimeout(late, STARTED_OR_LATE_MS))]))

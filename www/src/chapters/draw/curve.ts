@@ -303,7 +303,7 @@ class Chart {
   /** Whether the chart shows `points` (the curve's own list, which only
    * grows until it is replaced) at `width`. */
   shows(points: CurvePoint[], width: number): boolean {
-    return this.points === points && this.drawnPoints === points.length && this.width === width;
+    return this.showsRun(points) && this.drawnPoints === points.length && this.fits(width);
   }
 
   /** Draws `points` at `width`; only once d3 is loaded (LearningCurve.render). */

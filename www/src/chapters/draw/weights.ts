@@ -15,8 +15,8 @@
 
 import { drawInFrame } from '../../frames';
 import type { WeightImages } from '../../protocol';
+import { digitImage, SIDE } from '../shared/lesson';
 
-const SIDE = 28;
 /** Between two tiles, in the canvas's pixels (7 CSS pixels on a wide screen, where a tile is 51, as measured in the page). */
 const GAP = 4;
 /** On a phone (style.css's narrowest breakpoint) the tiles go in two rows of
@@ -58,11 +58,9 @@ export class WeightGallery {
     if (!images) return;
     const perRow = this.narrow.matches ? 5 : 10;
     if (images.count !== this.shownCount || images.kind !== this.shownKind || perRow !== this.perRow) this.build(images, perRow);
-    const size = SIDE * SIDE * 4;
     for (let unit = 0; unit < images.count; unit++) {
-      const pixels = new Uint8ClampedArray(images.rgba.buffer as ArrayBuffer, images.rgba.byteOffset + unit * size, size);
       const row = this.rows[Math.floor(unit / this.perRow)];
-      row.putImageData(new ImageData(pixels, SIDE, SIDE), (unit % this.perRow) * (SIDE + GAP), 0);
+      row.putImageData(digitImage(images.rgba, unit), (unit % this.perRow) * (SIDE + GAP), 0);
     }
     this.last = images;
     const whose = images.reader === 'shipped' ? 'the shipped network' : images.reader === 'opened' ? 'your network' : 'the network being trained';
