@@ -164,7 +164,9 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   await page.getByTestId('train-step').click();
   await waitForIteration(page, { equals: 5 });
   await page.waitForSelector('[data-testid="status"][data-phase="paused"]');
-  assert.ok((await curvePoints(page)) >= 1, 'a stepped run has its first curve point');
+  // The charts draw one a frame after the state shows (curve.ts), so this
+  // waits for both to show the stepped run's first point.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="learning-curve"]').dataset.points) >= 1);
   assert.equal(await page.getByTestId('weights').getAttribute('data-count'), '10', 'ten weight images for softmax');
   // The images are 28-pixel tiles 4 pixels apart in a canvas per row
   // (weights.ts's SIDE and GAP); the colours in each tile say it was drawn.
@@ -231,7 +233,7 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   await page.getByTestId('train-reset').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="iteration"]').dataset.value === '0');
   await expect(page.getByTestId('reader'), /shipped softmax/);
-  assert.equal(await curvePoints(page), 0, 'the curve is cleared');
+  await page.waitForFunction(() => document.querySelector('[data-testid="learning-curve"]').dataset.points === '0'); // the curve is cleared
   assert.equal(await drawHeight(), idleHeight, 'the draw section is as tall after Reset as before the run');
   await clearDrawing(page);
   await draw(page, '7');
