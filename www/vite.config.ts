@@ -14,7 +14,12 @@ import { VitePWA } from 'vite-plugin-pwa';
 export default defineConfig({
   base: './',
   worker: { format: 'es' },
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true },
+  // No modulepreload polyfill: every browser that runs es2022 modules but
+  // Safari before 17 preloads modules itself, and the polyfill's scan of the
+  // document took 3-8 ms of start-up at 4x CPU throttling (a CPU profile,
+  // BENCHMARKS.md, issue 21); without it such a browser only fetches a
+  // chapter's chunks when it imports them.
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, modulePreload: { polyfill: false } },
   plugins: [
     VitePWA({
       registerType: 'prompt',

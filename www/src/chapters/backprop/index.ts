@@ -6,7 +6,7 @@
 import type { Lab } from '../../lab';
 import type { SweepSlopes, TimingRow } from '../../protocol';
 import { Plot, chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
-import { chapterHead, figure, integer, numberField, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, figure, grouped, numberField, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -171,7 +171,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       <th scope="col">one-at-a-time ms</th><th scope="col">ratio</th><th scope="col">largest difference</th></tr></thead>
       <tbody>${rows
         .map(
-          (r) => `<tr><td>${r.n_layers}</td><td>${r.n_units}</td><td>${integer.format(r.n_weights)}</td><td>${r.backprop_ms.toPrecision(3)}</td>
+          (r) => `<tr><td>${r.n_layers}</td><td>${r.n_units}</td><td>${grouped(r.n_weights)}</td><td>${r.backprop_ms.toPrecision(3)}</td>
             <td>${r.naive_ms.toPrecision(3)}</td><td>${Math.round(r.naive_ms / r.backprop_ms)}×</td><td>${r.max_abs_difference.toExponential(1)}</td></tr>`,
         )
         .join('')}</tbody>`;

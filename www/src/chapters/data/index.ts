@@ -4,7 +4,7 @@
 
 import type { Lab } from '../../lab';
 import type { ClassCounts, Gallery } from '../../protocol';
-import { chapterHead, digitImage, figure, integer, paint, reportError, SIDE, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, digitImage, figure, grouped, paint, reportError, SIDE, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -96,7 +96,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       .then((digit) => {
         paint(bigCanvas, digit.rgba);
         bigCanvas.setAttribute('aria-label', `Training image ${index}, a handwritten ${digit.label}, enlarged`);
-        bigLabel.innerHTML = `Label: <strong class="big-label">${digit.label}</strong><br><span class="small">training image #${integer.format(index)}</span>`;
+        bigLabel.innerHTML = `Label: <strong class="big-label">${digit.label}</strong><br><span class="small">training image #${grouped(index)}</span>`;
         bigLabel.dataset.label = String(digit.label);
         for (const cell of gallery.querySelectorAll<HTMLElement>('.cell')) cell.setAttribute('aria-selected', String(Number(cell.dataset.index) === index));
       })
@@ -139,7 +139,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     gallery.replaceChildren(sheet, ...rows);
     gallery.dataset.count = String(g.indices.flat().length);
     const offset = (sample * SAMPLE_STRIDE) % TRAIN_SIZE;
-    note.textContent = `Sample ${sample + 1}: the first ten of each digit from training image #${integer.format(offset)} on.`;
+    note.textContent = `Sample ${sample + 1}: the first ten of each digit from training image #${grouped(offset)} on.`;
   };
 
   // Arrow keys move between images (one tab stop for the whole gallery).
@@ -196,13 +196,13 @@ function showCounts(table: HTMLTableElement, counts: ClassCounts): void {
   const rows = counts.train
     .map(
       (n, digit) =>
-        `<tr><th scope="row">${digit}</th><td>${integer.format(n)}</td><td class="share">${share(n, trainTotal)}</td><td>${integer.format(counts.test[digit])}</td><td class="share">${share(counts.test[digit], testTotal)}</td></tr>`,
+        `<tr><th scope="row">${digit}</th><td>${grouped(n)}</td><td class="share">${share(n, trainTotal)}</td><td>${grouped(counts.test[digit])}</td><td class="share">${share(counts.test[digit], testTotal)}</td></tr>`,
     )
     .join('');
   table.innerHTML = `
     <caption class="visually-hidden">Images per digit in the training and test sets</caption>
     <thead><tr><th scope="col">digit</th><th scope="col">training</th><th scope="col" class="share">share</th><th scope="col">test</th><th scope="col" class="share">share</th></tr></thead>
     <tbody>${rows}</tbody>
-    <tfoot><tr><th scope="row">all</th><td>${integer.format(trainTotal)}</td><td class="share">100%</td><td>${integer.format(testTotal)}</td><td class="share">100%</td></tr></tfoot>`;
+    <tfoot><tr><th scope="row">all</th><td>${grouped(trainTotal)}</td><td class="share">100%</td><td>${grouped(testTotal)}</td><td class="share">100%</td></tr></tfoot>`;
   table.dataset.total = String(trainTotal + testTotal);
 }

@@ -5,7 +5,7 @@
 import type { Lab } from '../../lab';
 import type { CurvePoint, LessonRunId } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
-import { chapterHead, digitCanvas, divergingKey, figure, numberField, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, digitCanvas, divergingKey, figure, grouped, numberField, reportError, runSourceLine, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { recordedRun, recordedSample, recordedSettings } from '../shared/recorded';
 import { ChapterState } from '../shared/state';
@@ -28,7 +28,7 @@ const MARKUP = `
       <p>${tex(String.raw`\alpha`)} is the learning rate. Each step uses the mean gradient over a mini-batch of
         ${tex('m')} training images, the next ones of a shuffled order; one pass over all 60,000 is an epoch. The network
         starts from small random weights.</p>
-      <p>The curves are measured on ${EVALUATION_SIZE.toLocaleString('en')} training images and ${EVALUATION_SIZE.toLocaleString('en')}
+      <p>The curves are measured on ${grouped(EVALUATION_SIZE)} training images and ${grouped(EVALUATION_SIZE)}
         test images as it trains. The test images are never trained on, so the test accuracy is what to expect on
         new digits. A softmax network tops out around 92%: it can only draw one straight boundary per pair of digits.</p>
       <p>Watch the weight images: each is the 785 weights of one output (without its bias), drawn where their pixels
@@ -128,8 +128,8 @@ export function mount(section: HTMLElement, lab: Lab): void {
     };
     curves.replaceChildren(
       legend([
-        { name: `training (${sample.train.toLocaleString('en')} images)`, color: TRAIN },
-        { name: `test (${sample.test.toLocaleString('en')} images)`, color: TEST },
+        { name: `training (${grouped(sample.train)} images)`, color: TRAIN },
+        { name: `test (${grouped(sample.test)} images)`, color: TEST },
       ]),
       box(cost),
       box(accuracy),

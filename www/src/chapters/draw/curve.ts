@@ -23,6 +23,7 @@ import type { ScaleLinear } from 'd3-scale';
 import type { line as d3Line } from 'd3-shape';
 import { drawInFrame, whenIdle } from '../../frames';
 import type { CurvePoint } from '../../protocol';
+import { grouped } from '../shared/lesson';
 
 interface D3 {
   scaleLinear: () => Linear;
@@ -60,8 +61,6 @@ const SETS = ['training', 'test'] as const;
 type Series = (typeof SETS)[number];
 const COLOURS: Record<Series, string> = { training: '#2563eb', test: '#e4572e' };
 const SVG = 'http://www.w3.org/2000/svg';
-
-const integer = new Intl.NumberFormat('en');
 
 interface Metric {
   label: string;
@@ -368,7 +367,7 @@ class Chart {
       dot.setAttribute('display', end ? 'inline' : 'none');
     }
     const latest = SETS.map((set) => `${set} ${this.metric.format(this.metric.value(last, set))}`).join(', ');
-    this.svg.setAttribute('aria-label', `Learning curve: ${this.metric.name} on training and test images against iterations; at iteration ${integer.format(last.iteration)}, ${latest}`);
+    this.svg.setAttribute('aria-label', `Learning curve: ${this.metric.name} on training and test images against iterations; at iteration ${grouped(last.iteration)}, ${latest}`);
     if (this.pointed !== null) this.showTip(this.pointed);
   }
 
@@ -389,7 +388,7 @@ class Chart {
     this.tip.show(
       this.x(nearest.iteration),
       rows.map((row) => ({ colour: COLOURS[row.set], y: this.y(row.value), text: `${row.set} ${this.metric.format(row.value)}` })),
-      `iteration ${integer.format(nearest.iteration)}`,
+      `iteration ${grouped(nearest.iteration)}`,
       this.width,
     );
   }

@@ -7,6 +7,7 @@ import { WorkerLost } from '../../lab';
 import type { ModelKind, TrainingState } from '../../protocol';
 import type { Chapter } from '../chapter';
 import { afterNextFrame } from '../../frames';
+import { grouped } from '../shared/lesson';
 import { DrawingPad, PAD_SIZE } from './pad';
 import { Readout } from './readout';
 import { TRAINING_MARKUP, TrainingPanel } from './training';
@@ -150,7 +151,7 @@ async function mount(section: HTMLElement, lab: Lab): Promise<void> {
       });
       readerNote.replaceChildren(`Read by your ${KIND_NAMES[kind]} from your run ${lastState.openedName ?? ''}. `, back);
     } else {
-      readerNote.textContent = `Read by the ${KIND_NAMES[kind]} being trained (iteration ${lastState.iteration.toLocaleString('en')}); Reset goes back to the shipped one.`;
+      readerNote.textContent = `Read by the ${KIND_NAMES[kind]} being trained (iteration ${grouped(lastState.iteration)}); Reset goes back to the shipped one.`;
     }
   };
 

@@ -7,11 +7,11 @@ import type { Lab, LabEvent } from '../../lab';
 import { WorkerLost } from '../../lab';
 import type { Activation, ModelKind, SessionConfig, TrainingState } from '../../protocol';
 import { drawInFrame } from '../../frames';
+import { grouped } from '../shared/lesson';
 import { download } from '../shared/png';
 import { EVALUATION_SIZE, LIVE_CURVE } from '../shared/training';
 import { LearningCurve } from './curve';
 import { WeightGallery } from './weights';
-
 
 export const TRAINING_MARKUP = `
   <h3 id="train-title">Train it live</h3>
@@ -69,15 +69,13 @@ export const TRAINING_MARKUP = `
   </div>
   <p class="data-status" data-testid="data-status">MNIST: waiting for the page to start…</p>
   <h4>Learning curves</h4>
-  <p class="small">Measured on ${EVALUATION_SIZE.toLocaleString('en')} training and ${EVALUATION_SIZE.toLocaleString('en')} test images
+  <p class="small">Measured on ${grouped(EVALUATION_SIZE)} training and ${grouped(EVALUATION_SIZE)} test images
     while training runs; the whole test set is measured when the run ends.</p>
   <div class="curve" data-testid="learning-curve"></div>
   <h4>First-layer weights</h4>
   <div class="weights" data-testid="weights"></div>
   <p class="small" data-testid="weights-caption"></p>
 `;
-
-const integer = new Intl.NumberFormat('en');
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -191,7 +189,7 @@ export class TrainingPanel {
         const d = event.data;
         this.dataReady = true;
         this.dataStatus.textContent =
-          `MNIST: ${integer.format(d.trainLength)} training and ${integer.format(d.testLength)} test images, ` +
+          `MNIST: ${grouped(d.trainLength)} training and ${grouped(d.testLength)} test images, ` +
           `${megabytes(d.downloadedBytes)} downloaded (gzip; ${megabytes(d.unpackedBytes)} unpacked) in ${(d.milliseconds / 1000).toFixed(1)} s.`;
         this.dataStatus.dataset.state = 'ready';
         this.render();
@@ -240,7 +238,7 @@ export class TrainingPanel {
     if (!(Number.isFinite(beta) && beta >= 0 && beta < 1)) problems.push('momentum β must be at least 0 and below 1');
     const whole = (name: string, label: string, min: number, max: number) => {
       const n = number(name);
-      if (!(Number.isInteger(n) && n >= min && n <= max)) problems.push(`${label} must be a whole number from ${min} to ${integer.format(max)}`);
+      if (!(Number.isInteger(n) && n >= min && n <= max)) problems.push(`${label} must be a whole number from ${min} to ${grouped(max)}`);
       return n;
     };
     const batchSize = whole('batch_size', 'the batch size', 1, 10000);
@@ -305,7 +303,9 @@ export class TrainingPanel {
     const state = this.state;
     const phase = state?.phase ?? 'idle';
     const ready = this.lab.ready && this.dataReady && !this.busy;
-    this.startButton.textContent = phase === 'paused' ? 'Resume' : phase === 'finished' ? 'Train again' : 'Train';
+    // Text written only when it changes: written again, it is laid out again.
+    const start = phase === 'paused' ? 'Resume' : phase === 'finished' ? 'Train again' : 'Train';
+    if (this.startButton.textContent !== start) this.startButton.textContent = start;
     this.startButton.disabled = !ready || phase === 'running';
     this.pauseButton.disabled = phase !== 'running' || this.busy;
     this.stepButton.disabled = !ready || phase === 'running';
@@ -322,7 +322,7 @@ export class TrainingPanel {
     const value = String(iteration);
     if (this.statusIteration.dataset.value !== value) {
       this.statusIteration.dataset.value = value;
-      this.statusIteration.textContent = integer.format(iteration);
+      this.statusIteration.textContent = grouped(iteration);
     }
     const text = statusText(state);
     if (this.statusText.data !== text) this.statusText.data = text;
@@ -335,7 +335,7 @@ function statusText(state: TrainingState | null): string {
     const who = state?.reader === 'opened' ? 'your network' : 'the shipped network';
     return ` · no run yet: ${who} reads your drawing`;
   }
-  const of = ` of ${integer.format(state.totalIterations)} · epoch ${state.epoch.toFixed(2)}`;
+  const of = ` of ${grouped(state.totalIterations)} · epoch ${state.epoch.toFixed(2)}`;
   const cost = state.batchCost === null ? '' : ` · batch cost ${state.batchCost.toFixed(3)}`;
   const phase =
     state.phase === 'running'

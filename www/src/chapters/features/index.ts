@@ -13,7 +13,7 @@ import {
   betaOf,
   chapterHead,
   figure,
-  integer,
+  grouped,
   numberField,
   percent,
   reportError,
@@ -291,14 +291,14 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const r = loadedInfo.results;
     const config = r.on_features.config;
     setField('layer', r.layer);
-    setField('dim', integer.format(loadedInfo.dim));
-    setField('pixels', integer.format(r.pixels));
+    setField('dim', grouped(loadedInfo.dim));
+    setField('pixels', grouped(r.pixels));
     setField('people', String(loadedInfo.people.length));
-    setField('faces', integer.format(loadedInfo.length));
+    setField('faces', grouped(loadedInfo.length));
     setField('backbone-layer', `${r.backbone} ${r.layer}`);
-    setField('train', integer.format(r.train_images));
-    setField('validation', integer.format(r.validation_images));
-    setField('test', integer.format(r.test_images));
+    setField('train', grouped(r.train_images));
+    setField('validation', grouped(r.validation_images));
+    setField('test', grouped(r.test_images));
     setField('pixel-rate', String(r.on_pixels.config.train.learning_rate));
     setField('pixel-scale', String(Number(r.on_pixels.config.initial_scale.toPrecision(3))));
     setField('feature-rate', String(config.train.learning_rate));
@@ -314,10 +314,10 @@ export function mount(section: HTMLElement, lab: Lab): void {
     find('features-count-pixels').textContent = `(${onPixels.right}/${onPixels.total})`;
     const fewer = onPixels.total - onPixels.right - (onFeatures.total - onFeatures.right);
     find('features-versus-note').textContent =
-      `The same classifier, the same ${integer.format(r.train_images)} training faces and the same ${r.test_images} test faces; only its input differs` +
+      `The same classifier, the same ${grouped(r.train_images)} training faces and the same ${r.test_images} test faces; only its input differs` +
       (fewer > 0 ? `: ${fewer} fewer mistake${fewer === 1 ? '' : 's'} on features.` : '.') +
       ` Validation: ${percent(r.on_features.validation_accuracy)} against ${percent(r.on_pixels.validation_accuracy)}.`;
-    loadStatus.textContent = `${integer.format(loadedInfo.length)} faces × ${integer.format(loadedInfo.dim)} features loaded; ${loadedInfo.source.kind === 'opened' ? 'your run’s' : 'the shipped'} classifier has ${loadedInfo.classifierHiddenUnits} hidden units.`;
+    loadStatus.textContent = `${grouped(loadedInfo.length)} faces × ${grouped(loadedInfo.dim)} features loaded; ${loadedInfo.source.kind === 'opened' ? 'your run’s' : 'the shipped'} classifier has ${loadedInfo.classifierHiddenUnits} hidden units.`;
     loadStatus.dataset.state = 'ready';
 
     // The settings start as the shipped classifier's; a link may set others.

@@ -6,7 +6,7 @@
 import type { Lab } from '../../lab';
 import type { DigitsCheck, Figure5Row } from '../../protocol';
 import { Plot, chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
-import { chapterHead, figure, integer, numberField, reportError, scientific, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, figure, grouped, numberField, reportError, scientific, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 
@@ -160,7 +160,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
         const ok = c.comparison.relative_error < 1e-6;
         return `<div class="card check" data-network="${c.network}">
           <h4 class="series-key" style="--series:${COLOURS[c.network]}">${name} <small>(${shape})</small></h4>
-          <p>Relative error over ${integer.format(c.comparison.weights.length)} weights, on ${c.images.length} images:
+          <p>Relative error over ${grouped(c.comparison.weights.length)} weights, on ${c.images.length} images:
             <strong data-testid="gradient-error-${c.network}">${scientific(c.comparison.relative_error, 1)}</strong>
             ${ok ? '<span class="right">✓ the gradient is right</span>' : '<span class="wrong">✗ too large</span>'}</p>
           <table class="numbers small-table"><thead><tr><th scope="col">weight</th><th scope="col">backprop</th><th scope="col">central diff.</th></tr></thead>

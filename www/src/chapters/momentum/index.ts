@@ -5,7 +5,7 @@
 import type { Lab } from '../../lab';
 import type { CurvePoint, LessonRunId } from '../../protocol';
 import { chartWidth, legend, lineChart, onWidthChange } from '../shared/charts';
-import { chapterHead, figure, numberField, percent, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, figure, grouped, numberField, percent, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { recordedRun, recordedSample, recordedSettings } from '../shared/recorded';
 import { ChapterState } from '../shared/state';
@@ -83,7 +83,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
    * the pair the binary recorded with these settings. */
   let source: 'live' | 'recorded' = 'live';
   /** The test images the curves' accuracy is measured on. */
-  let testSample = `curves' ${EVALUATION_SIZE.toLocaleString('en')} test images`;
+  let testSample = `curves' ${grouped(EVALUATION_SIZE)} test images`;
   const note = find<HTMLElement>('momentum-recorded');
   let frame = 0;
 
@@ -127,12 +127,12 @@ export function mount(section: HTMLElement, lab: Lab): void {
       const near = (list: CurvePoint[]) => list.filter((p) => p.iteration <= at).pop() ?? list[0];
       const x = near(gd);
       const y = near(mo);
-      summary.innerHTML = `At iteration ${at.toLocaleString('en')}: plain gradient descent has a training cost of
+      summary.innerHTML = `At iteration ${grouped(at)}: plain gradient descent has a training cost of
         <strong>${x.train_cost.toFixed(3)}</strong> per image and gets <strong>${percent(x.test_accuracy)}</strong> of the
         ${testSample} right; momentum <strong>${y.train_cost.toFixed(3)}</strong> and
         <strong>${percent(y.test_accuracy)}</strong>.${
           source === 'live'
-            ? ` (These ${EVALUATION_SIZE.toLocaleString('en')}, the first of the test set, are harder than the rest: the whole test set's figure, shown when a run ends, is higher.)`
+            ? ` (These ${grouped(EVALUATION_SIZE)}, the first of the test set, are harder than the rest: the whole test set's figure, shown when a run ends, is higher.)`
             : ''
         }`;
     }
@@ -175,7 +175,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
   function goLive(): void {
     if (source === 'live') return;
     source = 'live';
-    testSample = `curves' ${EVALUATION_SIZE.toLocaleString('en')} test images`;
+    testSample = `curves' ${grouped(EVALUATION_SIZE)} test images`;
     for (const id of points.keys()) points.set(id, []);
   }
 
@@ -188,7 +188,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       .then(([gd, momentum]) => {
         if (source !== 'recorded' || runs.phase !== 'idle') return;
         if (momentum.config.optimizer.kind === 'momentum') betaUsed = momentum.config.optimizer.beta;
-        testSample = `${Math.min(momentum.config.test_evaluation_size ?? momentum.test_images, momentum.test_images).toLocaleString('en')} test images`;
+        testSample = `${grouped(Math.min(momentum.config.test_evaluation_size ?? momentum.test_images, momentum.test_images))} test images`;
         note.textContent = `Until you press Train: the pair gradlab's native binary recorded with these settings (${recordedSettings(momentum)}; the other with gradient descent), measured on ${recordedSample(momentum)}.`;
         points.set('compare-gd', gd.curve.slice());
         points.set('compare-momentum', momentum.curve.slice());

@@ -5,7 +5,7 @@
 import type { Lab } from '../../lab';
 import type { ForwardResult, LessonModel } from '../../protocol';
 import { Plot, chartWidth, onWidthChange, plot } from '../shared/charts';
-import { chapterHead, divergingKey, figure, integer, numberField, paint, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
+import { chapterHead, divergingKey, figure, grouped, numberField, paint, reportError, whenReady, wireSaveButtons } from '../shared/lesson';
 import { tex, texBlock } from '../shared/math';
 import { ChapterState } from '../shared/state';
 import { diagram } from './diagram';
@@ -144,7 +144,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
     const k = r.predicted;
     const sum = r.logits[k] - r.biases[k];
     const fixed = (v: number) => v.toFixed(2);
-    formula.innerHTML = `<p class="small">The winning output, digit ${k}, for test image #${integer.format(r.index)}:</p>
+    formula.innerHTML = `<p class="small">The winning output, digit ${k}, for test image #${grouped(r.index)}:</p>
       ${texBlock(
         String.raw`z_{${k}} = \underbrace{b_{${k}}}_{${fixed(r.biases[k])}} + \underbrace{\sum_p W_{p,${k}}\, x_p}_{${fixed(sum)}} = ${fixed(r.logits[k])}`,
       )}

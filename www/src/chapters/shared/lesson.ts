@@ -186,7 +186,17 @@ export function numberField(
   };
 }
 
-export const integer = new Intl.NumberFormat('en');
+/** A whole number with its digits in groups of three: 60,000. Written out
+ * rather than through Intl.NumberFormat or toLocaleString: a page's first
+ * use of Intl loads the browser's locale data, 40-120 ms of the main thread
+ * on a slow laptop (BENCHMARKS.md, issue 21), and the page needs nothing
+ * else from it at start-up or while a network trains. */
+export function grouped(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const whole = Math.round(value);
+  const digits = String(Math.abs(whole)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return whole < 0 ? `-${digits}` : digits;
+}
 
 /** A number in scientific notation for tables: 1.23e-7. */
 export function scientific(value: number, digits = 2): string {

@@ -7,6 +7,7 @@
 
 import { assetUrl } from '../../lab';
 import type { TrainingReport } from '../../protocol';
+import { grouped } from './lesson';
 
 /** softmax-gd: gradient descent (chapter 4, and chapter 5's first run);
  * softmax-momentum: the same with momentum (chapter 5's second). */
@@ -48,5 +49,5 @@ export function recordedSettings(report: TrainingReport): string {
 /** "10,000 training and 10,000 test images": what the curve was measured on. */
 export function recordedSample(report: TrainingReport): string {
   const test = report.config.test_evaluation_size ?? report.test_images;
-  return `${report.config.train_evaluation_size.toLocaleString('en')} training and ${Math.min(test, report.test_images).toLocaleString('en')} test images`;
+  return `${grouped(report.config.train_evaluation_size)} training and ${grouped(Math.min(test, report.test_images))} test images`;
 }

@@ -3,7 +3,7 @@
 
 import type { Lab, LabEvent } from '../../lab';
 import type { CurvePoint, LessonRunId, LessonRunState, SessionConfig } from '../../protocol';
-import { integer, percent, reportError } from './lesson';
+import { grouped, percent, reportError } from './lesson';
 
 /** Curve points are measured on this many training and test images. */
 export const EVALUATION_SIZE = 2000;
@@ -126,7 +126,7 @@ function idle(id: LessonRunId): LessonRunState {
 /** A run's one-line status. */
 export function statusText(state: LessonRunState, name: string): string {
   if (state.phase === 'idle') return `${name}: not started`;
-  const where = `iteration ${integer.format(state.iteration)} of ${integer.format(state.totalIterations)} (epoch ${state.epoch.toFixed(2)})`;
+  const where = `iteration ${grouped(state.iteration)} of ${grouped(state.totalIterations)} (epoch ${state.epoch.toFixed(2)})`;
   if (state.phase === 'finished') {
     return `${name}: finished, ${state.finalTestAccuracy === null ? '' : `${percent(state.finalTestAccuracy)} of all 10,000 test images right`}`;
   }

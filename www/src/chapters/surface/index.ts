@@ -13,7 +13,7 @@ import {
   digitCanvas,
   divergingKey,
   figure,
-  integer,
+  grouped,
   numberField,
   percent,
   reducedMotion,
@@ -93,7 +93,7 @@ const MARKUP = `
   <div class="lesson-grid">
     <div class="explain">
       ${texBlock(String.raw`C(w_1, w_2) = \frac{1}{n} \sum_{j=1}^{n} -\log P_{y_j j}`)}
-      <p>with all the other weights fixed, over the first ${integer.format(IMAGES)} training images (${tex('y_j')} is image
+      <p>with all the other weights fixed, over the first ${grouped(IMAGES)} training images (${tex('y_j')} is image
         ${tex('j')}'s digit). Both methods start from the same point and take the same number of steps with the same
         learning rate, moving only ${tex('w_1')} and ${tex('w_2')}:</p>
       ${texBlock(String.raw`\begin{aligned} \text{gradient descent:}\quad & w \leftarrow w - \alpha \nabla C \\ \text{momentum:}\quad & v \leftarrow \beta v + \alpha \nabla C \\ & w \leftarrow w - v \end{aligned}`)}
