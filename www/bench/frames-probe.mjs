@@ -16,16 +16,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBuiltPage } from './built-page.mjs';
 import { untilRunFinished } from './run-end.mjs';
+import { flag, option } from './options.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const RATE = Number(option('--rate', '4'));
 const DIST = resolve(option('--dist', join(www, 'dist')));
 const EPOCHS = option('--epochs', '8');
 const UNDER = option('--under', null);
-const TRAIN = args.includes('--train');
-const PROFILE = args.includes('--profile');
+const TRAIN = flag('--train');
+const PROFILE = flag('--profile');
 
 /** Prints frames with their scripts. */
 function show(frames) {

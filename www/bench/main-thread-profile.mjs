@@ -28,26 +28,22 @@ import { fileURLToPath } from 'node:url';
 import { drawOne } from '../tests/lesson-harness.mjs';
 import { openBuiltPage } from './built-page.mjs';
 import { untilRunFinished } from './run-end.mjs';
+import { flag, option } from './options.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const RATE = Number(option('--rate', '1'));
 const EPOCHS = option('--epochs', '1');
 const MODEL = option('--model', 'softmax');
 const DIST = resolve(option('--dist', join(www, 'dist')));
 const JSON_FILE = option('--json', null);
 const TRACE_FILE = option('--trace', null);
-const STROKE = !args.includes('--no-stroke');
+const STROKE = !flag('--no-stroke');
 /** A style sheet added to the page, to try a CSS change without a build. */
 const CSS = option('--css', null);
 /** The CPU profile names the functions, but its sampling slows a throttled page a lot. */
-const CPU_PROFILE = args.includes('--cpu-profile');
+const CPU_PROFILE = flag('--cpu-profile');
 /** Traces the start-up instead of a training run. */
-const STARTUP = args.includes('--startup');
+const STARTUP = flag('--startup');
 const LONG_US = 50_000;
 
 // The DevTools Performance panel's own events (RunTask is in the second).

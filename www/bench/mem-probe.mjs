@@ -22,26 +22,22 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 import { largestRenderer, renderers } from './renderers.mjs';
+import { flag, option } from './options.mjs';
 
 const require = createRequire(import.meta.url);
 const { ws: WebSocket } = require(join(dirname(require.resolve('playwright-core')), 'lib/utilsBundle.js'));
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const JS_FLAGS = option('--js-flags', null);
 const QUERY = option('--query', '');
-const NO_SW = args.includes('--no-sw');
-const QUICK = args.includes('--quick');
-const NO_MNIST = args.includes('--no-mnist');
+const NO_SW = flag('--no-sw');
+const QUICK = flag('--quick');
+const NO_MNIST = flag('--no-mnist');
 const SETTLE = Number(option('--settle', '1.5'));
 // --late-attach: no DevTools session on the page's isolates until the forced GC
 // (attaching may change when V8 collects); --no-dump: no memory-infra dumps either.
-const LATE_ATTACH = args.includes('--late-attach');
-const NO_DUMP = args.includes('--no-dump');
+const LATE_ATTACH = flag('--late-attach');
+const NO_DUMP = flag('--no-dump');
 let attachNow = !LATE_ATTACH;
 const DIST = option('--dist', join(www, 'dist'));
 const JSON_FILE = option('--json', null);

@@ -15,6 +15,9 @@
 // BENCHMARKS.md. Run after scripts/build-page.sh:
 //   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR]
 // (--dist: another build of the page, to compare two builds one after the other).
+// With --startup-runs N it measures only the start-up, N times at each rate
+// (a fresh browser each time), and prints each run and the medians: the
+// start-up's long tasks vary a lot from run to run on a shared machine.
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,15 +26,12 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 import { largestRenderer } from './renderers.mjs';
+import { option } from './options.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const RATES = option('--rates', '1,4').split(',').map(Number);
 const STROKES = Number(option('--strokes', '5'));
+const STARTUP_RUNS = Number(option('--startup-runs', '0'));
 const JSON_FILE = option('--json', null);
 const DIST = resolve(option('--dist', join(www, 'dist')));
 
@@ -74,7 +74,7 @@ async function longTasks(page, since = 0, until = Infinity) {
   return { count: durations.length, totalMs: durations.reduce((a, b) => a + b, 0), longestMs: Math.max(0, ...durations) };
 }
 
-async function measure(rate, server, executablePath) {
+async function measure(rate, server, executablePath, startupOnly = false) {
   const profile = mkdtempSync(join(tmpdir(), 'gradlab-bench-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
   await context.addInitScript(() => {
@@ -99,6 +99,7 @@ async function measure(rate, server, executablePath) {
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 120000 });
     const readyMs = await page.evaluate(() => window.gradlabReadyMs);
     const startup = await longTasks(page, 0, readyMs);
+    if (startupOnly) return { rate, readyMs, startup };
     const afterStartup = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
 
     await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
@@ -143,15 +144,31 @@ const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const server = await serve(DIST);
 const results = [];
 try {
-  for (const rate of RATES) results.push(await measure(rate, server, executablePath));
+  for (const rate of RATES) {
+    if (STARTUP_RUNS > 0) {
+      for (let run = 0; run < STARTUP_RUNS; run++) results.push(await measure(rate, server, executablePath, true));
+    } else {
+      results.push(await measure(rate, server, executablePath));
+    }
+  }
 } finally {
   await server.close();
 }
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() };
 const f = (x) => x.toFixed(0);
-for (const r of results) {
+const startupLine = (r) => `ready in ${f(r.readyMs)} ms; long tasks ${r.startup.count}, ${f(r.startup.totalMs)} ms in all, the longest ${f(r.startup.longestMs)} ms`;
+if (STARTUP_RUNS > 0) {
+  for (const rate of RATES) {
+    const runs = results.filter((r) => r.rate === rate);
+    console.log(`CPU throttling ${rate}x, start-up, ${runs.length} runs`);
+    for (const r of runs) console.log(`  ${startupLine(r)}`);
+    const of = (pick) => f(median(runs.map(pick)));
+    console.log(`  medians: ready in ${of((r) => r.readyMs)} ms; long tasks ${of((r) => r.startup.totalMs)} ms in all, the longest ${of((r) => r.startup.longestMs)} ms`);
+  }
+}
+for (const r of STARTUP_RUNS > 0 ? [] : results) {
   console.log(`CPU throttling ${r.rate}x`);
-  console.log(`  start-up: ready in ${f(r.readyMs)} ms; long tasks ${r.startup.count}, ${f(r.startup.totalMs)} ms in all, the longest ${f(r.startup.longestMs)} ms`);
+  console.log(`  start-up: ${startupLine(r)}`);
   console.log(`  MNIST loaded in ${r.mnistSeconds.toFixed(1)} s (the worker's measure)`);
   console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
   console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);

@@ -11,13 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { soak, watchLongTasks } from './soak.mjs';
 import { openBuiltPage } from './built-page.mjs';
+import { option } from './options.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const RUNS = Number(option('--runs', '30'));
 const JSON_FILE = option('--json', null);
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
