@@ -90,6 +90,27 @@ async function waitForFaces(page, faces, people) {
 }
 
 /** The status line once it reaches `state`. */
+/** How many faces the page keeps in the browser's store (idb-keyval's, in
+ * IndexedDB, under own.ts's key), as the next visit would find them. */
+function keptFaces(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const opening = indexedDB.open('keyval-store');
+        opening.onerror = () => reject(opening.error);
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const reading = db.transaction('keyval').objectStore('keyval').get('gradlab-own-faces');
+          reading.onsuccess = () => {
+            db.close();
+            resolve(reading.result?.length ?? 0);
+          };
+          reading.onerror = () => reject(reading.error);
+        };
+      }),
+  );
+}
+
 async function status(page, state) {
   await page.waitForSelector(`[data-testid="own-faces-status"][data-state="${state}"]`, { timeout: 30000 });
   return page.getByTestId('own-faces-status').textContent();
@@ -126,6 +147,9 @@ test('photographs of three people: a folder and one person\'s files, trained on 
   // One face removed, then brought back: the thumbnails can be removed one by one.
   await section.getByRole('button', { name: /Remove s2's face 10/ }).click();
   await waitForFaces(page, 29, 3);
+  // Forgotten by the browser's store too (the next visit would find 29), and said so.
+  assert.match(await status(page, 'idle'), /^Removed \S*10\.png\.$/);
+  assert.equal(await keptFaces(page), 29);
   await section.getByTestId('own-faces-name').fill('s2');
   await section.getByTestId('own-faces-files').setInputFiles(join(work, 'photos', 's2', '10.png'));
   await waitForFaces(page, 30, 3);

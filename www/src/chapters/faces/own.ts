@@ -132,7 +132,11 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
   let stream: MediaStream | null = null;
   let shotNumber = 0;
 
+  /** How many messages were said: a message waiting for the store is not
+   * said over a later one. */
+  let said = 0;
   const say = (text: string, state: 'idle' | 'working' | 'added' | 'failed' | 'used' | 'downloaded') => {
+    said += 1;
     status.textContent = text;
     status.dataset.state = state;
   };
@@ -161,6 +165,18 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
       },
     );
 
+  /** Removes the faces `gone` picks. Said done only once the browser has
+   * forgotten them too: a page closed before that would find them again. */
+  const remove = (gone: (face: OwnFace) => boolean, removing: string, removed: string) => {
+    faces = faces.filter((face) => !gone(face));
+    render();
+    say(removing, 'working');
+    const asked = said;
+    void keep().then((forgotten) => {
+      if (forgotten && said === asked) say(removed, 'idle');
+    });
+  };
+
   const render = () => {
     const names = people();
     peopleList.dataset.people = String(names.length);
@@ -179,30 +195,22 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
         removePerson.type = 'button';
         removePerson.className = 'quiet';
         removePerson.textContent = `Remove ${person}`;
-        removePerson.addEventListener('click', () => {
-          faces = faces.filter((f) => f.person !== person);
-          void keep();
-          say(`Removed ${person} and their faces.`, 'idle');
-          render();
-        });
+        removePerson.addEventListener('click', () =>
+          remove((f) => f.person === person, `Removing ${person} and their faces…`, `Removed ${person} and their faces.`),
+        );
         head.append(title, removePerson);
         const strip = document.createElement('div');
         strip.className = 'own-thumbs';
         own.forEach((face, n) => {
           const cell = document.createElement('figure');
           cell.className = 'own-thumb';
-          const remove = document.createElement('button');
-          remove.type = 'button';
-          remove.className = 'own-remove';
-          remove.textContent = '×';
-          remove.setAttribute('aria-label', `Remove ${person}'s face ${n + 1} (${face.path})`);
-          remove.addEventListener('click', () => {
-            faces = faces.filter((f) => f !== face);
-            void keep();
-            say(`Removed ${face.path}.`, 'idle');
-            render();
-          });
-          cell.append(thumbnail(face, `${person}'s face ${n + 1}`), remove);
+          const removeFace = document.createElement('button');
+          removeFace.type = 'button';
+          removeFace.className = 'own-remove';
+          removeFace.textContent = '×';
+          removeFace.setAttribute('aria-label', `Remove ${person}'s face ${n + 1} (${face.path})`);
+          removeFace.addEventListener('click', () => remove((f) => f === face, `Removing ${face.path}…`, `Removed ${face.path}.`));
+          cell.append(thumbnail(face, `${person}'s face ${n + 1}`), removeFace);
           strip.append(cell);
         });
         const drop = document.createElement('p');
@@ -425,15 +433,8 @@ export function mountOwnFaces(host: HTMLElement, lab: Lab, onUse: () => void): v
   });
 
   clearButton.addEventListener('click', () => {
-    faces = [];
     tell([]);
-    render();
-    // Said once the browser has forgotten them too: a page closed before
-    // that would find them again.
-    say('Removing every face…', 'working');
-    void keep().then((forgotten) => {
-      if (forgotten) say('Removed every face: this browser no longer keeps them.', 'idle');
-    });
+    remove(() => true, 'Removing every face…', 'Removed every face: this browser no longer keeps them.');
   });
 
   useButton.addEventListener('click', () => {
