@@ -31,15 +31,15 @@ export async function memory(page, cdp) {
 }
 
 /**
- * `runs` training runs of one epoch each in turn on both networks; each
+ * `runs` training runs of `epochs` epochs each in turn on both networks; each
  * starts, trains to its end and is reset. Waits only for states the page
  * reports. Returns a row per run: which network, its longest main-thread
  * task while it trained (ms), and the memory after its reset.
  */
-export async function soak(page, cdp, runs, { hiddenUnits = 32, log = () => {} } = {}) {
+export async function soak(page, cdp, runs, { hiddenUnits = 32, epochs = 1, log = () => {} } = {}) {
   await cdp.send('Performance.enable');
   await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
-  await page.getByTestId('setting-epochs').fill('1');
+  await page.getByTestId('setting-epochs').fill(String(epochs));
   const rows = [];
   for (let i = 0; i < runs; i++) {
     const network = i % 2 === 0 ? 'softmax' : 'mlp';
