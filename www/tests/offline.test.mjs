@@ -1,7 +1,8 @@
 // The page offline (issue 17): after one visit, with the network gone, the
 // page reloads from its service worker's copy, reads a drawn digit and trains
 // the softmax network for an epoch on MNIST from the same copy; no request
-// reaches the network.
+// reaches the network. The service worker is registered only while no
+// network trains (issue 21).
 //
 // Run: npm test (node --test), after `npm run build`. Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
@@ -35,6 +36,41 @@ after(async () => {
   await context?.close();
   await server?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+test('the service worker is registered only once no network trains: a run started as MNIST arrives is not slowed by its precaching', async () => {
+  // A profile of its own: no service worker from the other test.
+  const ownProfile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  const own = await chromium.launchPersistentContext(ownProfile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    serviceWorkers: 'allow',
+  });
+  try {
+    const page = await own.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(server.url);
+    await waitForReady(page);
+    await waitForData(page);
+    // A long run (300 hidden units, 50 epochs), started at once.
+    await page.getByTestId('model-mlp').check();
+    await page.getByTestId('setting-hidden-units').fill('300');
+    await page.getByTestId('setting-epochs').fill('50');
+    await page.getByTestId('train-start').click();
+    await page.waitForSelector('[data-testid="status"][data-phase="running"]');
+    // main.ts's time after MNIST has passed during the run: the registration waits.
+    await page.waitForFunction(() => document.documentElement.dataset.offline === 'after-run', null, { timeout: 60000 });
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r === undefined)), true, 'no service worker while the run trains');
+    await page.getByTestId('train-pause').click();
+    await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: 60000 });
+    assertNoProblems(problems);
+  } finally {
+    await own.close();
+    rmSync(ownProfile, { recursive: true, force: true });
+  }
 });
 
 test('after one visit the page works offline: it reloads, reads a drawing and trains an epoch', async () => {

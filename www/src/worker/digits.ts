@@ -300,12 +300,15 @@ export function createDigits(host: DigitsHost) {
           kind = request.kind;
           host.post({ type: 'curve-reset' });
           postWeights();
+          // Every stop of a run is an event too (main.ts waits for one).
+          postState();
           return { value: state() };
         case 'train-start':
           newRun(request.config, 'running');
           return { value: state() };
         case 'train-pause':
           host.runs.pause(RUN);
+          postState();
           return { value: state() };
         case 'train-resume':
           host.runs.resume(RUN);
@@ -327,6 +330,7 @@ export function createDigits(host: DigitsHost) {
           host.runs.discard(RUN);
           host.post({ type: 'curve-reset' });
           postWeights();
+          postState();
           return { value: state() };
       }
     },
