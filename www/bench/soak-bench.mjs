@@ -31,10 +31,10 @@ try {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
   await page.goto(url);
-  console.log('run  network  seconds  longest task ms  JS heap MB  wasm MB');
+  console.log('run  network  seconds  longest task ms  tasks over 50 ms  JS heap MB  wasm MB');
   rows = await soak(page, cdp, RUNS, {
     epochs: EPOCHS,
-    log: (r) => console.log(`${String(r.run).padStart(3)}  ${r.network.padEnd(7)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.longestTaskMs.toFixed(0).padStart(15)}  ${mb(r.jsHeap).padStart(10)}  ${mb(r.wasm).padStart(7)}`),
+    log: (r) => console.log(`${String(r.run).padStart(3)}  ${r.network.padEnd(7)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.longestTaskMs.toFixed(0).padStart(15)}  ${String(r.longTasks).padStart(16)}  ${mb(r.jsHeap).padStart(10)}  ${mb(r.wasm).padStart(7)}`),
   });
 } finally {
   await close();

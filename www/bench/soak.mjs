@@ -34,7 +34,8 @@ export async function memory(page, cdp) {
  * `runs` training runs of `epochs` epochs each in turn on both networks; each
  * starts, trains to its end and is reset. Waits only for states the page
  * reports. Returns a row per run: which network, its longest main-thread
- * task while it trained (ms), and the memory after its reset.
+ * task while it trained (ms) and how many of its tasks took over 50 ms, and
+ * the memory after its reset.
  */
 export async function soak(page, cdp, runs, { hiddenUnits = 32, epochs = 1, log = () => {} } = {}) {
   await cdp.send('Performance.enable');
@@ -50,15 +51,13 @@ export async function soak(page, cdp, runs, { hiddenUnits = 32, epochs = 1, log 
     await page.getByTestId('train-start').click();
     await page.waitForSelector('[data-testid="status"][data-phase="finished"]', { timeout: 300000 });
     const to = await page.evaluate(() => performance.now());
-    const longest = await page.evaluate(
-      ([a, b]) => Math.max(0, ...window.__longTasks.filter((t) => t.start >= a && t.start < b).map((t) => t.duration)),
-      [from, to],
-    );
+    const durations = await page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start >= a && t.start < b).map((t) => t.duration), [from, to]);
+    const longest = Math.max(0, ...durations);
     await page.getByTestId('train-reset').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="iteration"]')?.dataset.value === '0');
     await page.waitForSelector('[data-testid="status"][data-phase="idle"]');
     const after = await memory(page, cdp);
-    rows.push({ run: i + 1, network, seconds: (to - from) / 1000, longestTaskMs: longest, ...after });
+    rows.push({ run: i + 1, network, seconds: (to - from) / 1000, longestTaskMs: longest, longTasks: durations.length, ...after });
     log(rows[rows.length - 1]);
   }
   return rows;
