@@ -19,17 +19,33 @@ let server;
 let context;
 let profile;
 
-before(async () => {
-  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
-  server = await serve(dist);
-  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
+/** The page opened in `browser`, its MNIST in; page errors go to `problems`. */
+async function openWithData(browser) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(server.url);
+  await waitForReady(page);
+  await waitForData(page);
+  return { page, problems };
+}
+
+/** Chromium with service workers on, in a fresh browser profile of its own. */
+function launch(dir) {
+  return chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
     serviceWorkers: 'allow',
   });
+}
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'www/dist is missing: run `npm run build` in www/ first');
+  server = await serve(dist);
+  profile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
+  context = await launch(profile);
 });
 
 after(async () => {
@@ -41,20 +57,9 @@ after(async () => {
 test('the service worker is registered only once no network trains: a run started as MNIST arrives is not slowed by its precaching', async () => {
   // A profile of its own: no service worker from the other test.
   const ownProfile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
-  const own = await chromium.launchPersistentContext(ownProfile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-    serviceWorkers: 'allow',
-  });
+  const own = await launch(ownProfile);
   try {
-    const page = await own.newPage();
-    const problems = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    await page.goto(server.url);
-    await waitForReady(page);
-    await waitForData(page);
+    const { page, problems } = await openWithData(own);
     // A long run (300 hidden units, 50 epochs), started at once.
     await page.getByTestId('model-mlp').check();
     await page.getByTestId('setting-hidden-units').fill('300');
@@ -74,12 +79,7 @@ test('the service worker is registered only once no network trains: a run starte
 });
 
 test('after one visit the page works offline: it reloads, reads a drawing and trains an epoch', async () => {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(server.url);
-  await waitForReady(page);
-  await waitForData(page);
+  const { page, problems } = await openWithData(context);
   // The copy is complete: the page and its code precached, MNIST kept.
   await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true' && document.documentElement.dataset.dataCached === 'true', null, {
     timeout: 60000,
