@@ -165,19 +165,20 @@ if (STARTUP_RUNS > 0) {
     const of = (pick) => f(median(runs.map(pick)));
     console.log(`  medians: ready in ${of((r) => r.readyMs)} ms; long tasks ${of((r) => r.startup.totalMs)} ms in all, the longest ${of((r) => r.startup.longestMs)} ms`);
   }
-}
-for (const r of STARTUP_RUNS > 0 ? [] : results) {
-  console.log(`CPU throttling ${r.rate}x`);
-  console.log(`  start-up: ${startupLine(r)}`);
-  console.log(`  MNIST loaded in ${r.mnistSeconds.toFixed(1)} s (the worker's measure)`);
-  console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
-  console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
-  const m = r.memory;
-  const row = (name, x) => `  ${name}: renderer ${f(x.rendererMB)} MB (${f(x.rendererMB - m.blankMB)} over a blank tab), page JS heap ${f(x.jsHeapMB)} MB, wasm ${f(x.wasmMB)} MB`;
-  console.log(`  memory: blank tab ${f(m.blankMB)} MB`);
-  console.log(row('after start-up', m.afterStartup));
-  console.log(row('after MNIST', m.afterMnist));
-  console.log(row('every chapter', m.allChapters));
+} else {
+  for (const r of results) {
+    console.log(`CPU throttling ${r.rate}x`);
+    console.log(`  start-up: ${startupLine(r)}`);
+    console.log(`  MNIST loaded in ${r.mnistSeconds.toFixed(1)} s (the worker's measure)`);
+    console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
+    console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
+    const m = r.memory;
+    const row = (name, x) => `  ${name}: renderer ${f(x.rendererMB)} MB (${f(x.rendererMB - m.blankMB)} over a blank tab), page JS heap ${f(x.jsHeapMB)} MB, wasm ${f(x.wasmMB)} MB`;
+    console.log(`  memory: blank tab ${f(m.blankMB)} MB`);
+    console.log(row('after start-up', m.afterStartup));
+    console.log(row('after MNIST', m.afterMnist));
+    console.log(row('every chapter', m.allChapters));
+  }
 }
 console.log(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadavg.join(' ')}`);
 if (JSON_FILE) writeFileSync(JSON_FILE, JSON.stringify({ machine, results }, null, 2));

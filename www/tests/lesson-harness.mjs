@@ -251,24 +251,38 @@ export function gradlabBinary() {
   return found;
 }
 
-/** Forgets every run the page keeps in this browser profile (idb-keyval's
- * store in IndexedDB), for a test that must start with none. */
-export async function forgetKeptRuns(page) {
-  await page.evaluate(
-    () =>
+/** idb-keyval's store in IndexedDB, where the page keeps the learner's runs
+ * and faces: `key`'s value (undefined if none), or, with no key, cleared. */
+function keyvalStore(page, key) {
+  return page.evaluate(
+    (key) =>
       new Promise((resolve, reject) => {
         const opening = indexedDB.open('keyval-store');
         opening.onupgradeneeded = () => opening.result.createObjectStore('keyval');
         opening.onerror = () => reject(opening.error);
         opening.onsuccess = () => {
           const db = opening.result;
-          const clearing = db.transaction('keyval', 'readwrite').objectStore('keyval').clear();
-          clearing.onsuccess = () => {
+          const store = db.transaction('keyval', key === null ? 'readwrite' : 'readonly').objectStore('keyval');
+          const asked = key === null ? store.clear() : store.get(key);
+          asked.onsuccess = () => {
             db.close();
-            resolve();
+            resolve(asked.result);
           };
-          clearing.onerror = () => reject(clearing.error);
+          asked.onerror = () => reject(asked.error);
         };
       }),
+    key,
   );
+}
+
+/** Forgets every run (and face) the page keeps in this browser profile, for
+ * a test that must start with none. */
+export async function forgetKeptRuns(page) {
+  await keyvalStore(page, null);
+}
+
+/** What the page keeps under `key` in this browser profile, as its next
+ * visit would find it. */
+export function keptValue(page, key) {
+  return keyvalStore(page, key);
 }

@@ -35,7 +35,7 @@ import { after, before, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import { chromium } from 'playwright-core';
 import { WHEEL, writeOrlFaces } from '../scripts/orl-faces.mjs';
-import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, gradlabBinary, open, openPageWith, screenshots, textOf, useBrowser } from './lesson-harness.mjs';
+import { CHROMIUM_ARGS, assertNoProblems, canvasColours, dist, forgetKeptRuns, gradlabBinary, keptValue, open, openPageWith, screenshots, textOf, useBrowser } from './lesson-harness.mjs';
 import { serve } from './static-server.mjs';
 
 useBrowser();
@@ -90,27 +90,6 @@ async function waitForFaces(page, faces, people) {
 }
 
 /** The status line once it reaches `state`. */
-/** How many faces the page keeps in the browser's store (idb-keyval's, in
- * IndexedDB, under own.ts's key), as the next visit would find them. */
-function keptFaces(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const opening = indexedDB.open('keyval-store');
-        opening.onerror = () => reject(opening.error);
-        opening.onsuccess = () => {
-          const db = opening.result;
-          const reading = db.transaction('keyval').objectStore('keyval').get('gradlab-own-faces');
-          reading.onsuccess = () => {
-            db.close();
-            resolve(reading.result?.length ?? 0);
-          };
-          reading.onerror = () => reject(reading.error);
-        };
-      }),
-  );
-}
-
 async function status(page, state) {
   await page.waitForSelector(`[data-testid="own-faces-status"][data-state="${state}"]`, { timeout: 30000 });
   return page.getByTestId('own-faces-status').textContent();
@@ -149,7 +128,7 @@ test('photographs of three people: a folder and one person\'s files, trained on 
   await waitForFaces(page, 29, 3);
   // Forgotten by the browser's store too (the next visit would find 29), and said so.
   assert.match(await status(page, 'idle'), /^Removed \S*10\.png\.$/);
-  assert.equal(await keptFaces(page), 29);
+  assert.equal((await keptValue(page, 'gradlab-own-faces'))?.length, 29, "own.ts's store key");
   await section.getByTestId('own-faces-name').fill('s2');
   await section.getByTestId('own-faces-files').setInputFiles(join(work, 'photos', 's2', '10.png'));
   await waitForFaces(page, 30, 3);
