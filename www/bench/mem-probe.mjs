@@ -13,6 +13,9 @@
 //   node www/bench/mem-probe.mjs [--js-flags "--no-liftoff"] [--query "?wasm=simd128"]
 //        [--no-sw] [--dist DIR] [--json FILE] [--smaps N] [--quick]
 // --quick stops after MNIST (no training, no chapters).
+// Playwright drives the page here, so Blink's buffer partition also holds
+// the copies of the fetched files that DevTools' network agent keeps (about
+// 19 MB with MNIST, bare-page.mjs); page-bench.mjs measures without them.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -22,6 +25,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
 import { serve } from '../tests/static-server.mjs';
 import { largestRenderer, renderers } from './renderers.mjs';
+import { memoryDump } from './memory-dump.mjs';
 import { flag, option } from './options.mjs';
 
 const require = createRequire(import.meta.url);
@@ -109,8 +113,10 @@ async function connectCdp() {
       socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
       return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
     },
+    /** Adds an event listener; returns its removal. */
     on(l) {
       listeners.push(l);
+      return () => listeners.splice(listeners.indexOf(l), 1);
     },
     close: () => socket.close(),
   };
@@ -148,34 +154,6 @@ async function isolates(cdp, attached) {
 
 async function gcAll(cdp, attached, only = null) {
   for (const [, t] of attached) if (t.sessionId && (!only || t.type === only)) await cdp.send('HeapProfiler.collectGarbage', {}, t.sessionId).catch(() => {});
-}
-
-async function memoryDump(cdp, pid) {
-  const events = [];
-  let done;
-  const finished = new Promise((r) => (done = r));
-  const onMsg = (msg) => {
-    if (msg.method === 'Tracing.dataCollected') events.push(...msg.params.value);
-    if (msg.method === 'Tracing.tracingComplete') done(msg.params);
-  };
-  cdp.on(onMsg);
-  await cdp.send('Tracing.start', {
-    transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], excludedCategories: ['*'], memoryDumpConfig: { triggers: [] } },
-  });
-  const r = await cdp.send('Tracing.requestMemoryDump', { deterministic: true, levelOfDetail: 'detailed' });
-  await cdp.send('Tracing.end');
-  await finished;
-  const dumps = events.filter((e) => e.ph === 'v' && e.pid === pid);
-  const allocators = {};
-  for (const e of dumps) {
-    for (const [name, d] of Object.entries(e.args?.dumps?.allocators ?? {})) {
-      const attrs = d.attrs ?? {};
-      const v = (k) => (attrs[k] ? parseInt(attrs[k].value, 16) : undefined);
-      allocators[name] = { size: v('size'), effective: v('effective_size'), allocated: v('allocated_objects_size'), virtual: v('virtual_size'), resident: v('resident_size') };
-    }
-  }
-  return { ok: r.success, allocators, processTotals: dumps.map((e) => e.args?.dumps?.process_totals).find(Boolean) };
 }
 
 function summarizeDump(dump) {

@@ -10,11 +10,14 @@
 //   - memory: the renderer process's resident size (its worker threads and
 //     their WebAssembly memories included) for a blank tab, after start-up,
 //     once MNIST is in, and with every chapter built and shown; beside it
-//     the JS heaps and the worker's WebAssembly memory.
+//     the page's JS heap and the worker's WebAssembly memory. Measured in a
+//     second browser that Playwright does not drive (bare-page.mjs), whose
+//     renderer holds no DevTools copy of the fetched files.
 // Not a test: it prints the figures (and writes them with --json FILE) for
 // BENCHMARKS.md. Run after scripts/build-page.sh:
-//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR]
-// (--dist: another build of the page, to compare two builds one after the other).
+//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR] [--devtools-network]
+// (--dist: another build of the page, to compare two builds one after the other;
+// --devtools-network: the memory run with the Network domain on, as Playwright has it).
 // With --startup-runs N it measures only the start-up, N times at each rate
 // (a fresh browser each time), and prints each run and the medians: the
 // start-up's long tasks vary a lot from run to run on a shared machine.
@@ -23,30 +26,25 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harness.mjs';
+import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
+import { launchBare } from './bare-page.mjs';
+import { memoryDump, privateFootprint } from './memory-dump.mjs';
 import { serve } from '../tests/static-server.mjs';
 import { largestRenderer } from './renderers.mjs';
-import { option } from './options.mjs';
+import { flag, option } from './options.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RATES = option('--rates', '1,4').split(',').map(Number);
 const STROKES = Number(option('--strokes', '5'));
 const STARTUP_RUNS = Number(option('--startup-runs', '0'));
+// The memory run with DevTools' Network domain on, as Playwright has it (bare-page.mjs).
+const DEVTOOLS_NETWORK = flag('--devtools-network');
 const JSON_FILE = option('--json', null);
 const DIST = resolve(option('--dist', join(www, 'dist')));
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const mb = (bytes) => bytes / 1e6;
 
-/** The page's renderer's resident size (bytes). */
-const pageRenderer = () => largestRenderer()?.rss ?? 0;
-
-async function heaps(page, cdp) {
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const js = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
-  const wasm = await page.evaluate(() => window.__gradlab.lab.request({ type: 'memory-for-test' }).then((r) => r.wasmBytes));
-  return { jsHeapMB: mb(js), wasmMB: mb(wasm) };
-}
 
 /** Draws a "1" and returns ms from its last ink to the reading of the
  * image that holds it (the canvas's data-inked-at and the prediction's
@@ -74,6 +72,67 @@ async function longTasks(page, since = 0, until = Infinity) {
   return { count: durations.length, totalMs: durations.reduce((a, b) => a + b, 0), longestMs: Math.max(0, ...durations) };
 }
 
+/** The renderer's memory for a blank tab, after start-up, once MNIST is in,
+ * and with every chapter shown after a drawing and a run of the softmax
+ * network (as the timing run does), measured in a browser of its own that
+ * Playwright does not drive: bare-page.mjs says why. */
+async function measureMemory(rate, server, executablePath) {
+  const browser = await launchBare(executablePath, CHROMIUM_ARGS);
+  try {
+    // Resident size, and Chromium's own measure of what the process costs.
+    const renderer = async () => {
+      const { pid, rss } = largestRenderer();
+      return { rendererMB: mb(rss), footprintMB: mb(privateFootprint(await memoryDump(browser.cdp, pid))) };
+    };
+    const page = await browser.newTab(rate, { devtoolsNetwork: DEVTOOLS_NETWORK });
+    const blank = await renderer();
+    await page.navigate(server.url);
+    const state = async () => ({
+      ...(await renderer()),
+      jsHeapMB: mb(await page.jsHeapBytes()),
+      wasmMB: mb(await page.evaluate(() => window.__gradlab.lab.request({ type: 'memory-for-test' }).then((r) => r.wasmBytes))),
+    });
+    await page.waitFor(() => document.documentElement.dataset.ready === 'true', null, { what: 'the page to read drawings' });
+    const afterStartup = await state();
+    await page.waitFor(() => document.querySelector('[data-testid="data-status"]')?.dataset.state === 'ready', null, { timeoutMs: 300000, what: 'MNIST' });
+    const afterMnist = await state();
+
+    // The stroke drawOne() draws, in the viewport's pixels.
+    const [x, y, width, height] = await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="draw-canvas"]');
+      canvas.scrollIntoView({ block: 'center' });
+      const box = canvas.getBoundingClientRect();
+      return [box.x, box.y, box.width, box.height];
+    });
+    const stroke = Array.from({ length: 9 }, (_, i) => [x + (0.53 - 0.06 * (i / 8)) * width, y + (0.14 + 0.72 * (i / 8)) * height]);
+    await page.drag(stroke);
+    await page.waitFor(() => document.querySelector('[data-testid="prediction"]')?.textContent !== '', null, { what: 'the drawing to be read' });
+    // One epoch (600 steps of 100 images) of a 50-epoch run, then Reset.
+    await page.evaluate(() => {
+      document.querySelector('[data-testid="setting-epochs"]').value = '50';
+      document.querySelector('[data-testid="train-start"]').click();
+    });
+    await page.waitFor(() => Number(document.querySelector('[data-testid="iteration"]')?.dataset.value) >= 600, null, { timeoutMs: 300000, what: 'an epoch of training' });
+    await page.click('train-reset');
+    for (let n = 1; n <= 10; n++) {
+      await page.waitFor(
+        (id) => {
+          const chapter = document.querySelector(`[data-testid="${id}"]`);
+          chapter.scrollIntoView();
+          return chapter.dataset.mounted === 'true';
+        },
+        `chapter-${n}`,
+        { what: `chapter ${n} to be built` },
+      );
+    }
+    await page.waitFor(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { what: "part 9's features" });
+    const allChapters = await state();
+    return { blank, afterStartup, afterMnist, allChapters };
+  } finally {
+    await browser.close();
+  }
+}
+
 async function measure(rate, server, executablePath, startupOnly = false) {
   const profile = mkdtempSync(join(tmpdir(), 'gradlab-bench-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
@@ -84,26 +143,19 @@ async function measure(rate, server, executablePath, startupOnly = false) {
     }).observe({ type: 'longtask', buffered: true });
   });
   try {
-    const blank = await context.newPage();
-    await blank.goto('about:blank');
-    const blankMB = mb(pageRenderer());
     const page = await context.newPage();
-    await blank.close();
     page.on('crash', () => console.error(`the page crashed (CPU throttling ${rate}x)`));
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     page.on('console', (message) => message.type() === 'error' && console.error(`console error: ${message.text()}`));
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
     await cdp.send('Emulation.setCPUThrottlingRate', { rate });
     await page.goto(server.url);
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 120000 });
     const readyMs = await page.evaluate(() => window.gradlabReadyMs);
     const startup = await longTasks(page, 0, readyMs);
     if (startupOnly) return { rate, readyMs, startup };
-    const afterStartup = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
 
     await page.waitForSelector('[data-testid="data-status"][data-state="ready"]', { timeout: 300000 });
-    const afterMnist = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
     // The worker's own measure, from the first request to the data in the module (the status line's "in 0.7 s").
     const mnistSeconds = Number((await page.getByTestId('data-status').textContent()).match(/in ([\d.]+) s\.$/)?.[1]);
 
@@ -120,9 +172,6 @@ async function measure(rate, server, executablePath, startupOnly = false) {
     const trainingTo = await page.evaluate(() => performance.now());
     const whileTraining = await longTasks(page, trainingFrom, trainingTo);
     await page.getByTestId('train-reset').click();
-
-    await showEveryChapter(page);
-    const allChapters = { rendererMB: mb(pageRenderer()), ...(await heaps(page, cdp)) };
     return {
       rate,
       readyMs,
@@ -132,7 +181,6 @@ async function measure(rate, server, executablePath, startupOnly = false) {
       strokeTrainingMs: median(training),
       trainingStillRunning: stillRunning,
       whileTraining,
-      memory: { blankMB, afterStartup, afterMnist, allChapters },
     };
   } finally {
     await context.close();
@@ -148,7 +196,8 @@ try {
     if (STARTUP_RUNS > 0) {
       for (let run = 0; run < STARTUP_RUNS; run++) results.push(await measure(rate, server, executablePath, true));
     } else {
-      results.push(await measure(rate, server, executablePath));
+      // After measure() has closed its browser, whose renderer would be the largest.
+      results.push({ ...(await measure(rate, server, executablePath)), memory: await measureMemory(rate, server, executablePath) });
     }
   }
 } finally {
@@ -173,8 +222,9 @@ if (STARTUP_RUNS > 0) {
     console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
     console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
     const m = r.memory;
-    const row = (name, x) => `  ${name}: renderer ${f(x.rendererMB)} MB (${f(x.rendererMB - m.blankMB)} over a blank tab), page JS heap ${f(x.jsHeapMB)} MB, wasm ${f(x.wasmMB)} MB`;
-    console.log(`  memory: blank tab ${f(m.blankMB)} MB`);
+    const over = (x, key) => `${f(x[key])} MB (${f(x[key] - m.blank[key])} over a blank tab)`;
+    const row = (name, x) => `  ${name}: resident ${over(x, 'rendererMB')}, footprint ${over(x, 'footprintMB')}; page JS heap ${f(x.jsHeapMB)} MB, wasm ${f(x.wasmMB)} MB`;
+    console.log(`  memory of the renderer: a blank tab resident ${f(m.blank.rendererMB)} MB, footprint ${f(m.blank.footprintMB)} MB`);
     console.log(row('after start-up', m.afterStartup));
     console.log(row('after MNIST', m.afterMnist));
     console.log(row('every chapter', m.allChapters));
