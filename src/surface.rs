@@ -34,6 +34,10 @@ use crate::network::{Network, SoftmaxNet};
 use crate::optim::{Optimizer, OptimizerKind};
 use crate::Real;
 
+/// Images whose inputs [`TwoWeightSlice::on_images`] holds at once: 0.8 MB
+/// of f32.
+const SET_UP_CHUNK: usize = 256;
+
 /// A weight of the softmax network: row `row` of `W` (0 is the bias, `1 + p`
 /// is pixel `p`) and column `col` (the class).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,10 +145,55 @@ impl<T: Real> TwoWeightSlice<T> {
         if n_images == 0 || data.is_empty() {
             return Err(SurfaceError::NoImages);
         }
-        let images: Vec<usize> = (0..n_images.min(data.len())).collect();
-        let x = data.inputs::<T>(&images);
-        let y = data.one_hot::<T>(&images);
-        TwoWeightSlice::new(net, x.view(), y.view(), w1, w2)
+        Self::on_images_in_chunks(net, data, w1, w2, n_images.min(data.len()), SET_UP_CHUNK)
+    }
+
+    /// [`TwoWeightSlice::on_images`] `chunk` images at a time: the slice keeps
+    /// a few numbers per image, but `X` for all of them at once would be 785
+    /// floats an image (6.3 MB of f32 for the page's 2,000), and the page's
+    /// WebAssembly memory, once grown for such a peak, never shrinks.
+    fn on_images_in_chunks(
+        net: &SoftmaxNet<T>,
+        data: &Dataset,
+        w1: WeightIndex,
+        w2: WeightIndex,
+        n_images: usize,
+        chunk: usize,
+    ) -> Result<Self, SurfaceError> {
+        let mut slice: Option<Self> = None;
+        for start in (0..n_images).step_by(chunk.max(1)) {
+            let images: Vec<usize> = (start..n_images.min(start + chunk.max(1))).collect();
+            let x = data.inputs::<T>(&images);
+            let y = data.one_hot::<T>(&images);
+            let part = TwoWeightSlice::new(net, x.view(), y.view(), w1, w2)?;
+            slice = Some(match slice {
+                None => part,
+                Some(before) => before.followed_by(&part),
+            });
+        }
+        slice.ok_or(SurfaceError::NoImages)
+    }
+
+    /// This slice's images, then `other`'s (the same network and weights):
+    /// every per-image array joined.
+    fn followed_by(self, other: &Self) -> Self {
+        let joined =
+            |a: &Array1<T>, b: &Array1<T>| a.iter().chain(b).copied().collect::<Array1<T>>();
+        let join_rows =
+            |a: &[Array1<T>], b: &[Array1<T>]| a.iter().zip(b).map(|(a, b)| joined(a, b)).collect();
+        TwoWeightSlice {
+            changed_logits: join_rows(&self.changed_logits, &other.changed_logits),
+            changed_targets: join_rows(&self.changed_targets, &other.changed_targets),
+            rest_max: joined(&self.rest_max, &other.rest_max),
+            rest_sum: joined(&self.rest_sum, &other.rest_sum),
+            target_logit: joined(&self.target_logit, &other.target_logit),
+            target_weight: joined(&self.target_weight, &other.target_weight),
+            input_rows: [
+                joined(&self.input_rows[0], &other.input_rows[0]),
+                joined(&self.input_rows[1], &other.input_rows[1]),
+            ],
+            ..self
+        }
     }
 
     /// Fixes every weight of `net` but `w1` and `w2`, on images `X`, `Y`.
@@ -728,6 +777,40 @@ mod tests {
             TwoWeightSlice::on_images(&net, &data, at(0, 1, 1), at(0, 0, 1), 0),
             Err(SurfaceError::NoImages)
         ));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn a_slice_set_up_in_chunks_is_the_slice_of_all_the_images_at_once() {
+        // 5 images of 2x3 pixels, 4 classes; chunks of 2, 2 and 1.
+        let pixels = Array2::from_shape_fn((5, 6), |(i, p)| (i * 37 + p * 23) as u8);
+        let data = Dataset::from_pixels(pixels, vec![0, 1, 3, 2, 1], (2, 3), 4).unwrap();
+        let net = SoftmaxNet::<f64>::new(6, 4, &mut ChaCha8Rng::seed_from_u64(2));
+        let images = [0, 1, 2, 3, 4];
+        for (w1, w2) in [
+            (
+                WeightIndex { row: 6, col: 3 },
+                WeightIndex { row: 1, col: 3 },
+            ),
+            (
+                WeightIndex { row: 2, col: 0 },
+                WeightIndex { row: 4, col: 1 },
+            ),
+        ] {
+            let at_once = TwoWeightSlice::new(
+                &net,
+                data.inputs::<f64>(&images).view(),
+                data.one_hot::<f64>(&images).view(),
+                w1,
+                w2,
+            )
+            .unwrap();
+            let chunked = TwoWeightSlice::on_images_in_chunks(&net, &data, w1, w2, 5, 2).unwrap();
+            assert_eq!(chunked.trained(), at_once.trained());
+            for w in [[0.5, -0.5], [3.0, 2.0], at_once.trained()] {
+                // The same sums in the same order: equal to the last bit.
+                assert_eq!(chunked.cost_and_gradient(w), at_once.cost_and_gradient(w));
+            }
+        }
     }
 
     #[wasm_bindgen_test(unsupported = test)]

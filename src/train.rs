@@ -41,7 +41,9 @@ use crate::network::{predicted_classes, ModelSpec, Network, Scratch};
 use crate::optim::{Optimizer, OptimizerKind};
 
 /// Images per forward pass when evaluating a whole split: bounds memory.
-const EVALUATION_CHUNK: usize = 1000;
+/// Their inputs are 0.8 MB of f32; the page's WebAssembly memory, once grown
+/// for a peak, never shrinks (1,000 grew it by 3 MB, BENCHMARKS.md, issue 21).
+const EVALUATION_CHUNK: usize = 256;
 
 /// Training has diverged when a batch's mean cost exceeds this multiple of the
 /// first batch's. Learning never passes through such a cost (a noisy step may
