@@ -200,7 +200,8 @@ const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-statu
 
 // Offline after one visit; a new version waits for a reload. The service
 // worker is registered OFFLINE_AFTER_MS after MNIST is in (or has failed),
-// once no network trains in the draw section and the page is idle: its
+// once no network trains (the draw section's, or a lesson's run in parts 4
+// and 5) and the page is idle: its
 // start-up and its precaching (the page's files, about 4.8 MB, into the
 // browser's cache) then compete with neither the page's start, nor MNIST's
 // download, nor a run. On a 2-core machine they took the cores a run
@@ -210,14 +211,17 @@ const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-statu
 const OFFLINE_AFTER_MS = 10_000;
 let offlineNote = '';
 let offlineStarted = false;
-/** Whether the draw section's network is training, and what waits for it to stop. */
+/** Whether the draw section's network is training, the lesson runs training
+ * (parts 4 and 5), and what waits for every run to stop. */
 let training = false;
+const lessonRuns = new Set<string>();
 let afterTraining: (() => void) | null = null;
+const anyTraining = () => training || lessonRuns.size > 0;
 function startOffline(): void {
   if (offlineStarted) return;
   offlineStarted = true;
   const register = () => {
-    if (training) {
+    if (anyTraining()) {
       // For tests/offline.test.mjs: the registration waits for the run.
       document.documentElement.dataset.offline = 'after-run';
       afterTraining = register;
@@ -234,13 +238,20 @@ function startOffline(): void {
   setTimeout(register, OFFLINE_AFTER_MS);
 }
 lab.on((event) => {
-  if (event.type === 'training') {
-    training = event.state.phase === 'running';
-    if (!training && afterTraining) {
-      const then = afterTraining;
-      afterTraining = null;
-      then();
-    }
+  if (event.type === 'training') training = event.state.phase === 'running';
+  if (event.type === 'lesson-state') {
+    if (event.state.phase === 'running') lessonRuns.add(event.state.id);
+    else lessonRuns.delete(event.state.id);
+  }
+  // A new worker has no run.
+  if (event.type === 'restarted') {
+    training = false;
+    lessonRuns.clear();
+  }
+  if (!anyTraining() && afterTraining) {
+    const then = afterTraining;
+    afterTraining = null;
+    then();
   }
   if (event.type === 'data-ready' || (event.type === 'error' && event.context === 'data')) startOffline();
   if (event.type === 'ready') {

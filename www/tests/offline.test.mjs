@@ -2,7 +2,7 @@
 // page reloads from its service worker's copy, reads a drawn digit and trains
 // the softmax network for an epoch on MNIST from the same copy; no request
 // reaches the network. The service worker is registered only while no
-// network trains (issue 21).
+// network trains, in the draw section or a lesson (issue 21).
 //
 // Run: npm test (node --test), after `npm run build`. Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
@@ -54,28 +54,60 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-test('the service worker is registered only once no network trains: a run started as MNIST arrives is not slowed by its precaching', async () => {
-  // A profile of its own: no service worker from the other test.
+/**
+ * In a browser of its own (no service worker from another test), with MNIST
+ * in: `startRun(page)` starts a run that is still training when main.ts's
+ * wait after MNIST is over, and `stopRun(page)` stops it. No service worker
+ * may be registered while it trains; once it has stopped, the page works
+ * offline.
+ */
+async function checkRegistrationWaitsFor(startRun, stopRun) {
   const ownProfile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
   const own = await launch(ownProfile);
   try {
     const { page, problems } = await openWithData(own);
-    // A long run (300 hidden units, 50 epochs), started at once.
-    await page.getByTestId('model-mlp').check();
-    await page.getByTestId('setting-hidden-units').fill('300');
-    await page.getByTestId('setting-epochs').fill('50');
-    await page.getByTestId('train-start').click();
-    await page.waitForSelector('[data-testid="status"][data-phase="running"]');
+    await startRun(page);
     // main.ts's time after MNIST has passed during the run: the registration waits.
     await page.waitForFunction(() => document.documentElement.dataset.offline === 'after-run', null, { timeout: 60000 });
     assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r === undefined)), true, 'no service worker while the run trains');
-    await page.getByTestId('train-pause').click();
+    await stopRun(page);
     await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: 60000 });
     assertNoProblems(problems);
   } finally {
     await own.close();
     rmSync(ownProfile, { recursive: true, force: true });
   }
+}
+
+test('the service worker is registered only once no network trains: a run started as MNIST arrives is not slowed by its precaching', async () => {
+  await checkRegistrationWaitsFor(
+    async (page) => {
+      // A long run (300 hidden units, 50 epochs), started at once.
+      await page.getByTestId('model-mlp').check();
+      await page.getByTestId('setting-hidden-units').fill('300');
+      await page.getByTestId('setting-epochs').fill('50');
+      await page.getByTestId('train-start').click();
+      await page.waitForSelector('[data-testid="status"][data-phase="running"]');
+    },
+    (page) => page.getByTestId('train-pause').click(),
+  );
+});
+
+test("a lesson's run (part 4) also holds the service worker back until it is paused", async () => {
+  await checkRegistrationWaitsFor(
+    async (page) => {
+      // The worker's test hook: the run waits one step before its end, still
+      // training, however fast the machine is.
+      await page.evaluate(() => window.__gradlab.lab.request({ type: 'hold-end-for-test', hold: true }));
+      const section = page.getByTestId('chapter-4');
+      await section.scrollIntoViewIfNeeded();
+      await page.waitForSelector('[data-testid="chapter-4"][data-mounted="true"]');
+      await section.getByTestId('descent-epochs').fill('1');
+      await section.getByTestId('descent-train').click();
+      await page.waitForSelector('[data-testid="descent-status"][data-phase="running"]');
+    },
+    (page) => page.getByTestId('descent-pause').click(),
+  );
 });
 
 test('after one visit the page works offline: it reloads, reads a drawing and trains an epoch', async () => {

@@ -172,6 +172,15 @@ export function createLessons(host: LessonHost) {
       return run ? stateOf(run) : idleState(id);
     });
 
+  /** The runs' states, also posted as events: a run stops by finishing
+   * (posted as it settles), failing, a pause or a reset, and the page
+   * (main.ts, which waits for no run to train) hears each of them. */
+  const postStates = (ids: LessonRunId[]) => {
+    const now = states(ids);
+    for (const state of now) host.post({ type: 'lesson-state', state });
+    return now;
+  };
+
   // ------------------------------------------------------------ figures --
 
   const forward = async (split: 'train' | 'test', index: number, model: LessonModel): Promise<ForwardResult> => {
@@ -279,13 +288,13 @@ export function createLessons(host: LessonHost) {
       }
       case 'lesson-pause':
         for (const id of request.ids) host.runs.pause(id);
-        return { value: states(request.ids) };
+        return { value: postStates(request.ids) };
       case 'lesson-resume':
         for (const id of request.ids) host.runs.resume(id);
         return { value: states(request.ids) };
       case 'lesson-reset':
         for (const id of request.ids) host.runs.discard(id);
-        return { value: states(request.ids) };
+        return { value: postStates(request.ids) };
       case 'lesson-weights': {
         const { classifier, owned } = await network(request.model);
         try {
