@@ -1,12 +1,13 @@
-// The page in a Chromium that only the DevTools protocol's Target, Runtime,
-// Emulation and Input domains touch, for measuring its memory.
+// The page in a Chromium that only the DevTools protocol's Target, Page,
+// Runtime, Emulation, Input and Tracing domains touch, for measuring its
+// memory.
 //
 // Why not Playwright: Playwright enables the Network domain in every page and
 // worker it drives, and Chromium's network agent then keeps a copy of each
-// fetched response body for DevTools (up to 10 MB a body). In the page's
-// renderer that is about 19 MB more of Blink's buffer partition once MNIST
-// is in (the .gz files the worker fetched, the modules), which a learner's
-// browser does not hold (BENCHMARKS.md, issue 21, eleventh round).
+// fetched response body for DevTools. Once MNIST is in, that was about
+// 20 MB of the page's renderer (its private footprint, with the domain on
+// and off: BENCHMARKS.md, issue 21, eleventh round), which a learner's
+// browser does not hold.
 //
 // Chromium is driven over --remote-debugging-pipe: requests on fd 3, replies
 // and events on fd 4, each a JSON message ended by a NUL byte.
@@ -14,69 +15,71 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cdpClient } from './cdp-client.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Launches Chromium with `args` on a blank tab; resolves to the browser. */
-export async function launchBare(executablePath, args, { width = 1280, height = 900 } = {}) {
+export async function launchBare(executablePath, args, { width = 1280, height = 900, startMs = 30000 } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'gradlab-bare-'));
   const child = spawn(executablePath, [...args, '--remote-debugging-pipe', `--user-data-dir=${profile}`, `--window-size=${width},${height}`, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
-    // Its own process group, so that close() ends the renderers too.
+    // A process group of its own: close() ends the renderers too, and
+    // renderers() tells this browser's from any other's.
     detached: true,
   });
-  const pending = new Map();
-  const listeners = new Set();
-  let nextId = 1;
+  const cdp = cdpClient((text) => child.stdio[3].write(`${text}\0`));
+  child.on('error', (error) => cdp.close(`Chromium did not start: ${error.message}`));
+  child.on('exit', (code, signal) => cdp.close(`Chromium exited (${signal ?? code})`));
   let buffered = '';
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = `Chromium exited (${signal ?? code})`;
-    for (const { reject } of pending.values()) reject(new Error(exited));
-    pending.clear();
-  });
   child.stdio[4].setEncoding('utf8');
   child.stdio[4].on('data', (chunk) => {
     buffered += chunk;
     let end;
     while ((end = buffered.indexOf('\0')) >= 0) {
-      const message = JSON.parse(buffered.slice(0, end));
+      cdp.receive(JSON.parse(buffered.slice(0, end)));
       buffered = buffered.slice(end + 1);
-      if (message.method) for (const listener of [...listeners]) listener(message);
-      const waiting = message.id !== undefined && pending.get(message.id);
-      if (!waiting) continue;
-      pending.delete(message.id);
-      if (message.error) waiting.reject(new Error(`${waiting.method}: ${message.error.message}`));
-      else waiting.resolve(message.result);
     }
   });
-  const send = (method, params = {}, sessionId) => {
-    if (exited) return Promise.reject(new Error(exited));
-    const id = nextId++;
-    child.stdio[3].write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
-    return new Promise((resolve, reject) => pending.set(id, { method, resolve, reject }));
+  const send = cdp.send;
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+      await gone;
+    }
+    rmSync(profile, { recursive: true, force: true });
   };
-  // The blank tab is up once the browser answers and has a page target.
-  for (;;) {
-    const { targetInfos } = await send('Target.getTargets');
-    if (targetInfos.some((t) => t.type === 'page')) break;
-    await sleep(100);
+  try {
+    // The blank tab is up once the browser answers and has a page target.
+    const until = Date.now() + startMs;
+    for (;;) {
+      const { targetInfos } = await send('Target.getTargets');
+      if (targetInfos.some((t) => t.type === 'page')) break;
+      if (Date.now() > until) throw new Error(`Chromium had no tab after ${startMs / 1000} s`);
+      await sleep(100);
+    }
+  } catch (error) {
+    await close();
+    throw error;
   }
 
   return {
     /** The browser's own session (memory-dump.mjs takes it). */
-    cdp: {
-      send,
-      /** Adds an event listener; returns its removal. */
-      on(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
-    /** A new blank tab, its main thread throttled `rate` times, once its
-     * document is there; the tab the browser started with is closed. */
-    // devtoolsNetwork: the Network domain enabled in the tab and its workers,
-    // as Playwright does, to measure what that costs.
+    cdp,
+    /** The browser's process group (renderers.mjs takes it). */
+    processGroup: child.pid,
+    /**
+     * A new blank tab, its main thread throttled `rate` times, once its
+     * document is there; the tab the browser started with is closed.
+     * `devtoolsNetwork`: the Network domain enabled in the tab and in the
+     * dedicated workers it starts (each held until it is enabled), much as
+     * Playwright has it, to measure what that costs.
+     */
     async newTab(rate = 1, { devtoolsNetwork = false } = {}) {
       const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
       const { targetInfos } = await send('Target.getTargets');
@@ -84,51 +87,53 @@ export async function launchBare(executablePath, args, { width = 1280, height = 
       const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
       await send('Emulation.setCPUThrottlingRate', { rate }, sessionId);
       if (devtoolsNetwork) {
-        listeners.add((message) => {
-          if (message.method === 'Target.attachedToTarget') send('Network.enable', {}, message.params.sessionId).catch(() => {});
+        cdp.on((message) => {
+          if (message.method !== 'Target.attachedToTarget') return;
+          const worker = message.params.sessionId;
+          send('Network.enable', {}, worker)
+            .finally(() => send('Runtime.runIfWaitingForDebugger', {}, worker))
+            .catch(() => {});
         });
-        await send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, sessionId);
+        await send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, sessionId);
         await send('Network.enable', {}, sessionId);
       }
-      const tab = bareTab(send, sessionId);
+      const tab = bareTab(cdp, sessionId);
       await tab.waitFor(() => document.readyState === 'complete', null, { what: 'the blank tab' });
       return tab;
     },
-    async close() {
-      if (!exited) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Gone already.
-        }
-        await new Promise((resolve) => (exited ? resolve() : child.once('exit', resolve)));
-      }
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
-function bareTab(send, sessionId) {
+// Protocol errors while a document is being replaced: the page's context is
+// not there yet, or went away mid-call.
+const NO_CONTEXT = /context|target closed|Inspected target navigated/i;
+
+function bareTab(cdp, sessionId) {
+  const send = (method, params) => cdp.send(method, params, sessionId);
   /** `fn(arg)` in the page; resolves to its (awaited) value. */
   const evaluate = async (fn, arg) => {
-    const { result, exceptionDetails } = await send(
-      'Runtime.evaluate',
-      { expression: `(${fn})(${JSON.stringify(arg ?? null)})`, awaitPromise: true, returnByValue: true },
-      sessionId,
-    );
+    const { result, exceptionDetails } = await send('Runtime.evaluate', {
+      expression: `(${fn})(${JSON.stringify(arg ?? null)})`,
+      awaitPromise: true,
+      returnByValue: true,
+    });
     if (exceptionDetails) throw new Error(`in the page: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
     return result.value;
   };
   return {
     /** Loads `url` in this tab (resolves as the navigation starts). */
-    navigate: (url) => send('Page.navigate', { url }, sessionId),
+    navigate: (url) => send('Page.navigate', { url }),
     evaluate,
     /** Resolves to the first value of `fn(arg)` that is not null, undefined or false. */
     async waitFor(fn, arg, { timeoutMs = 120000, what = String(fn) } = {}) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        // Before the first document, the page has no context yet.
-        const value = await evaluate(fn, arg).catch(() => null);
+        // A browser gone or a script that throws ends the wait at once.
+        const value = await evaluate(fn, arg).catch((error) => {
+          if (cdp.closed || !NO_CONTEXT.test(error.message)) throw error;
+          return null;
+        });
         if (value !== null && value !== undefined && value !== false) return value;
         if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
         await sleep(100);
@@ -140,15 +145,15 @@ function bareTab(send, sessionId) {
     },
     /** Drags the mouse along `points` ([x, y] in CSS pixels of the viewport). */
     async drag(points) {
-      const mouse = (type, [x, y]) => send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: 1 }, sessionId);
-      await mouse('mouseMoved', points[0]);
-      await mouse('mousePressed', points[0]);
-      for (const point of points.slice(1)) await mouse('mouseMoved', point);
-      await mouse('mouseReleased', points.at(-1));
+      const mouse = (type, [x, y], buttons) => send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons, clickCount: 1 });
+      await mouse('mouseMoved', points[0], 0);
+      await mouse('mousePressed', points[0], 1);
+      for (const point of points.slice(1)) await mouse('mouseMoved', point, 1);
+      await mouse('mouseReleased', points.at(-1), 0);
     },
     /** The page's JS heap in use (bytes). */
     async jsHeapBytes() {
-      return (await send('Runtime.getHeapUsage', {}, sessionId)).usedSize;
+      return (await send('Runtime.getHeapUsage', {})).usedSize;
     },
   };
 }

@@ -26,6 +26,7 @@ import { CHROMIUM_ARGS, drawOne, showEveryChapter } from '../tests/lesson-harnes
 import { serve } from '../tests/static-server.mjs';
 import { largestRenderer, renderers } from './renderers.mjs';
 import { memoryDump } from './memory-dump.mjs';
+import { cdpClient } from './cdp-client.mjs';
 import { flag, option } from './options.mjs';
 
 const require = createRequire(import.meta.url);
@@ -88,7 +89,7 @@ function smaps(pid, top) {
   return { top: [...maps].sort((a, b) => b.rss - a.rss).slice(0, top), byName, anonBySize };
 }
 
-/** A raw DevTools connection with flattened sessions. */
+/** A raw DevTools connection with flattened sessions (cdp-client.mjs). */
 async function connectCdp() {
   const version = await (await fetch(`http://127.0.0.1:${PORT}/json/version`)).json();
   const socket = new WebSocket(version.webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 1 << 30 });
@@ -96,30 +97,10 @@ async function connectCdp() {
     socket.once('open', resolve);
     socket.once('error', reject);
   });
-  let nextId = 1;
-  const pending = new Map();
-  const listeners = [];
-  socket.on('message', (data) => {
-    const msg = JSON.parse(data.toString());
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      msg.error ? reject(new Error(`${msg.error.message}`)) : resolve(msg.result);
-    } else if (msg.method) for (const l of listeners) l(msg);
-  });
-  return {
-    send(method, params = {}, sessionId) {
-      const id = nextId++;
-      socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
-      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-    },
-    /** Adds an event listener; returns its removal. */
-    on(l) {
-      listeners.push(l);
-      return () => listeners.splice(listeners.indexOf(l), 1);
-    },
-    close: () => socket.close(),
-  };
+  const cdp = cdpClient((text) => socket.send(text));
+  socket.on('message', (data) => cdp.receive(JSON.parse(data.toString())));
+  socket.on('close', () => cdp.close('the DevTools connection closed'));
+  return { send: cdp.send, on: cdp.on, close: () => socket.close() };
 }
 
 /** Every JS target (page, workers, service worker), attached. */

@@ -45,7 +45,6 @@ const DIST = resolve(option('--dist', join(www, 'dist')));
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const mb = (bytes) => bytes / 1e6;
 
-
 /** Draws a "1" and returns ms from its last ink to the reading of the
  * image that holds it (the canvas's data-inked-at and the prediction's
  * data-taken-at and data-shown-at, set by chapters/draw/index.ts). */
@@ -81,7 +80,9 @@ async function measureMemory(rate, server, executablePath) {
   try {
     // Resident size, and Chromium's own measure of what the process costs.
     const renderer = async () => {
-      const { pid, rss } = largestRenderer();
+      const largest = largestRenderer(browser.processGroup);
+      if (!largest) throw new Error('the bare browser has no renderer process');
+      const { pid, rss } = largest;
       return { rendererMB: mb(rss), footprintMB: mb(privateFootprint(await memoryDump(browser.cdp, pid))) };
     };
     const page = await browser.newTab(rate, { devtoolsNetwork: DEVTOOLS_NETWORK });
@@ -92,7 +93,8 @@ async function measureMemory(rate, server, executablePath) {
       jsHeapMB: mb(await page.jsHeapBytes()),
       wasmMB: mb(await page.evaluate(() => window.__gradlab.lab.request({ type: 'memory-for-test' }).then((r) => r.wasmBytes))),
     });
-    await page.waitFor(() => document.documentElement.dataset.ready === 'true', null, { what: 'the page to read drawings' });
+    // Between documents, the new one may not have its root yet.
+    await page.waitFor(() => document.documentElement?.dataset.ready === 'true', null, { what: 'the page to read drawings' });
     const afterStartup = await state();
     await page.waitFor(() => document.querySelector('[data-testid="data-status"]')?.dataset.state === 'ready', null, { timeoutMs: 300000, what: 'MNIST' });
     const afterMnist = await state();

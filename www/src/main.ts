@@ -201,10 +201,9 @@ const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-statu
 // Offline after one visit; a new version waits for a reload. The service
 // worker is registered OFFLINE_AFTER_MS after MNIST is in (or has failed),
 // once no network trains (the draw section's, or a lesson's run in parts 4
-// and 5) and the page is idle: its
-// start-up and its precaching (the page's files, about 4.8 MB, into the
-// browser's cache) then compete with neither the page's start, nor MNIST's
-// download, nor a run. On a 2-core machine they took the cores a run
+// and 5) and the page is idle: its start-up and its precaching (the page's
+// files, about 4.8 MB, into the browser's cache) then compete with neither
+// the page's start, nor MNIST's download, nor a run. On a 2-core machine they took the cores a run
 // needed: a first run started soon after MNIST had 4-10 main-thread tasks
 // over 50 ms at 4x CPU throttling, none to 2 with the service worker
 // blocked (BENCHMARKS.md, issue 21's tenth round).

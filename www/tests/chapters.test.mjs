@@ -96,6 +96,10 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   const accuracy4 = Number(/([\d.]+)% of all 10,000 test images/.exec(status4)?.[1]);
   assert.ok(accuracy4 > 80, `gradient descent reaches over 80% in an epoch: ${status4}`);
   await shoot(section, 4);
+  // Part 2 offers the network trained here while it exists, and not once it is reset.
+  await page.waitForFunction(() => !document.querySelector('[data-testid="network-model-trained"]').disabled);
+  await section.getByTestId('descent-reset').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="network-model-trained"]').disabled);
 
   // ---- 5. Momentum: both runs, overlaid.
   section = await open(page, 5);

@@ -150,7 +150,8 @@ export async function open(page, n) {
 
 /** Builds and shows every chapter, as a reader scrolling through would,
  * and waits for the figures the last chapters load once seen
- * (www/bench's page-bench.mjs and mem-probe.mjs). */
+ * (www/bench's mem-probe.mjs; page-bench.mjs does the same in its bare
+ * browser). */
 export async function showEveryChapter(page) {
   for (let n = 1; n <= 10; n++) {
     await page.getByTestId(`chapter-${n}`).scrollIntoViewIfNeeded();

@@ -12,20 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, assertNoProblems, dist, waitForData, waitForReady } from './lesson-harness.mjs';
+import { CHROMIUM_ARGS, assertNoProblems, dist, open, waitForData, waitForReady } from './lesson-harness.mjs';
 import { serve } from './static-server.mjs';
 
 let server;
 let context;
 let profile;
 
-/** The page opened in `browser`, its MNIST in; page errors go to `problems`. */
-async function openWithData(browser) {
+/** The page opened in `browser`, its MNIST in; page errors go to `problems`.
+ * `prepare(page)` runs once the page reads drawings, while MNIST may still
+ * be coming. */
+async function openWithData(browser, prepare = async () => {}) {
   const page = await browser.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   await page.goto(server.url);
   await waitForReady(page);
+  await prepare(page);
   await waitForData(page);
   return { page, problems };
 }
@@ -57,16 +60,19 @@ after(async () => {
 /**
  * In a browser of its own (no service worker from another test), with MNIST
  * in: `startRun(page)` starts a run that is still training when main.ts's
- * wait after MNIST is over, and `stopRun(page)` stops it. No service worker
+ * wait after MNIST is over, and `stopRun(page)` stops it (`prepare(page)`,
+ * as the page starts, does what need not wait for MNIST). No service worker
  * may be registered while it trains; once it has stopped, the page works
  * offline.
  */
-async function checkRegistrationWaitsFor(startRun, stopRun) {
+async function checkRegistrationWaitsFor({ prepare, startRun, stopRun }) {
   const ownProfile = mkdtempSync(join(tmpdir(), 'gradlab-chromium-'));
   const own = await launch(ownProfile);
   try {
-    const { page, problems } = await openWithData(own);
+    const { page, problems } = await openWithData(own, prepare);
     await startRun(page);
+    // The run trains before main.ts's wait after MNIST is over (a slow start would fail here, not later).
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.offline), undefined, 'the run started before the service worker was due');
     // main.ts's time after MNIST has passed during the run: the registration waits.
     await page.waitForFunction(() => document.documentElement.dataset.offline === 'after-run', null, { timeout: 60000 });
     assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r === undefined)), true, 'no service worker while the run trains');
@@ -80,34 +86,36 @@ async function checkRegistrationWaitsFor(startRun, stopRun) {
 }
 
 test('the service worker is registered only once no network trains: a run started as MNIST arrives is not slowed by its precaching', async () => {
-  await checkRegistrationWaitsFor(
-    async (page) => {
-      // A long run (300 hidden units, 50 epochs), started at once.
+  await checkRegistrationWaitsFor({
+    // A long run (300 hidden units, 50 epochs), started as MNIST is in.
+    prepare: async (page) => {
       await page.getByTestId('model-mlp').check();
       await page.getByTestId('setting-hidden-units').fill('300');
       await page.getByTestId('setting-epochs').fill('50');
+    },
+    startRun: async (page) => {
       await page.getByTestId('train-start').click();
       await page.waitForSelector('[data-testid="status"][data-phase="running"]');
     },
-    (page) => page.getByTestId('train-pause').click(),
-  );
+    stopRun: (page) => page.getByTestId('train-pause').click(),
+  });
 });
 
 test("a lesson's run (part 4) also holds the service worker back until it is paused", async () => {
-  await checkRegistrationWaitsFor(
-    async (page) => {
+  await checkRegistrationWaitsFor({
+    // Part 4 built while MNIST comes, and a run of it started as MNIST is in.
+    prepare: async (page) => {
       // The worker's test hook: the run waits one step before its end, still
       // training, however fast the machine is.
       await page.evaluate(() => window.__gradlab.lab.request({ type: 'hold-end-for-test', hold: true }));
-      const section = page.getByTestId('chapter-4');
-      await section.scrollIntoViewIfNeeded();
-      await page.waitForSelector('[data-testid="chapter-4"][data-mounted="true"]');
-      await section.getByTestId('descent-epochs').fill('1');
-      await section.getByTestId('descent-train').click();
+      await (await open(page, 4)).getByTestId('descent-epochs').fill('1');
+    },
+    startRun: async (page) => {
+      await page.getByTestId('descent-train').click();
       await page.waitForSelector('[data-testid="descent-status"][data-phase="running"]');
     },
-    (page) => page.getByTestId('descent-pause').click(),
-  );
+    stopRun: (page) => page.getByTestId('descent-pause').click(),
+  });
 });
 
 test('after one visit the page works offline: it reloads, reads a drawing and trains an epoch', async () => {
