@@ -127,7 +127,7 @@ async function measureMemory(rate, server, executablePath) {
         { what: `chapter ${n} to be built` },
       );
     }
-    await page.waitFor(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { what: "part 9's features" });
+    await page.waitFor(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { what: "part 10's features" });
     const allChapters = await state();
     return { blank, afterStartup, afterMnist, allChapters };
   } finally {

@@ -203,10 +203,10 @@ const pageStatus = document.querySelector<HTMLElement>('[data-testid="page-statu
 // once no network trains (the draw section's, or a lesson's run in parts 4
 // and 5) and the page is idle: its start-up and its precaching (the page's
 // files, about 4.8 MB, into the browser's cache) then compete with neither
-// the page's start, nor MNIST's download, nor a run. On a 2-core machine they took the cores a run
-// needed: a first run started soon after MNIST had 4-10 main-thread tasks
-// over 50 ms at 4x CPU throttling, none to 2 with the service worker
-// blocked (BENCHMARKS.md, issue 21's tenth round).
+// the page's start, nor MNIST's download, nor a run. On a 2-core machine
+// they took the cores a run needed: a first run started soon after MNIST
+// had 4-10 main-thread tasks over 50 ms at 4x CPU throttling, none to 2
+// with the service worker blocked (BENCHMARKS.md, issue 21's tenth round).
 const OFFLINE_AFTER_MS = 10_000;
 let offlineNote = '';
 let offlineStarted = false;
