@@ -40,6 +40,12 @@ pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 /// test images and labels.
 pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
 
+/// Images whose inputs ([`Dataset::inputs`]) a pass over many images holds at
+/// once (the evaluation of a split, part 6's set-up): 0.8 MB of f32. The
+/// page's WebAssembly memory, once grown for a peak, never shrinks; 1,000 and
+/// 2,000 at once grew it by 3 and 6 MB (BENCHMARKS.md, issue 21).
+pub const INPUT_CHUNK: usize = 256;
+
 /// Everything that can be wrong with an IDX file or a pair of them. Each
 /// variant names the file.
 #[derive(Debug, thiserror::Error)]

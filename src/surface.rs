@@ -29,14 +29,10 @@
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::mnist::Dataset;
+use crate::mnist::{Dataset, INPUT_CHUNK};
 use crate::network::{Network, SoftmaxNet};
 use crate::optim::{Optimizer, OptimizerKind};
 use crate::Real;
-
-/// Images whose inputs [`TwoWeightSlice::on_images`] holds at once: 0.8 MB
-/// of f32.
-const SET_UP_CHUNK: usize = 256;
 
 /// A weight of the softmax network: row `row` of `W` (0 is the bias, `1 + p`
 /// is pixel `p`) and column `col` (the class).
@@ -145,13 +141,12 @@ impl<T: Real> TwoWeightSlice<T> {
         if n_images == 0 || data.is_empty() {
             return Err(SurfaceError::NoImages);
         }
-        Self::on_images_in_chunks(net, data, w1, w2, n_images.min(data.len()), SET_UP_CHUNK)
+        Self::on_images_in_chunks(net, data, w1, w2, n_images.min(data.len()), INPUT_CHUNK)
     }
 
     /// [`TwoWeightSlice::on_images`] `chunk` images at a time: the slice keeps
     /// a few numbers per image, but `X` for all of them at once would be 785
-    /// floats an image (6.3 MB of f32 for the page's 2,000), and the page's
-    /// WebAssembly memory, once grown for such a peak, never shrinks.
+    /// floats an image ([`INPUT_CHUNK`] says why that matters).
     fn on_images_in_chunks(
         net: &SoftmaxNet<T>,
         data: &Dataset,
@@ -160,14 +155,15 @@ impl<T: Real> TwoWeightSlice<T> {
         n_images: usize,
         chunk: usize,
     ) -> Result<Self, SurfaceError> {
-        let chunk = chunk.max(1);
-        let mut parts = Vec::new();
-        for start in (0..n_images).step_by(chunk) {
-            let images: Vec<usize> = (start..n_images.min(start + chunk)).collect();
-            let x = data.inputs::<T>(&images);
-            let y = data.one_hot::<T>(&images);
-            parts.push(TwoWeightSlice::new(net, x.view(), y.view(), w1, w2)?);
-        }
+        let indices: Vec<usize> = (0..n_images).collect();
+        let parts = indices
+            .chunks(chunk.max(1))
+            .map(|images| {
+                let x = data.inputs::<T>(images);
+                let y = data.one_hot::<T>(images);
+                TwoWeightSlice::new(net, x.view(), y.view(), w1, w2)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Self::joined(&parts).ok_or(SurfaceError::NoImages)
     }
 

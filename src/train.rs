@@ -36,14 +36,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::mnist::{Dataset, Mnist};
+use crate::mnist::{Dataset, Mnist, INPUT_CHUNK};
 use crate::network::{predicted_classes, ModelSpec, Network, Scratch};
 use crate::optim::{Optimizer, OptimizerKind};
-
-/// Images per forward pass when evaluating a whole split: bounds memory.
-/// Their inputs are 0.8 MB of f32; the page's WebAssembly memory, once grown
-/// for a peak, never shrinks (1,000 grew it by 3 MB, BENCHMARKS.md, issue 21).
-const EVALUATION_CHUNK: usize = 256;
 
 /// Training has diverged when a batch's mean cost exceeds this multiple of the
 /// first batch's. Learning never passes through such a cost (a noisy step may
@@ -197,7 +192,7 @@ pub fn evaluate<N: Network<f32> + ?Sized>(
     }
     let (mut cost, mut correct) = (0.0_f64, 0usize);
     let indices: Vec<usize> = (0..n).collect();
-    for chunk in indices.chunks(EVALUATION_CHUNK) {
+    for chunk in indices.chunks(INPUT_CHUNK) {
         let x = data.inputs::<f32>(chunk);
         let y = data.one_hot::<f32>(chunk);
         let logits = network.logits(x.view());

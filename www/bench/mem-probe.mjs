@@ -15,7 +15,8 @@
 // --quick stops after MNIST (no training, no chapters).
 // Playwright drives the page here, so Blink's buffer partition also holds
 // the copies of the fetched files that DevTools' network agent keeps (about
-// 19 MB with MNIST, bare-page.mjs); page-bench.mjs measures without them.
+// 20 MB of the footprint once MNIST is in, bare-page.mjs); page-bench.mjs
+// measures without them.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
