@@ -15,9 +15,15 @@
 //     renderer holds no DevTools copy of the fetched files.
 // Not a test: it prints the figures (and writes them with --json FILE) for
 // BENCHMARKS.md. Run after scripts/build-page.sh:
-//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR] [--devtools-network]
+//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR] [--devtools-network] [--gpu]
 // (--dist: another build of the page, to compare two builds one after the other;
-// --devtools-network: the memory run with the Network domain on, as Playwright has it).
+// --devtools-network: the memory run with the Network domain on, as Playwright has it;
+// --gpu: Chromium with a GPU process (SwiftShader, on the CPU) instead of
+// --disable-gpu, so that the page's tiles are rastered and kept there, as on
+// a laptop with a GPU; the GPU process's resident size is reported either way).
+// With every chapter shown it also says where the renderer's growth over the
+// blank tab is: its resident size by kind (/proc) and by Chromium's allocators
+// (a memory-infra dump; some of them hold others, so they do not add up).
 // With --startup-runs N it measures only the start-up, N times at each rate
 // (a fresh browser each time), and prints each run and the medians: the
 // start-up's long tasks vary a lot from run to run on a shared machine.
@@ -30,7 +36,7 @@ import { CHROMIUM_ARGS, drawOne } from '../tests/lesson-harness.mjs';
 import { launchBare } from './bare-page.mjs';
 import { memoryDump, privateFootprint } from './memory-dump.mjs';
 import { serve } from '../tests/static-server.mjs';
-import { largestRenderer } from './renderers.mjs';
+import { largestRenderer, processes } from './renderers.mjs';
 import { flag, option } from './options.mjs';
 
 const www = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +45,11 @@ const STROKES = Number(option('--strokes', '5'));
 const STARTUP_RUNS = Number(option('--startup-runs', '0'));
 // The memory run with DevTools' Network domain on, as Playwright has it (bare-page.mjs).
 const DEVTOOLS_NETWORK = flag('--devtools-network');
+const GPU = flag('--gpu');
+// SwiftShader through ANGLE: Chromium's GPU process on the CPU, as this
+// machine has no GPU; it rasters and keeps the tiles the renderer would
+// otherwise raster itself with --disable-gpu.
+const BROWSER_ARGS = GPU ? [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] : CHROMIUM_ARGS;
 const JSON_FILE = option('--json', null);
 const DIST = resolve(option('--dist', join(www, 'dist')));
 
@@ -76,21 +87,25 @@ async function longTasks(page, since = 0, until = Infinity) {
  * network (as the timing run does), measured in a browser of its own that
  * Playwright does not drive: bare-page.mjs says why. */
 async function measureMemory(rate, server, executablePath) {
-  const browser = await launchBare(executablePath, CHROMIUM_ARGS);
+  const browser = await launchBare(executablePath, BROWSER_ARGS);
   try {
-    // Resident size, and Chromium's own measure of what the process costs.
+    // Resident size (in all and by kind), and Chromium's own measure of what
+    // the process costs with its allocators' sizes.
     const renderer = async () => {
       const largest = largestRenderer(browser.processGroup);
       if (!largest) throw new Error('the bare browser has no renderer process');
-      const { pid, rss } = largest;
-      return { rendererMB: mb(rss), footprintMB: mb(privateFootprint(await memoryDump(browser.cdp, pid))) };
+      const { pid, rss, anon, file, shmem } = largest;
+      const dump = await memoryDump(browser.cdp, pid);
+      const allocatorsMB = Object.fromEntries(Object.entries(dump.allocators).filter(([name]) => !name.includes('/')).map(([name, a]) => [name, mb(a.size ?? 0)]));
+      const gpu = processes('gpu-process', browser.processGroup)[0];
+      return { rendererMB: mb(rss), anonMB: mb(anon), fileMB: mb(file), shmemMB: mb(shmem), footprintMB: mb(privateFootprint(dump)), allocatorsMB, gpuProcessMB: gpu ? mb(gpu.rss) : null };
     };
     const page = await browser.newTab(rate, { devtoolsNetwork: DEVTOOLS_NETWORK });
     const blank = await renderer();
     await page.navigate(server.url);
     const state = async () => ({
       ...(await renderer()),
-      jsHeapMB: mb(await page.jsHeapBytes()),
+      ...(await page.jsHeap().then(({ used, total }) => ({ jsHeapMB: mb(used), jsHeapTotalMB: mb(total) }))),
       wasmMB: mb(await page.evaluate(() => window.__gradlab.lab.request({ type: 'memory-for-test' }).then((r) => r.wasmBytes))),
     });
     // Between documents, the new one may not have its root yet.
@@ -129,7 +144,14 @@ async function measureMemory(rate, server, executablePath) {
     }
     await page.waitFor(() => document.querySelector('[data-testid="features-load-status"]')?.dataset.state === 'ready', null, { what: "part 10's features" });
     const allChapters = await state();
-    return { blank, afterStartup, afterMnist, allChapters };
+    // How much of that is garbage the heaps had not yet collected. Twice, as
+    // mem-probe.mjs does: V8 frees some pages only in a second collection.
+    for (let round = 0; round < 2; round++) {
+      await page.collectGarbage();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const afterGc = await state();
+    return { blank, afterStartup, afterMnist, allChapters, afterGc };
   } finally {
     await browser.close();
   }
@@ -137,7 +159,7 @@ async function measureMemory(rate, server, executablePath) {
 
 async function measure(rate, server, executablePath, startupOnly = false) {
   const profile = mkdtempSync(join(tmpdir(), 'gradlab-bench-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: BROWSER_ARGS, viewport: { width: 1280, height: 900 } });
   await context.addInitScript(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {
@@ -225,11 +247,24 @@ if (STARTUP_RUNS > 0) {
     console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
     const m = r.memory;
     const over = (x, key) => `${f(x[key])} MB (${f(x[key] - m.blank[key])} over a blank tab)`;
-    const row = (name, x) => `  ${name}: resident ${over(x, 'rendererMB')}, footprint ${over(x, 'footprintMB')}; page JS heap ${f(x.jsHeapMB)} MB, wasm ${f(x.wasmMB)} MB`;
+    const row = (name, x) => `  ${name}: resident ${over(x, 'rendererMB')}, footprint ${over(x, 'footprintMB')}; page JS heap ${f(x.jsHeapMB)} MB in use of ${f(x.jsHeapTotalMB)}, wasm ${f(x.wasmMB)} MB`;
     console.log(`  memory of the renderer: a blank tab resident ${f(m.blank.rendererMB)} MB, footprint ${f(m.blank.footprintMB)} MB`);
     console.log(row('after start-up', m.afterStartup));
     console.log(row('after MNIST', m.afterMnist));
     console.log(row('every chapter', m.allChapters));
+    console.log(row('every chapter, after a forced GC in every heap', m.afterGc));
+    const grew = (key) => f(m.allChapters[key] - m.blank[key]);
+    console.log(`    its growth over a blank tab by kind: anonymous ${grew('anonMB')} MB, file-backed (Chromium's binary and libraries, shared) ${grew('fileMB')} MB, shared memory ${grew('shmemMB')} MB`);
+    const allocators = (state) =>
+      Object.keys(state.allocatorsMB)
+        .map((name) => [name, state.allocatorsMB[name] - (m.blank.allocatorsMB[name] ?? 0)])
+        .filter(([, growth]) => Math.abs(growth) >= 0.5)
+        .sort((x, y) => y[1] - x[1])
+        .map(([name, growth]) => `${name} ${f(growth)}`)
+        .join(', ');
+    console.log(`    by Chromium's allocators (memory-infra, MB over a blank tab): ${allocators(m.allChapters)}; after the forced GC: ${allocators(m.afterGc)}`);
+    const a = m.allChapters;
+    if (a.gpuProcessMB !== null) console.log(`  the GPU process: resident ${f(m.blank.gpuProcessMB)} MB with a blank tab, ${f(a.gpuProcessMB)} MB with every chapter`);
   }
 }
 console.log(`machine: ${machine.cpus} x ${machine.model}, load average ${machine.loadavg.join(' ')}`);
