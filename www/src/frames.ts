@@ -41,6 +41,22 @@ const FRAME_BUDGET_MS = 8;
 const queued = new Set<() => void>();
 let frameAsked = false;
 
+// On a slow laptop a frame that draws panels costs the main thread about a
+// frame's time or more (at 4x CPU throttling 25-30 ms of script and
+// rendering), so while a network trains the panels kept it busy from frame to
+// frame, and every so often a frame that drew more than most went over 50 ms
+// (main-thread-profile.mjs; BENCHMARKS.md, issue 21, thirteenth round). After
+// a frame that drew, the next one waits as long as that one took, from its
+// callback to the end of its rendering, so the panels take about half the
+// main thread at most and each frame has less to draw. A fast machine's
+// frames take a few milliseconds, so it still draws in every frame. The wait
+// is capped so that one slow frame (a chart's first drawing, a collection of
+// garbage) does not hold the next state back for long.
+const MAX_WAIT_MS = 200;
+/** When the last frame that drew began, and how long it took with its rendering. */
+let lastFrameStart = -Infinity;
+let lastFrameCost = 0;
+
 /** Runs `draw` in a coming animation frame, once however often it is asked
  * for before then; panels are drawn in the order they asked. */
 export function drawInFrame(draw: () => void): void {
@@ -51,12 +67,19 @@ export function drawInFrame(draw: () => void): void {
 function askFrame(): void {
   if (frameAsked) return;
   frameAsked = true;
-  requestAnimationFrame(drawQueued);
+  const wait = Math.min(MAX_WAIT_MS, lastFrameStart + 2 * lastFrameCost - performance.now());
+  if (wait > 1) setTimeout(() => requestAnimationFrame(drawQueued), wait);
+  else requestAnimationFrame(drawQueued);
 }
 
 function drawQueued(): void {
   frameAsked = false;
   const start = performance.now();
+  lastFrameStart = start;
+  // A task queued from a frame callback runs after that frame's rendering.
+  setTimeout(() => {
+    lastFrameCost = performance.now() - start;
+  }, 0);
   let drawn = 0;
   // What was queued as the frame began; a panel that asks again while it
   // draws is drawn in the next frame.
