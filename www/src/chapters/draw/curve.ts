@@ -95,6 +95,7 @@ const WARM_UP: CurvePoint[] = [
 
 export class LearningCurve {
   private points: CurvePoint[] = [];
+  private live = false;
   private readonly renderNow = () => this.render();
   /** The root's width as the ResizeObserver last saw it (reading clientWidth
    * in a frame would force a layout there). */
@@ -159,6 +160,14 @@ export class LearningCurve {
     this.schedule();
   }
 
+  /** Whether points are still coming (a run trains): then the iterations
+   * axis runs ahead of them (iterationsEnd); otherwise it fits them. */
+  setLive(live: boolean): void {
+    if (live === this.live) return;
+    this.live = live;
+    this.schedule();
+  }
+
   add(point: CurvePoint): void {
     this.points.push(point);
     this.schedule();
@@ -207,9 +216,9 @@ export class LearningCurve {
     // the one drawn longest ago, so that while points keep coming they take
     // turns (the first stale one each time left the second behind for a
     // whole run); the other is drawn in the next frame.
-    const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth));
+    const stale = this.charts.filter((chart) => !chart.shows(points, chartWidth, this.live));
     const behind = stale.reduce<Chart | null>((oldest, chart) => (oldest && oldest.drawnAt <= chart.drawnAt ? oldest : chart), null);
-    behind?.draw(points, chartWidth, d3);
+    behind?.draw(points, chartWidth, d3, this.live);
     if (stale.length > 1) this.schedule();
     // What both charts show of this run.
     this.root.dataset.points = String(Math.min(...this.charts.map((chart) => (chart.showsRun(points) ? chart.drawnPoints : 0))));
@@ -280,6 +289,8 @@ class Chart {
 
   /** How many points the chart showed when it was last drawn. */
   drawnPoints = 0;
+  /** Whether it was last drawn with its iterations axis ahead of the points. */
+  private drawnLive = false;
   /** When it was last drawn (performance.now()). */
   drawnAt = -Infinity;
 
@@ -300,15 +311,17 @@ class Chart {
   }
 
   /** Whether the chart shows `points` (the curve's own list, which only
-   * grows until it is replaced) at `width`. */
-  shows(points: CurvePoint[], width: number): boolean {
-    return this.showsRun(points) && this.drawnPoints === points.length && this.fits(width);
+   * grows until it is replaced) at `width`, on an axis for a `live` run or not. */
+  shows(points: CurvePoint[], width: number, live: boolean): boolean {
+    return this.showsRun(points) && this.drawnPoints === points.length && this.fits(width) && this.drawnLive === live;
   }
 
-  /** Draws `points` at `width`; only once d3 is loaded (LearningCurve.render). */
-  draw(points: CurvePoint[], width: number, { scaleLinear, line }: D3): void {
+  /** Draws `points` at `width`, its iterations axis ahead of them if the
+   * run is `live`; only once d3 is loaded (LearningCurve.render). */
+  draw(points: CurvePoint[], width: number, { scaleLinear, line }: D3, live = false): void {
     this.points = points;
     this.drawnPoints = points.length;
+    this.drawnLive = live;
     this.drawnAt = performance.now();
     this.element.style.visibility = '';
     if (width !== this.width) {
@@ -334,11 +347,14 @@ class Chart {
     if (!(low <= high)) [low, high] = [0, 1];
     // As Plot does (with d3-scale): domains widened to whole steps of about
     // ten, and about a tick per 80 px across and per 35 px up; iterations
-    // are whole numbers, so their ticks are too.
+    // are whole numbers, so their ticks are too. While a run trains, the
+    // iterations axis runs past the last point (iterationsEnd), so that it
+    // changes seldom; once it stops, the axis fits the points again.
     const xCount = (width - MARGIN.left - MARGIN.right) / 80;
     const yCount = (HEIGHT - MARGIN.top - MARGIN.bottom) / 35;
+    const first = points[0].iteration;
     this.x = scaleLinear()
-      .domain(spread(points[0].iteration, last.iteration, 1))
+      .domain(live ? [first, iterationsEnd(first, last.iteration)] : spread(first, last.iteration, 1))
       .nice(10)
       .range([MARGIN.left, width - MARGIN.right]);
     this.y = scaleLinear()
@@ -503,6 +519,22 @@ class Tip {
 type Linear = ScaleLinear<number, number>;
 
 /** [start, stop], or room around a single value so that a scale can span it. */
+/** Where the iterations axis ends while a run trains: past the last point,
+ * at 1, 2 or 5 times a power of ten from the first. A domain fitted to the
+ * points (as Plot's is) changed at every tick step the run passed, ten or
+ * more times each time it grew tenfold, and each change rewrote every tick
+ * of the chart: such frames took about twice as long as the others at 4x
+ * CPU throttling, and most of those over 40 ms were among them (traces;
+ * BENCHMARKS.md, issue 21, thirteenth round). This axis changes three times
+ * in a tenfold growth, and the points fill 40-100% of its width. */
+function iterationsEnd(first: number, last: number): number {
+  const span = Math.max(1, last - first);
+  let power = 1;
+  while (power * 10 <= span) power *= 10;
+  const step = [1, 2, 5].find((multiple) => multiple * power >= span) ?? 10;
+  return first + step * power;
+}
+
 function spread(start: number, stop: number, pad: number): [number, number] {
   if (stop > start) return [start, stop];
   return start === 0 ? [0, pad] : [start - pad, stop + pad];

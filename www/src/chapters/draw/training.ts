@@ -201,6 +201,7 @@ export class TrainingPanel {
       case 'restarted':
         this.dataReady = false;
         this.state = null;
+        this.curve.setLive(false);
         this.curve.clear();
         this.dataStatus.textContent = 'MNIST: loading again after the restart…';
         delete this.dataStatus.dataset.state;
@@ -296,6 +297,7 @@ export class TrainingPanel {
 
   setState(state: TrainingState): void {
     this.state = state;
+    this.curve.setLive(state.phase === 'running');
     drawInFrame(this.showState);
   }
 
