@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { scaleLinear } from 'd3-scale';
 import { assertNoProblems, missing, openPageWith as openPage, screenshots, tileColours, useBrowser, waitForData } from './lesson-harness.mjs';
 
 /** The page should read drawings this soon after navigation on localhost. */
@@ -114,6 +115,34 @@ async function holdEnd(page, hold) {
   await page.evaluate((h) => window.__gradlab.lab.request({ type: 'hold-end-for-test', hold: h }), hold);
 }
 
+/** Once both charts show the run with their iterations axis drawn `mode`
+ * ('live' or 'fitted'): each axis's domain and the first and last points'
+ * iterations (curve.ts's data-iterations). */
+async function iterationAxes(page, mode) {
+  const handle = await page.waitForFunction((m) => {
+    const charts = [...document.querySelectorAll('[data-testid="learning-curve"] .chart')].filter((chart) => getComputedStyle(chart).visibility === 'visible');
+    const axes = charts.map((chart) => (chart.dataset.iterations ?? '').split(' '));
+    // While the run trains, points keep coming: waits for a span from first
+    // to last that is not itself 1, 2 or 5 times a power of ten, where an
+    // axis ahead of the points and one fitted to them differ.
+    const telling = ([, , , first, last]) => m !== 'live' || !/^[125]0*$/.test(String(Number(last) - Number(first)));
+    return charts.length === 2 && axes.every((axis) => axis[2] === m && telling(axis)) ? axes : null;
+  }, mode);
+  return (await handle.jsonValue()).map(([start, end, , first, last]) => ({ domain: [Number(start), Number(end)], first: Number(first), last: Number(last) }));
+}
+
+/** An axis from `first` to `last` widened to whole ticks, as Plot and the charts do (d3-scale's nice, about ten ticks). */
+function niced(first, last) {
+  return scaleLinear().domain([first, last]).nice(10).domain();
+}
+
+/** The least of 1, 2 or 5 times a power of ten that is at least `span`. */
+function oneTwoFive(span) {
+  for (let power = 1; ; power *= 10) {
+    for (const multiple of [1, 2, 5]) if (multiple * power >= span) return multiple * power;
+  }
+}
+
 async function curvePoints(page) {
   return Number(await page.getByTestId('learning-curve').getAttribute('data-points'));
 }
@@ -204,6 +233,13 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
         .filter((path) => (path.getAttribute('d') ?? '') !== '').length,
   );
   assert.ok(paths >= 4, `both charts draw both sets' lines (found ${paths} lines)`);
+  // While the run trains, the iterations axis runs ahead of its points, to 1,
+  // 2 or 5 times a power of ten past the first (so that its ticks change
+  // seldom: curve.ts's iterationsEnd); once it stops, the axis fits them.
+  for (const axis of await iterationAxes(page, 'live')) {
+    const end = axis.first + oneTwoFive(Math.max(1, axis.last - axis.first));
+    assert.deepEqual(axis.domain, niced(axis.first, end), `a live run's iterations axis: ${JSON.stringify(axis)}`);
+  }
   assert.equal(await drawHeight(), idleHeight, 'the draw section is as tall while a run draws its curves as before it');
 
   let t0 = Date.now();
@@ -226,6 +262,9 @@ test('reads drawn digits, steps, trains live while staying responsive, pauses an
   const paused = await iteration(page);
   await workerRoundTrip(page);
   assert.equal(await iteration(page), paused, 'paused training does not move');
+  for (const axis of await iterationAxes(page, 'fitted')) {
+    assert.deepEqual(axis.domain, niced(axis.first, axis.last), `a paused run's iterations axis fits its points: ${JSON.stringify(axis)}`);
+  }
   await holdEnd(page, false);
   await page.screenshot({ path: join(screenshots, 'page.png'), fullPage: true });
 

@@ -362,6 +362,9 @@ class Chart {
       .nice(10)
       .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
     const key = `${width} ${this.x.domain()} ${this.y.domain()}`;
+    // For tests: the iterations axis, whether it was drawn for a live run,
+    // and the first and last points' iterations.
+    this.element.dataset.iterations = `${this.x.domain().join(' ')} ${live ? 'live' : 'fitted'} ${first} ${last.iteration}`;
     if (key !== this.axesKey) {
       this.axesKey = key;
       placeTicks(this.xTicks, this.x, xCount, Number.isInteger, this.x, this.y, width);
