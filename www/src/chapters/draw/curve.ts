@@ -521,7 +521,6 @@ class Tip {
 
 type Linear = ScaleLinear<number, number>;
 
-/** [start, stop], or room around a single value so that a scale can span it. */
 /** Where the iterations axis ends while a run trains: past the last point,
  * at 1, 2 or 5 times a power of ten from the first. A domain fitted to the
  * points (as Plot's is) changed at every tick step the run passed, ten or
@@ -538,6 +537,7 @@ function iterationsEnd(first: number, last: number): number {
   return first + step * power;
 }
 
+/** [start, stop], or room around a single value so that a scale can span it. */
 function spread(start: number, stop: number, pad: number): [number, number] {
   if (stop > start) return [start, stop];
   return start === 0 ? [0, pad] : [start - pad, stop + pad];
