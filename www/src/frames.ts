@@ -46,12 +46,14 @@ let frameAsked = false;
 // rendering), so while a network trains the panels kept it busy from frame to
 // frame, and every so often a frame that drew more than most went over 50 ms
 // (main-thread-profile.mjs; BENCHMARKS.md, issue 21, thirteenth round). After
-// a frame that drew, the next one waits as long as that one took, from its
-// callback to the end of its rendering, so the panels take about half the
-// main thread at most and each frame has less to draw. A fast machine's
-// frames take a few milliseconds, so it still draws in every frame. The wait
-// is capped so that one slow frame (a chart's first drawing, a collection of
-// garbage) does not hold the next state back for long.
+// a frame that drew, the next one waits as long as that one took: from its
+// callback to the first task after it, that is its rendering and whatever
+// was queued meanwhile. The panels' frames so leave the main thread as much
+// time as they take, and each draws less (at 4x, 2 ms of frame callbacks
+// against 4-5 ms). A fast machine's frames take a few milliseconds, so it
+// still draws in every frame. The wait is capped so that one slow frame (a
+// chart's first drawing, a collection of garbage) does not hold the next
+// state back for long.
 const MAX_WAIT_MS = 200;
 /** When the last frame that drew began, and how long it took with its rendering. */
 let lastFrameStart = -Infinity;
@@ -76,7 +78,8 @@ function drawQueued(): void {
   frameAsked = false;
   const start = performance.now();
   lastFrameStart = start;
-  // A task queued from a frame callback runs after that frame's rendering.
+  // A task queued from a frame callback runs after that frame's rendering
+  // (and after the tasks queued before it).
   setTimeout(() => {
     lastFrameCost = performance.now() - start;
   }, 0);
