@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use gradlab::mnist::{Dataset, IdxImages, Mnist, N_CLASSES};
+use gradlab::mnist::{Dataset, IdxImages, Mnist, PackedImages, N_CLASSES};
 use gradlab::network::{Activation, Mlp, Network, SoftmaxNet};
 use gradlab::train::{TrainConfig, Trainer};
 use ndarray::Array2;
@@ -80,7 +80,7 @@ fn random_images(count: usize) -> Dataset {
         .map(|_| rng.random_range(0..N_CLASSES as u8))
         .collect();
     let images = IdxImages {
-        pixels,
+        pixels: PackedImages::from_rows(pixels.view()),
         rows: IMAGE_SIDE,
         cols: IMAGE_SIDE,
     };

@@ -14,13 +14,15 @@
 
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array2, ArrayView2, ShapeBuilder};
+use ndarray::{Array2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::Real;
 
 mod download;
-pub use download::{IdxDownload, MnistDownload};
+mod packed;
+pub use download::{IdxDownload, IdxSink, MnistDownload};
+pub use packed::PackedImages;
 
 /// The magic number of an IDX file of unsigned bytes in 3 dimensions (images).
 pub const IMAGE_MAGIC: u32 = 0x0000_0803;
@@ -81,6 +83,13 @@ pub enum IdxError {
         rows: usize,
         cols: usize,
     },
+    #[error("{file}: the header promises {count} images of {rows}x{cols} pixels, images without pixels; the file is damaged")]
+    NoPixels {
+        file: String,
+        count: usize,
+        rows: usize,
+        cols: usize,
+    },
     #[error("{file}: label {label} at index {index}; labels must be digits 0-9")]
     BadLabel {
         file: String,
@@ -112,67 +121,189 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-/// Images from an IDX file: `count` rows of `rows * cols` pixels.
+/// Images from an IDX file: `count` images of `rows * cols` pixels, packed
+/// ([`PackedImages`]: MNIST's take a quarter of their bytes so).
 #[derive(Clone, Debug)]
 pub struct IdxImages {
-    pub pixels: Array2<u8>,
+    pub pixels: PackedImages,
     pub rows: usize,
     pub cols: usize,
 }
 
-/// Parses IDX images from bytes; `file` names them in errors. Given the
-/// bytes by value (a `Vec<u8>`), it keeps the pixels in the same buffer
-/// instead of copying them: MNIST's training images are 47 MB, and the page's
-/// WebAssembly memory never shrinks after a peak.
-pub fn parse_images(file: &str, bytes: impl Into<Vec<u8>>) -> Result<IdxImages, IdxError> {
-    const HEADER: usize = 16;
-    let mut bytes: Vec<u8> = bytes.into();
-    // The magic number first: a swapped or foreign file is best named as such.
-    if bytes.len() >= 4 && read_u32(&bytes, 0) != IMAGE_MAGIC {
-        let found = read_u32(&bytes, 0);
-        return Err(IdxError::WrongMagic {
+/// The length of an IDX images header: the magic, count, rows and cols.
+const IMAGES_HEADER: usize = 16;
+
+/// An IDX images file read as its bytes come, in pieces of any size (a
+/// download's, or a whole file at once): each image is packed as soon as
+/// its last byte is in, so the file is never held unpacked. Every check of
+/// the header and the length is made at [`ImagesReader::finish`], in the
+/// order [`parse_images`] documents, whatever the pieces were.
+#[derive(Debug)]
+pub struct ImagesReader {
+    file: String,
+    /// The header's bytes so far (at most [`IMAGES_HEADER`]).
+    header: Vec<u8>,
+    /// Bytes after the header.
+    data_len: usize,
+    /// Set once the header is in and promises images of at least a pixel
+    /// (with the right magic): the images packed so far.
+    images: Option<PackedImages>,
+    /// How many images the header promises.
+    count: usize,
+    /// The first bytes of an image that is not all in yet.
+    partial: Vec<u8>,
+}
+
+impl ImagesReader {
+    /// A reader of `file` (the name its errors give).
+    pub fn new(file: &str) -> Self {
+        ImagesReader {
             file: file.into(),
-            kind: "images",
-            expected: IMAGE_MAGIC,
-            found,
-        });
+            header: Vec::with_capacity(IMAGES_HEADER),
+            data_len: 0,
+            images: None,
+            count: 0,
+            partial: Vec::new(),
+        }
     }
-    if bytes.len() < HEADER {
-        return Err(IdxError::ShortHeader {
-            file: file.into(),
-            kind: "images",
-            expected: HEADER,
-            found: bytes.len(),
-        });
+
+    /// How many bytes of the file have come so far.
+    pub fn len(&self) -> usize {
+        self.header.len() + self.data_len
     }
-    let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(&bytes, at) as usize);
-    let shape = format!("{count} images of {rows}x{cols}");
-    // Computed in u128 so that a damaged header cannot overflow the product.
-    let expected = count as u128 * rows as u128 * cols as u128;
-    let found = bytes.len() - HEADER;
-    if expected != found as u128 {
-        let expected = usize::try_from(expected).unwrap_or(usize::MAX);
-        return Err(IdxError::WrongLength {
-            file: file.into(),
-            shape,
-            expected,
-            found,
-        });
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
-    // With no images the length check says nothing about the image size, and
-    // an array's row length must still fit in an isize.
-    let pixels_per_image = rows
-        .checked_mul(cols)
-        .filter(|&n| isize::try_from(n).is_ok())
-        .ok_or_else(|| IdxError::ImageTooLarge {
-            file: file.into(),
-            rows,
-            cols,
-        })?;
-    bytes.drain(..HEADER);
-    let pixels = Array2::from_shape_vec((count, pixels_per_image), bytes)
-        .expect("length checked against the header, row length against isize");
-    Ok(IdxImages { pixels, rows, cols })
+
+    /// The file's next bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        let take = (IMAGES_HEADER - self.header.len()).min(bytes.len());
+        self.header.extend_from_slice(&bytes[..take]);
+        let mut bytes = &bytes[take..];
+        if take > 0 && self.header.len() == IMAGES_HEADER {
+            self.open();
+        }
+        self.data_len += bytes.len();
+        let Some(images) = &mut self.images else {
+            // Not images this reader can hold: only counted, for the error.
+            return;
+        };
+        let n_pixels = images.n_pixels();
+        if !self.partial.is_empty() {
+            let take = (n_pixels - self.partial.len()).min(bytes.len());
+            self.partial.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.partial.len() == n_pixels {
+                if images.len() < self.count {
+                    images.push(&self.partial);
+                }
+                self.partial.clear();
+            }
+        }
+        let mut whole = bytes.chunks_exact(n_pixels);
+        // Images past the promised count make a length error at the end;
+        // they are not kept meanwhile.
+        for image in whole.by_ref().take(self.count - images.len()) {
+            images.push(image);
+        }
+        self.partial.extend_from_slice(whole.remainder());
+    }
+
+    /// Reads the complete header: images are kept only if it has the magic
+    /// of images and promises at least a pixel each, no more than this
+    /// machine can address.
+    fn open(&mut self) {
+        let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(&self.header, at) as usize);
+        let n_pixels = rows
+            .checked_mul(cols)
+            .filter(|&n| n > 0 && isize::try_from(n).is_ok());
+        let (true, Some(n_pixels)) = (read_u32(&self.header, 0) == IMAGE_MAGIC, n_pixels) else {
+            return;
+        };
+        let mut images = PackedImages::new(n_pixels);
+        // Room for MNIST's images packed (a quarter of their bytes; a third
+        // to spare), allocated once, when the header is believable: a
+        // damaged one is not trusted with an allocation, and the buffer
+        // grows as the data comes instead.
+        if let Some(bytes) = count.checked_mul(n_pixels).filter(|&b| b <= 1 << 30) {
+            images.reserve(count, bytes / 3);
+        }
+        self.images = Some(images);
+        self.count = count;
+        self.partial.reserve(n_pixels);
+    }
+
+    /// The images, once every byte has come; errors name the file and say
+    /// what is wrong (see [`parse_images`]).
+    pub fn finish(self) -> Result<IdxImages, IdxError> {
+        let header = &self.header;
+        // The magic number first: a swapped or foreign file is best named as such.
+        if header.len() >= 4 && read_u32(header, 0) != IMAGE_MAGIC {
+            return Err(IdxError::WrongMagic {
+                file: self.file,
+                kind: "images",
+                expected: IMAGE_MAGIC,
+                found: read_u32(header, 0),
+            });
+        }
+        if header.len() < IMAGES_HEADER {
+            return Err(IdxError::ShortHeader {
+                file: self.file,
+                kind: "images",
+                expected: IMAGES_HEADER,
+                found: header.len(),
+            });
+        }
+        let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(header, at) as usize);
+        // Computed in u128 so that a damaged header cannot overflow the product.
+        let expected = count as u128 * rows as u128 * cols as u128;
+        if expected != self.data_len as u128 {
+            return Err(IdxError::WrongLength {
+                file: self.file,
+                shape: format!("{count} images of {rows}x{cols}"),
+                expected: usize::try_from(expected).unwrap_or(usize::MAX),
+                found: self.data_len,
+            });
+        }
+        // With no images the length check says nothing about the image size.
+        if rows
+            .checked_mul(cols)
+            .is_none_or(|n| isize::try_from(n).is_err())
+        {
+            return Err(IdxError::ImageTooLarge {
+                file: self.file,
+                rows,
+                cols,
+            });
+        }
+        let pixels = match self.images {
+            Some(images) => images,
+            None if count == 0 => PackedImages::new(rows * cols),
+            // Images of no pixels, as many as the header likes: nothing to
+            // learn from, and nothing to hold them in.
+            None => {
+                return Err(IdxError::NoPixels {
+                    file: self.file,
+                    count,
+                    rows,
+                    cols,
+                })
+            }
+        };
+        debug_assert_eq!(pixels.len(), count, "the length check counted them");
+        Ok(IdxImages { pixels, rows, cols })
+    }
+}
+
+/// Parses IDX images from bytes; `file` names them in errors. The checks,
+/// in order: the magic number, the header's length, the data's length
+/// against the header's count and size, an image size this machine can
+/// address, and at least a pixel an image.
+pub fn parse_images(file: &str, bytes: impl AsRef<[u8]>) -> Result<IdxImages, IdxError> {
+    let mut reader = ImagesReader::new(file);
+    reader.push(bytes.as_ref());
+    reader.finish()
 }
 
 /// Parses IDX labels from bytes and checks that each is a digit.
@@ -227,9 +358,10 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
 /// [`Dataset::from_pixels`]).
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// One image per row, `rows * cols` bytes each; kept as bytes (a quarter
-    /// of the memory of f32) and scaled to 0..1 batch by batch.
-    pixels: Array2<u8>,
+    /// The images, `rows * cols` bytes each; kept as bytes (a quarter of the
+    /// memory of f32), packed ([`PackedImages`]: MNIST's to a quarter again)
+    /// and unpacked and scaled to 0..1 batch by batch.
+    pixels: PackedImages,
     labels: Vec<u8>,
     rows: usize,
     cols: usize,
@@ -245,10 +377,10 @@ impl Dataset {
         images_file: &str,
         labels_file: &str,
     ) -> Result<Self, IdxError> {
-        if images.pixels.nrows() != labels.len() {
+        if images.pixels.len() != labels.len() {
             return Err(IdxError::CountMismatch {
                 images: images_file.into(),
-                n_images: images.pixels.nrows(),
+                n_images: images.pixels.len(),
                 labels: labels_file.into(),
                 n_labels: labels.len(),
             });
@@ -277,8 +409,8 @@ impl Dataset {
             && pixels.ncols() == rows * cols
             && n_classes > 0
             && labels.iter().all(|&label| (label as usize) < n_classes);
-        fits.then_some(Dataset {
-            pixels,
+        fits.then(|| Dataset {
+            pixels: PackedImages::from_rows(pixels.view()),
             labels,
             rows,
             cols,
@@ -286,11 +418,10 @@ impl Dataset {
         })
     }
 
-    /// Parses a pair of IDX files given as bytes (the images by value, to
-    /// keep their pixels where they are: see [`parse_images`]).
+    /// Parses a pair of IDX files given as bytes.
     pub fn from_idx_bytes(
         images_file: &str,
-        images: impl Into<Vec<u8>>,
+        images: impl AsRef<[u8]>,
         labels_file: &str,
         labels: &[u8],
     ) -> Result<Self, IdxError> {
@@ -342,9 +473,19 @@ impl Dataset {
         self.n_classes
     }
 
-    /// The raw pixels, one image per row.
-    pub fn pixels(&self) -> ArrayView2<'_, u8> {
-        self.pixels.view()
+    /// The raw pixels of the images at `indices`, one image per row.
+    ///
+    /// # Panics
+    /// If an index is not below [`Dataset::len`].
+    pub fn pixels(&self, indices: &[usize]) -> Array2<u8> {
+        let mut pixels = Array2::zeros((indices.len(), self.n_pixels()));
+        for (mut row, &index) in pixels.rows_mut().into_iter().zip(indices) {
+            let row = row
+                .as_slice_mut()
+                .expect("a new array's rows are contiguous");
+            self.pixels.unpack_into(index, row, |pixel| pixel);
+        }
+        pixels
     }
 
     /// Image `index`'s pixels scaled to 0..1, row by row, without the bias
@@ -354,11 +495,10 @@ impl Dataset {
     /// If `index` is not below [`Dataset::len`].
     pub fn image<T: Real>(&self, index: usize) -> Vec<T> {
         let scale = T::one() / T::from_f64(255.0).expect("255 fits every float");
+        let mut image = vec![T::zero(); self.n_pixels()];
         self.pixels
-            .row(index)
-            .iter()
-            .map(|&pixel| T::from_byte(pixel) * scale)
-            .collect()
+            .unpack_into(index, &mut image, |pixel| T::from_byte(pixel) * scale);
+        image
     }
 
     /// The images at `indices` as the project's `X`: (1 + pixels) x m, one
@@ -384,34 +524,27 @@ impl Dataset {
                 .as_slice_mut()
                 .expect("a column-major matrix has contiguous columns");
             column[0] = T::one();
-            let pixels = self.pixels.row(index);
-            let pixels = pixels.to_slice().expect("the images are stored row by row");
-            // Two plain slices, so that the conversion vectorises wherever
-            // this is inlined (through ndarray's row iterator it did not once
-            // inlined into `Trainer::step`: one pixel at a time).
-            for (slot, &pixel) in column[1..].iter_mut().zip(pixels) {
-                *slot = T::from_byte(pixel) * scale;
-            }
+            self.pixels
+                .unpack_into(index, &mut column[1..], |pixel| T::from_byte(pixel) * scale);
         }
     }
 
     /// Starts loading the images at `indices` into the CPU's caches without
     /// waiting for them (a hint: it changes no value). The trainer calls it
-    /// for the next batch before this one's products: a batch's rows lie
-    /// scattered over the 47 MB training set, and waiting for them in
-    /// [`Dataset::inputs_into`] was 39 % of a native softmax step
-    /// (BENCHMARKS.md). WebAssembly has no prefetch instruction, so there it
-    /// reads a byte of every line instead: loads that do wait, but the
-    /// 1,400 of a batch (14 a row) are independent of each other and can
-    /// wait together, where `inputs_into` met them a row at a time (in the
-    /// page's softmax step, `inputs_into` went from 30% to 6-10% of the
+    /// for the next batch before this one's products: a batch's images lie
+    /// scattered over the training set (47 MB unpacked, 12 MB packed), and
+    /// waiting for them in [`Dataset::inputs_into`] was 39 % of a native
+    /// softmax step when they were kept unpacked (BENCHMARKS.md).
+    /// WebAssembly has no prefetch instruction, so there it reads a byte of
+    /// every line instead: loads that do wait, but those of a batch (14 an
+    /// image unpacked, 4 or 5 packed) are independent of each other and can
+    /// wait together, where `inputs_into` met them an image at a time (in
+    /// the page's softmax step, `inputs_into` went from 30% to 6-10% of the
     /// time and the reading took 10%; BENCHMARKS.md, issue 18).
     pub fn prefetch(&self, indices: &[usize]) {
         #[cfg(target_arch = "x86_64")]
         for &index in indices.iter().filter(|&&index| index < self.len()) {
-            let Some(row) = self.pixels.row(index).to_slice() else {
-                continue;
-            };
+            let row = self.pixels.packed(index);
             // Every 64-byte cache line of the row: one address every 64
             // bytes, and the last byte's (rows are not aligned to lines).
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
@@ -432,13 +565,12 @@ impl Dataset {
         {
             let mut touched = 0u8;
             for &index in indices.iter().filter(|&&index| index < self.len()) {
-                if let Some(row) = self.pixels.row(index).to_slice() {
-                    for offset in (0..row.len()).step_by(64) {
-                        touched = touched.wrapping_add(row[offset]);
-                    }
-                    if let Some(&last) = row.last() {
-                        touched = touched.wrapping_add(last);
-                    }
+                let row = self.pixels.packed(index);
+                for offset in (0..row.len()).step_by(64) {
+                    touched = touched.wrapping_add(row[offset]);
+                }
+                if let Some(&last) = row.last() {
+                    touched = touched.wrapping_add(last);
                 }
             }
             std::hint::black_box(touched);
@@ -486,7 +618,7 @@ impl Dataset {
     pub fn first(&self, n: usize) -> Dataset {
         let n = n.min(self.len());
         Dataset {
-            pixels: self.pixels.slice(ndarray::s![..n, ..]).to_owned(),
+            pixels: self.pixels.first(n),
             labels: self.labels[..n].to_vec(),
             rows: self.rows,
             cols: self.cols,
@@ -757,6 +889,64 @@ mod tests {
             parse_images("f", &bytes[..]),
             Err(IdxError::WrongLength { .. })
         ));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn read_in_pieces_the_images_and_the_errors_are_those_of_the_whole_file() {
+        let byte_by_byte = |bytes: &[u8]| {
+            let mut reader = ImagesReader::new("f");
+            bytes.chunks(1).for_each(|byte| reader.push(byte));
+            reader.finish()
+        };
+        let file = two_images();
+        let images = byte_by_byte(&file).unwrap();
+        assert_eq!(images.pixels, parse_images("f", &file).unwrap().pixels);
+        assert_eq!((images.rows, images.cols), (2, 3));
+        assert!(matches!(
+            byte_by_byte(&file[..file.len() - 1]),
+            Err(IdxError::WrongLength {
+                expected: 12,
+                found: 11,
+                ..
+            })
+        ));
+        let mut long = file.clone();
+        long.extend_from_slice(&[1; 7]);
+        assert!(matches!(
+            byte_by_byte(&long),
+            Err(IdxError::WrongLength {
+                expected: 12,
+                found: 19,
+                ..
+            })
+        ));
+        assert!(matches!(
+            byte_by_byte(&file[..10]),
+            Err(IdxError::ShortHeader { found: 10, .. })
+        ));
+        assert!(matches!(
+            byte_by_byte(&idx_bytes::labels(&[1, 2])),
+            Err(IdxError::WrongMagic { found: 2049, .. })
+        ));
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn images_of_no_pixels_are_an_error_unless_there_are_none() {
+        // A damaged header can promise four billion of them in no bytes.
+        let error = parse_images("f", idx_bytes::images(u32::MAX, 0, 28, &[])).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                IdxError::NoPixels {
+                    rows: 0,
+                    cols: 28,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let none = parse_images("f", idx_bytes::images(0, 0, 28, &[])).unwrap();
+        assert!(none.pixels.is_empty());
     }
 
     #[wasm_bindgen_test(unsupported = test)]

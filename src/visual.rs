@@ -14,16 +14,12 @@ pub fn ink_rgba(values: &[f32]) -> Vec<u8> {
 }
 
 /// Images stored as bytes (0 paper, 255 ink; one image per row of `pixels`,
-/// as [`crate::mnist::Dataset::pixels`] holds them) as RGBA, ink dark on
-/// white, the images at `indices` one after another.
-///
-/// # Panics
-/// If an index is not a row of `pixels`.
-pub fn pixel_rows_rgba(pixels: ndarray::ArrayView2<u8>, indices: &[usize]) -> Vec<u8> {
-    indices
+/// as [`crate::mnist::Dataset::pixels`] gives them) as RGBA, ink dark on
+/// white, one image after another.
+pub fn pixel_rows_rgba(pixels: ndarray::ArrayView2<u8>) -> Vec<u8> {
+    pixels
         .iter()
-        .flat_map(|&index| pixels.row(index).to_vec())
-        .flat_map(|ink| {
+        .flat_map(|&ink| {
             let level = 255 - ink;
             [level, level, level, 255]
         })
@@ -104,10 +100,10 @@ mod tests {
     }
 
     #[wasm_bindgen_test(unsupported = test)]
-    fn stored_images_come_out_ink_dark_in_the_order_asked() {
-        // Two images of two pixels: (0, 255) and (51, 204).
-        let pixels = ndarray::array![[0u8, 255], [51, 204]];
-        let rgba = pixel_rows_rgba(pixels.view(), &[1, 0]);
+    fn stored_images_come_out_ink_dark_in_their_order() {
+        // Two images of two pixels: (51, 204) and (0, 255).
+        let pixels = ndarray::array![[51u8, 204], [0, 255]];
+        let rgba = pixel_rows_rgba(pixels.view());
         assert_eq!(
             rgba,
             vec![204, 204, 204, 255, 51, 51, 51, 255, 255, 255, 255, 255, 0, 0, 0, 255]

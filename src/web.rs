@@ -242,8 +242,6 @@ pub struct Data {
 #[wasm_bindgen]
 impl Data {
     /// Parses the four IDX files' bytes; errors name the file and the defect.
-    /// The images come by value: their pixels stay in the buffer they
-    /// arrived in (see [`mnist::parse_images`]).
     #[wasm_bindgen(constructor)]
     pub fn new(
         train_images: Vec<u8>,
@@ -302,7 +300,7 @@ impl Data {
     pub fn images_rgba(&self, split: &str, indices: &[u32]) -> Result<Vec<u8>, JsError> {
         let data = self.split(split)?;
         let indices = checked_indices(data, indices)?;
-        Ok(visual::pixel_rows_rgba(data.pixels(), &indices))
+        Ok(visual::pixel_rows_rgba(data.pixels(&indices).view()))
     }
 
     /// Image `index` of a split as 784 values in 0..1.

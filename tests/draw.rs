@@ -13,11 +13,10 @@ use ndarray::Array2;
 fn as_drawing(mnist: &gradlab::mnist::Mnist, index: usize, dx: usize, dy: usize) -> Vec<f32> {
     let (width, height) = (400, 360);
     let mut ink = vec![0.0; width * height];
-    let pixels = mnist.test.pixels();
+    let pixels = mnist.test.pixels(&[index]);
     for y in 0..280 {
         for x in 0..280 {
-            ink[(y + dy) * width + x + dx] =
-                f32::from(pixels[[index, (y / 10) * 28 + x / 10]]) / 255.0;
+            ink[(y + dy) * width + x + dx] = f32::from(pixels[[0, (y / 10) * 28 + x / 10]]) / 255.0;
         }
     }
     ink

@@ -39,6 +39,34 @@ fn mnist_has_the_published_counts_per_digit() {
 }
 
 #[test]
+fn every_digit_comes_back_from_the_packed_store_as_the_file_has_it() {
+    let mnist = common::mnist();
+    let dir = common::mnist_dir();
+    for (data, file) in [
+        (&mnist.train, gradlab::mnist::TRAIN_IMAGES),
+        (&mnist.test, gradlab::mnist::TEST_IMAGES),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let all: Vec<usize> = (0..data.len()).collect();
+        let pixels = data.pixels(&all);
+        assert!(pixels.as_slice() == Some(&bytes[16..]), "{file}");
+        // X's column of the last image: a bias of 1, then its pixels times
+        // 1/255 (as Dataset::inputs_into scales them).
+        let x = data.inputs::<f32>(&[0, data.len() - 1]);
+        let last = bytes[bytes.len() - 784..]
+            .iter()
+            .map(|&p| f32::from(p) * (1.0 / 255.0));
+        assert!(
+            x.column(1)
+                .iter()
+                .copied()
+                .eq(std::iter::once(1.0).chain(last)),
+            "{file}"
+        );
+    }
+}
+
+#[test]
 fn backprop_matches_finite_differences_on_real_digits_for_both_networks() {
     let mnist = common::mnist();
     let indices: Vec<usize> = (0..25).map(|i| i * 997).collect();

@@ -257,3 +257,33 @@ proptest! {
         prop_assert!(a == own, "the canvas size changed the input");
     }
 }
+
+/// Images that are mostly zeros, in runs of any length (longer than a
+/// byte's 255 too), with ink of any value between: MNIST's kind, and others.
+fn sparse_images() -> impl Strategy<Value = (usize, Vec<Vec<u8>>)> {
+    (1..700usize).prop_flat_map(|n_pixels| {
+        let pixel = prop_oneof![3 => Just(0u8), 1 => any::<u8>()];
+        let image = proptest::collection::vec(pixel, n_pixels);
+        (Just(n_pixels), proptest::collection::vec(image, 1..6))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The packed store gives back every image as it was given, whatever
+    /// its runs, and never takes more than its blocks of four pixels and a
+    /// bit for each.
+    #[test]
+    fn packed_images_unpack_to_what_was_packed((n_pixels, images) in sparse_images()) {
+        let mut packed = gradlab::mnist::PackedImages::new(n_pixels);
+        for image in &images {
+            packed.push(image);
+        }
+        for (index, image) in images.iter().enumerate() {
+            prop_assert_eq!(&packed.unpack(index), image);
+            let blocks = n_pixels.div_ceil(4);
+            prop_assert!(packed.packed(index).len() <= 4 * blocks + blocks.div_ceil(8));
+        }
+    }
+}

@@ -1,26 +1,29 @@
 //! MNIST as it downloads: each of the four IDX files is fed in pieces, as
 //! the network delivers them, and unpacked on the way in. The page's worker
-//! reads its downloads this way so that the 55 MB of pixels are written
-//! once, straight into the buffers the [`Dataset`]s keep: no whole copy of a
-//! file, packed or unpacked, is ever held in JavaScript, whose garbage a tab
-//! keeps until a collection, and the WebAssembly memory, which never
-//! shrinks, peaks at the data itself.
+//! reads its downloads this way so that the 55 MB of pixels go, image by
+//! image as they come, into the packed store the [`Dataset`]s keep (14 MB:
+//! [`PackedImages`](super::PackedImages)): no whole copy of a file, gzipped
+//! or unpacked, is ever held in JavaScript, whose garbage a tab keeps until
+//! a collection, or in the WebAssembly memory, which never shrinks and
+//! would stay at the peak.
 //!
 //! Whether a file is gzipped is read off its first two bytes (gzip's magic,
 //! `1f 8b`), not its name: a server that sent the `.gz` with
 //! `Content-Encoding: gzip` (Vite's dev server does) has had the browser
 //! unpack it already.
 //!
-//! The buffer is sized once, from the IDX header, the first bytes out of the
-//! decoder. Growing a 47 MB buffer by doubling would copy it at every step
-//! and leave the memory at the peak of the old and the new buffer.
+//! The labels' buffer is sized once, from the IDX header, the first bytes out
+//! of the decoder (and the images' store from theirs: see
+//! [`ImagesReader`]). Growing a buffer by doubling would copy it at every
+//! step and leave the memory at the peak of the old and the new buffer.
 
 use std::io::{self, Write};
 
 use flate2::write::GzDecoder;
 
 use super::{
-    read_u32, Dataset, IdxError, Mnist, FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    parse_labels, read_u32, Dataset, IdxError, ImagesReader, Mnist, FILES, TEST_IMAGES,
+    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
 };
 
 /// Gzip's magic bytes.
@@ -33,22 +36,32 @@ const LONGEST_HEADER: usize = 4 + 4 * 255;
 /// the file and the lengths).
 const LARGEST_RESERVATION: usize = 1 << 30;
 
-/// One IDX file arriving in pieces, gzipped or not.
-pub struct IdxDownload {
-    file: String,
-    state: State,
+/// What an IDX file's unpacked bytes go into: the bytes as they are
+/// ([`Unpacked`]), or images packed as they come ([`ImagesReader`]).
+pub trait IdxSink: Write {
+    /// An empty sink for `file` (the name its errors give).
+    fn open(file: &str) -> Self;
+    /// How many unpacked bytes it has taken.
+    fn taken(&self) -> usize;
 }
 
-enum State {
+/// One IDX file arriving in pieces, gzipped or not, into `S`: by default
+/// kept as bytes.
+pub struct IdxDownload<S: IdxSink = Unpacked> {
+    file: String,
+    state: State<S>,
+}
+
+enum State<S: Write> {
     /// Fewer than two bytes so far: not yet known whether gzipped.
     Opening(Vec<u8>),
     /// Boxed: the decoder's state is a few hundred bytes, the other states a
     /// buffer's handle.
-    Gzip(Box<GzDecoder<Unpacked>>),
-    Plain(Unpacked),
+    Gzip(Box<GzDecoder<S>>),
+    Plain(S),
 }
 
-impl IdxDownload {
+impl<S: IdxSink> IdxDownload<S> {
     /// A download of `file` (the name its errors give).
     pub fn new(file: &str) -> Self {
         IdxDownload {
@@ -66,16 +79,17 @@ impl IdxDownload {
                 return Ok(());
             }
             let first = std::mem::take(first);
+            let sink = S::open(&self.file);
             self.state = if first.starts_with(&GZIP_MAGIC) {
-                State::Gzip(Box::new(GzDecoder::new(Unpacked::default())))
+                State::Gzip(Box::new(GzDecoder::new(sink)))
             } else {
-                State::Plain(Unpacked::default())
+                State::Plain(sink)
             };
             return self.push(&first);
         }
         let written = match &mut self.state {
             State::Gzip(decoder) => decoder.write_all(chunk),
-            State::Plain(unpacked) => unpacked.write_all(chunk),
+            State::Plain(sink) => sink.write_all(chunk),
             State::Opening(_) => unreachable!("decided above"),
         };
         written.map_err(|cause| self.not_gzip(cause))
@@ -90,19 +104,26 @@ impl IdxDownload {
     pub fn unpacked_len(&self) -> usize {
         match &self.state {
             State::Opening(bytes) => bytes.len(),
-            State::Gzip(decoder) => decoder.get_ref().bytes.len(),
-            State::Plain(unpacked) => unpacked.bytes.len(),
+            State::Gzip(decoder) => decoder.get_ref().taken(),
+            State::Plain(sink) => sink.taken(),
         }
     }
 
-    /// The file's unpacked bytes; a gzip stream that ended early or whose
+    /// What the file unpacked to; a gzip stream that ended early or whose
     /// checksum is wrong is an error.
-    pub fn finish(self) -> Result<Vec<u8>, IdxError> {
+    pub fn finish(self) -> Result<S, IdxError> {
         match self.state {
-            State::Opening(bytes) => Ok(bytes),
-            State::Plain(unpacked) => Ok(unpacked.bytes),
+            State::Opening(bytes) => {
+                let mut sink = S::open(&self.file);
+                sink.write_all(&bytes).map_err(|cause| IdxError::Io {
+                    file: self.file,
+                    cause,
+                })?;
+                Ok(sink)
+            }
+            State::Plain(sink) => Ok(sink),
             State::Gzip(decoder) => match decoder.finish() {
-                Ok(unpacked) => Ok(unpacked.bytes),
+                Ok(sink) => Ok(sink),
                 Err(cause) => Err(IdxError::NotGzip {
                     file: self.file,
                     cause,
@@ -120,10 +141,47 @@ impl IdxDownload {
 }
 
 /// The unpacked bytes, given their full length once the header says it.
-#[derive(Default)]
-struct Unpacked {
+#[derive(Debug, Default)]
+pub struct Unpacked {
     bytes: Vec<u8>,
     sized: bool,
+}
+
+impl Unpacked {
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl IdxSink for Unpacked {
+    fn open(_file: &str) -> Self {
+        Unpacked::default()
+    }
+
+    fn taken(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl IdxSink for ImagesReader {
+    fn open(file: &str) -> Self {
+        ImagesReader::new(file)
+    }
+
+    fn taken(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Write for ImagesReader {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.push(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Write for Unpacked {
@@ -168,15 +226,17 @@ fn promised_length(bytes: &[u8]) -> Option<usize> {
 }
 
 /// MNIST's four files downloading side by side (in the order of
-/// [`FILES`](super::FILES)).
+/// [`FILES`](super::FILES): each split's images, then its labels).
 pub struct MnistDownload {
-    files: [IdxDownload; 4],
+    images: [IdxDownload<ImagesReader>; 2],
+    labels: [IdxDownload<Unpacked>; 2],
 }
 
 impl Default for MnistDownload {
     fn default() -> Self {
         MnistDownload {
-            files: FILES.map(IdxDownload::new),
+            images: [TRAIN_IMAGES, TEST_IMAGES].map(IdxDownload::new),
+            labels: [TRAIN_LABELS, TEST_LABELS].map(IdxDownload::new),
         }
     }
 }
@@ -184,34 +244,44 @@ impl Default for MnistDownload {
 impl MnistDownload {
     /// The next bytes of file `index` (of [`FILES`](super::FILES)).
     pub fn push(&mut self, index: usize, chunk: &[u8]) -> Result<(), IdxError> {
-        self.file_mut(index)?.push(chunk)
+        match (index % 2, self.images.get_mut(index / 2)) {
+            (0, Some(images)) => images.push(chunk),
+            (_, Some(_)) => self.labels[index / 2].push(chunk),
+            (_, None) => Err(IdxError::NoSuchFile {
+                index,
+                files: FILES.len(),
+            }),
+        }
     }
 
     /// Whether file `index` came gzipped (see [`IdxDownload::is_gzip`]).
     pub fn is_gzip(&self, index: usize) -> bool {
-        self.files.get(index).is_some_and(IdxDownload::is_gzip)
+        match (index % 2, self.images.get(index / 2)) {
+            (0, Some(images)) => images.is_gzip(),
+            (_, Some(_)) => self.labels[index / 2].is_gzip(),
+            (_, None) => false,
+        }
     }
 
     /// How many bytes the four files have unpacked to so far.
     pub fn unpacked_bytes(&self) -> usize {
-        self.files.iter().map(IdxDownload::unpacked_len).sum()
+        let images: usize = self.images.iter().map(IdxDownload::unpacked_len).sum();
+        let labels: usize = self.labels.iter().map(IdxDownload::unpacked_len).sum();
+        images + labels
     }
 
     /// Both splits, checked as [`Mnist::load`] checks the files on disk.
     pub fn finish(self) -> Result<Mnist, IdxError> {
-        let [train_images, train_labels, test_images, test_labels] =
-            self.files.map(IdxDownload::finish);
-        let train =
-            Dataset::from_idx_bytes(TRAIN_IMAGES, train_images?, TRAIN_LABELS, &train_labels?)?;
-        let test = Dataset::from_idx_bytes(TEST_IMAGES, test_images?, TEST_LABELS, &test_labels?)?;
-        Mnist::from_splits(train, test, TEST_IMAGES)
-    }
-
-    fn file_mut(&mut self, index: usize) -> Result<&mut IdxDownload, IdxError> {
-        self.files.get_mut(index).ok_or(IdxError::NoSuchFile {
-            index,
-            files: FILES.len(),
-        })
+        let split = |images: IdxDownload<ImagesReader>, labels: IdxDownload<Unpacked>| {
+            let (images_file, labels_file) = (images.file.clone(), labels.file.clone());
+            let images = images.finish()?.finish()?;
+            let labels = parse_labels(&labels_file, &labels.finish()?.into_bytes())?;
+            Dataset::new(images, labels, &images_file, &labels_file)
+        };
+        let ([train_images, test_images], [train_labels, test_labels]) = (self.images, self.labels);
+        let train = split(train_images, train_labels);
+        let test = split(test_images, test_labels);
+        Mnist::from_splits(train?, test?, TEST_IMAGES)
     }
 }
 
@@ -256,10 +326,36 @@ mod tests {
         for size in [1, 2, 3, 17, packed.len()] {
             let gz = download(&packed, size).unwrap();
             assert!(gz.is_gzip());
-            assert_eq!(gz.finish().unwrap(), file, "gzipped, pieces of {size}");
+            assert_eq!(
+                gz.finish().unwrap().into_bytes(),
+                file,
+                "gzipped, pieces of {size}"
+            );
             let plain = download(&file, size).unwrap();
             assert!(!plain.is_gzip());
-            assert_eq!(plain.finish().unwrap(), file, "plain, pieces of {size}");
+            assert_eq!(
+                plain.finish().unwrap().into_bytes(),
+                file,
+                "plain, pieces of {size}"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test(unsupported = test)]
+    fn images_are_packed_as_they_come_whatever_the_pieces() {
+        let file = images();
+        let whole = crate::mnist::parse_images("f", &file).unwrap().pixels;
+        for bytes in [gzip(&file), file.clone()] {
+            for size in [1, 2, 3, 13, 17, bytes.len()] {
+                let mut download = IdxDownload::<ImagesReader>::new("f");
+                for chunk in bytes.chunks(size) {
+                    download.push(chunk).unwrap();
+                }
+                let reader = download.finish().unwrap();
+                assert_eq!(reader.len(), file.len());
+                let images = reader.finish().unwrap();
+                assert_eq!(images.pixels, whole, "pieces of {size}");
+            }
         }
     }
 
@@ -338,7 +434,9 @@ mod tests {
         );
         let mnist = download.finish().unwrap();
         assert_eq!(mnist.train.len(), 5);
-        assert_eq!(mnist.train.pixels(), mnist.test.pixels());
+        let all = [0, 1, 2, 3, 4];
+        assert_eq!(mnist.train.pixels(&all), mnist.test.pixels(&all));
+        assert_eq!(mnist.train.pixels(&all).as_slice(), Some(&images()[16..]));
         assert_eq!(mnist.test.labels(), &[3, 1, 4, 1, 5]);
 
         let mut short = MnistDownload::default();
