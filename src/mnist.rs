@@ -122,7 +122,7 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
 }
 
 /// Images from an IDX file: `count` images of `rows * cols` pixels, packed
-/// ([`PackedImages`]: MNIST's take a quarter of their bytes so).
+/// ([`PackedImages`]: MNIST's take under a third of their bytes so).
 #[derive(Clone, Debug)]
 pub struct IdxImages {
     pub pixels: PackedImages,
@@ -222,10 +222,11 @@ impl ImagesReader {
             return;
         };
         let mut images = PackedImages::new(n_pixels);
-        // Room for MNIST's images packed (a quarter of their bytes; a third
-        // to spare), allocated once, when the header is believable: a
-        // damaged one is not trusted with an allocation, and the buffer
-        // grows as the data comes instead.
+        // Room for a third of the images' bytes, allocated once, when the
+        // header is believable (MNIST's pack to 31.5%: BENCHMARKS.md, issue
+        // 21); pages of it never written are never resident. A damaged
+        // header is not trusted with an allocation, and images that pack
+        // worse grow the buffer as the data comes.
         if let Some(bytes) = count.checked_mul(n_pixels).filter(|&b| b <= 1 << 30) {
             images.reserve(count, bytes / 3);
         }
@@ -359,7 +360,7 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
 #[derive(Clone, Debug)]
 pub struct Dataset {
     /// The images, `rows * cols` bytes each; kept as bytes (a quarter of the
-    /// memory of f32), packed ([`PackedImages`]: MNIST's to a quarter again)
+    /// memory of f32), packed ([`PackedImages`]: MNIST's to under a third)
     /// and unpacked and scaled to 0..1 batch by batch.
     pixels: PackedImages,
     labels: Vec<u8>,

@@ -10,8 +10,8 @@
 //! then the four pixels of each block whose bit is 1, in order
 //! ```
 //!
-//! MNIST's images take 241 bytes each so on average (16.9 MB for both
-//! splits, counted over the training set). Blocks rather than runs of
+//! MNIST's images take 247 bytes each so on average (17.3 MB for both
+//! splits, counted over every image). Blocks rather than runs of
 //! zeros: runs would pack tighter (202 bytes an image), but their lengths
 //! vary from image to image, and unpacking them took a branch the
 //! processor could not foresee at every run; the page's softmax step took
