@@ -222,17 +222,22 @@ impl ImagesReader {
             return;
         };
         let mut images = PackedImages::new(n_pixels);
-        // Room for a third of the images' bytes, allocated once, when the
-        // header is believable (MNIST's pack to 31.5%: BENCHMARKS.md, issue
-        // 21); pages of it never written are never resident. A damaged
-        // header is not trusted with an allocation, and images that pack
-        // worse grow the buffer as the data comes.
-        if let Some(bytes) = count.checked_mul(n_pixels).filter(|&b| b <= 1 << 30) {
-            images.reserve(count, bytes / 3);
+        // Room for a third of the images' bytes and for their starts,
+        // allocated once, when the header is believable (MNIST's pack to
+        // 31.5%: BENCHMARKS.md, issue 21); pages of it never written are
+        // never resident. A damaged header is not trusted with an
+        // allocation (nor is an image's size: the first image's bytes are
+        // kept as they come), and images that pack worse grow the buffer as
+        // the data comes.
+        let room = n_pixels.checked_add(std::mem::size_of::<usize>());
+        if room
+            .and_then(|room| room.checked_mul(count))
+            .is_some_and(|b| b <= 1 << 30)
+        {
+            images.reserve(count, count * n_pixels / 3);
         }
         self.images = Some(images);
         self.count = count;
-        self.partial.reserve(n_pixels);
     }
 
     /// The images, once every byte has come; errors name the file and say

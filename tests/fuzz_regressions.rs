@@ -52,6 +52,23 @@ fn idx_images_of_zero_images_whose_size_overflows_are_a_named_error() {
 }
 
 #[test]
+fn a_header_promising_huge_images_is_a_length_error_not_an_allocation() {
+    // Found by the idx_images target in its first seconds once images were
+    // packed as they come: a 16-byte file whose header promises 0x43bb3cbc
+    // images of 0xbc434343 x 0x43430506 pixels had the reader reserve room
+    // for one whole image (3.6 * 10^18 bytes) and abort.
+    let bytes = regression("idx_images", "huge-images-promised-in-a-short-file");
+    let error = gradlab::mnist::parse_images("f", &bytes[..]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            gradlab::mnist::IdxError::WrongLength { found: 0, .. }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_canvas_whose_size_overflows_is_a_named_error() {
     // Found by the draw target in its first minute: width x height x 4
     // overflowed (a multiplication panic with debug assertions; a wrapped,
