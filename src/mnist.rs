@@ -21,7 +21,7 @@ use crate::Real;
 
 mod download;
 mod packed;
-pub use download::{IdxDownload, IdxSink, MnistDownload};
+pub use download::{IdxDownload, IdxSink, MnistDownload, Unpacked};
 pub use packed::PackedImages;
 
 /// The magic number of an IDX file of unsigned bytes in 3 dimensions (images).
@@ -538,7 +538,7 @@ impl Dataset {
     /// Starts loading the images at `indices` into the CPU's caches without
     /// waiting for them (a hint: it changes no value). The trainer calls it
     /// for the next batch before this one's products: a batch's images lie
-    /// scattered over the training set (47 MB unpacked, 12 MB packed), and
+    /// scattered over the training set (47 MB unpacked, 14.8 MB packed), and
     /// waiting for them in [`Dataset::inputs_into`] was 39 % of a native
     /// softmax step when they were kept unpacked (BENCHMARKS.md).
     /// WebAssembly has no prefetch instruction, so there it reads a byte of

@@ -1,7 +1,7 @@
 //! MNIST as it downloads: each of the four IDX files is fed in pieces, as
 //! the network delivers them, and unpacked on the way in. The page's worker
 //! reads its downloads this way so that the 55 MB of pixels go, image by
-//! image as they come, into the packed store the [`Dataset`]s keep (14 MB:
+//! image as they come, into the packed store the [`Dataset`]s keep (17 MB:
 //! [`PackedImages`](super::PackedImages)): no whole copy of a file, gzipped
 //! or unpacked, is ever held in JavaScript, whose garbage a tab keeps until
 //! a collection, or in the WebAssembly memory, which never shrinks and
@@ -140,7 +140,8 @@ impl<S: IdxSink> IdxDownload<S> {
     }
 }
 
-/// The unpacked bytes, given their full length once the header says it.
+/// A file's unpacked bytes as they are (the labels'), given their full
+/// length once the header says it.
 #[derive(Debug, Default)]
 pub struct Unpacked {
     bytes: Vec<u8>,
