@@ -12,10 +12,10 @@
 //!
 //! MNIST's images take 247 bytes each so on average (17.3 MB for both
 //! splits, counted over every image). Blocks rather than runs of
-//! zeros: runs would pack tighter (202 bytes an image), but their lengths
-//! vary from image to image, and unpacking them took a branch the
-//! processor could not foresee at every run; the page's softmax step took
-//! 20% longer (`www/bench/train-ab.mjs`, BENCHMARKS.md issue 21). Four
+//! zeros: runs would pack tighter (202 bytes an image), but the page's
+//! softmax step took 20% longer with them (`www/bench/train-ab.mjs`,
+//! BENCHMARKS.md issue 21), most likely for the branch at the end of every
+//! run, whose length varies from image to image (not profiled). Four
 //! blocks, sixteen pixels, unpack at once without a branch: their four bits
 //! pick a byte shuffle (WebAssembly's `i8x16.swizzle`, x86's SSSE3
 //! `pshufb`) that spreads the next stored blocks to their places and zeros
