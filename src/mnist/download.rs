@@ -12,32 +12,25 @@
 //! `Content-Encoding: gzip` (Vite's dev server does) has had the browser
 //! unpack it already.
 //!
-//! The labels' buffer is sized once, from the IDX header, the first bytes out
-//! of the decoder (and the images' store from theirs: see
-//! [`ImagesReader`]). Growing a buffer by doubling would copy it at every
-//! step and leave the memory at the peak of the old and the new buffer.
+//! The images' store is sized once, from their IDX header (see
+//! [`ImagesReader`]): growing it by doubling would copy it at every step and
+//! leave the memory at the peak of the old and the new buffer. The labels,
+//! 70 KB, are kept in a plain `Vec`.
 
 use std::io::{self, Write};
 
 use flate2::write::GzDecoder;
 
 use super::{
-    parse_labels, read_u32, Dataset, IdxError, ImagesReader, Mnist, FILES, TEST_IMAGES,
-    TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+    parse_labels, Dataset, IdxError, ImagesReader, Mnist, FILES, TEST_IMAGES, TEST_LABELS,
+    TRAIN_IMAGES, TRAIN_LABELS,
 };
 
 /// Gzip's magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// The longest IDX header: the magic, then a u32 for each of up to 255
-/// dimensions.
-const LONGEST_HEADER: usize = 4 + 4 * 255;
-/// No IDX file gradlab reads comes near this; a header that promises more
-/// is damaged, and is not trusted with an allocation (the parser then names
-/// the file and the lengths).
-const LARGEST_RESERVATION: usize = 1 << 30;
 
-/// What an IDX file's unpacked bytes go into: the bytes as they are
-/// ([`Unpacked`]), or images packed as they come ([`ImagesReader`]).
+/// What an IDX file's unpacked bytes go into: the bytes as they are (a
+/// `Vec<u8>`), or images packed as they come ([`ImagesReader`]).
 pub trait IdxSink: Write {
     /// An empty sink for `file` (the name its errors give).
     fn open(file: &str) -> Self;
@@ -47,7 +40,7 @@ pub trait IdxSink: Write {
 
 /// One IDX file arriving in pieces, gzipped or not, into `S`: by default
 /// kept as bytes.
-pub struct IdxDownload<S: IdxSink = Unpacked> {
+pub struct IdxDownload<S: IdxSink = Vec<u8>> {
     file: String,
     state: State<S>,
 }
@@ -140,27 +133,13 @@ impl<S: IdxSink> IdxDownload<S> {
     }
 }
 
-/// A file's unpacked bytes as they are (the labels'), given their full
-/// length once the header says it.
-#[derive(Debug, Default)]
-pub struct Unpacked {
-    bytes: Vec<u8>,
-    sized: bool,
-}
-
-impl Unpacked {
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
-    }
-}
-
-impl IdxSink for Unpacked {
+impl IdxSink for Vec<u8> {
     fn open(_file: &str) -> Self {
-        Unpacked::default()
+        Vec::new()
     }
 
     fn taken(&self) -> usize {
-        self.bytes.len()
+        self.len()
     }
 }
 
@@ -185,52 +164,11 @@ impl Write for ImagesReader {
     }
 }
 
-impl Write for Unpacked {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.bytes.extend_from_slice(buf);
-        if !self.sized {
-            if let Some(length) = promised_length(&self.bytes) {
-                // If the memory is not there, the buffer grows as the bytes
-                // come, and runs out where it would have anyway.
-                let _ = self
-                    .bytes
-                    .try_reserve_exact(length.saturating_sub(self.bytes.len()));
-                self.sized = true;
-            } else if self.bytes.len() >= LONGEST_HEADER {
-                // No header an IDX reader knows: the parser will say so.
-                self.sized = true;
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The length of an IDX file of unsigned bytes as its header gives it, once
-/// the header is all there; `None` before that, for another kind of file, or
-/// for a length no IDX file of gradlab's comes near.
-fn promised_length(bytes: &[u8]) -> Option<usize> {
-    let &[0, 0, 0x08, dimensions] = bytes.first_chunk::<4>()? else {
-        return None;
-    };
-    let header = 4 + 4 * usize::from(dimensions);
-    let sizes = bytes.get(..header)?;
-    let data = (4..header).step_by(4).try_fold(1usize, |product, at| {
-        product.checked_mul(read_u32(sizes, at) as usize)
-    })?;
-    header
-        .checked_add(data)
-        .filter(|&length| length <= LARGEST_RESERVATION)
-}
-
 /// MNIST's four files downloading side by side (in the order of
 /// [`FILES`](super::FILES): each split's images, then its labels).
 pub struct MnistDownload {
     images: [IdxDownload<ImagesReader>; 2],
-    labels: [IdxDownload<Unpacked>; 2],
+    labels: [IdxDownload<Vec<u8>>; 2],
 }
 
 impl Default for MnistDownload {
@@ -273,10 +211,10 @@ impl MnistDownload {
 
     /// Both splits, checked as [`Mnist::load`] checks the files on disk.
     pub fn finish(self) -> Result<Mnist, IdxError> {
-        let split = |images: IdxDownload<ImagesReader>, labels: IdxDownload<Unpacked>| {
+        let split = |images: IdxDownload<ImagesReader>, labels: IdxDownload<Vec<u8>>| {
             let (images_file, labels_file) = (images.file.clone(), labels.file.clone());
             let images = images.finish()?.finish()?;
-            let labels = parse_labels(&labels_file, &labels.finish()?.into_bytes())?;
+            let labels = parse_labels(&labels_file, &labels.finish()?)?;
             Dataset::new(images, labels, &images_file, &labels_file)
         };
         let ([train_images, test_images], [train_labels, test_labels]) = (self.images, self.labels);
@@ -327,18 +265,10 @@ mod tests {
         for size in [1, 2, 3, 17, packed.len()] {
             let gz = download(&packed, size).unwrap();
             assert!(gz.is_gzip());
-            assert_eq!(
-                gz.finish().unwrap().into_bytes(),
-                file,
-                "gzipped, pieces of {size}"
-            );
+            assert_eq!(gz.finish().unwrap(), file, "gzipped, pieces of {size}");
             let plain = download(&file, size).unwrap();
             assert!(!plain.is_gzip());
-            assert_eq!(
-                plain.finish().unwrap().into_bytes(),
-                file,
-                "plain, pieces of {size}"
-            );
+            assert_eq!(plain.finish().unwrap(), file, "plain, pieces of {size}");
         }
     }
 
@@ -358,30 +288,6 @@ mod tests {
                 assert_eq!(images.pixels, whole, "pieces of {size}");
             }
         }
-    }
-
-    #[wasm_bindgen_test(unsupported = test)]
-    fn the_buffer_is_sized_once_from_the_header() {
-        let file = images();
-        let gz = download(&gzip(&file), 1).unwrap();
-        let State::Gzip(decoder) = &gz.state else {
-            panic!("a gzip stream");
-        };
-        // Byte by byte, a buffer that grew by doubling would have a capacity
-        // of 128 for these 76 bytes.
-        assert_eq!(decoder.get_ref().bytes.capacity(), file.len());
-    }
-
-    #[wasm_bindgen_test(unsupported = test)]
-    fn promised_lengths_come_from_complete_headers_only() {
-        let file = images();
-        assert_eq!(promised_length(&file), Some(16 + 5 * 3 * 4));
-        assert_eq!(promised_length(&file[..15]), None, "header not complete");
-        assert_eq!(promised_length(&idx_bytes::labels(&[1, 2, 3])), Some(8 + 3));
-        assert_eq!(promised_length(b"PK\x03\x04 not an IDX file"), None);
-        // 2^32 - 1 images of 2^32 - 1 x 2^32 - 1 pixels: past any reservation.
-        let huge = idx_bytes::images(u32::MAX, u32::MAX, u32::MAX, &[]);
-        assert_eq!(promised_length(&huge), None);
     }
 
     #[wasm_bindgen_test(unsupported = test)]
