@@ -137,6 +137,18 @@ pub struct IdxImages {
 /// The length of an IDX images header: the magic, count, rows and cols.
 const IMAGES_HEADER: usize = 16;
 
+/// A complete images header's count, rows and cols.
+fn images_shape(header: &[u8]) -> [usize; 3] {
+    [4, 8, 12].map(|at| read_u32(header, at) as usize)
+}
+
+/// The pixels of an image of `rows` x `cols`, if this machine can address
+/// that many (a slice's length must fit in an isize).
+fn image_size(rows: usize, cols: usize) -> Option<usize> {
+    rows.checked_mul(cols)
+        .filter(|&n| isize::try_from(n).is_ok())
+}
+
 /// An IDX images file read as its bytes come, in pieces of any size (a
 /// download's, or a whole file at once): each image is packed as soon as
 /// its last byte is in, so the file is never held unpacked. Every check of
@@ -218,10 +230,8 @@ impl ImagesReader {
     /// of images and promises at least a pixel each, no more than this
     /// machine can address.
     fn open(&mut self) {
-        let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(&self.header, at) as usize);
-        let n_pixels = rows
-            .checked_mul(cols)
-            .filter(|&n| n > 0 && isize::try_from(n).is_ok());
+        let [count, rows, cols] = images_shape(&self.header);
+        let n_pixels = image_size(rows, cols).filter(|&n| n > 0);
         let (true, Some(n_pixels)) = (read_u32(&self.header, 0) == IMAGE_MAGIC, n_pixels) else {
             return;
         };
@@ -265,7 +275,7 @@ impl ImagesReader {
                 found: header.len(),
             });
         }
-        let [count, rows, cols] = [4, 8, 12].map(|at| read_u32(header, at) as usize);
+        let [count, rows, cols] = images_shape(header);
         // Computed in u128 so that a damaged header cannot overflow the product.
         let expected = count as u128 * rows as u128 * cols as u128;
         if expected != self.data_len as u128 {
@@ -277,19 +287,16 @@ impl ImagesReader {
             });
         }
         // With no images the length check says nothing about the image size.
-        if rows
-            .checked_mul(cols)
-            .is_none_or(|n| isize::try_from(n).is_err())
-        {
+        let Some(n_pixels) = image_size(rows, cols) else {
             return Err(IdxError::ImageTooLarge {
                 file: self.file,
                 rows,
                 cols,
             });
-        }
+        };
         let pixels = match self.images {
             Some(images) => images,
-            None if count == 0 => PackedImages::new(rows * cols),
+            None if count == 0 => PackedImages::new(n_pixels),
             // Images of no pixels, as many as the header likes: nothing to
             // learn from, and nothing to hold them in.
             None => {
