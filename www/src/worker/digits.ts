@@ -18,6 +18,7 @@ import {
   type Urls,
 } from '../protocol';
 import { describe, fetchOk, isTrap } from './errors';
+import { pieceReader } from './pieces';
 import type { LiveRun, RunLoop } from './runs';
 
 /** Hidden units whose weights are drawn for the one-hidden-layer network. */
@@ -180,7 +181,8 @@ export function createDigits(host: DigitsHost) {
     };
     // Each piece of a body goes into the module as it comes, where it is
     // unpacked into the buffers the data keeps (src/mnist/download.rs): no
-    // copy of a file, packed or unpacked, is held here.
+    // copy of a file, packed or unpacked, is held here, and the pieces pass
+    // through one buffer per file (pieces.ts).
     const download = new DataDownload();
     /** Until finish() takes it (whatever it returns), the download is ours to free. */
     let owned = true;
@@ -191,19 +193,19 @@ export function createDigits(host: DigitsHost) {
         responses.map(async (response, i) => {
           const body = response.body;
           if (!body) throw new Error(`empty response for ${order[i]}`);
-          const streamReader = body.getReader();
+          const pieces = pieceReader(body);
           let size = 0;
           for (;;) {
-            const { done, value } = await streamReader.read();
+            const piece = await pieces.read();
             // Another file failed: the download may be freed already.
             if (failed) {
-              await streamReader.cancel();
+              await pieces.cancel();
               return;
             }
-            if (done) break;
-            download.push(i, value);
-            size += value.length;
-            loadedBytes += value.length;
+            if (piece === null) break;
+            download.push(i, piece);
+            size += piece.length;
+            loadedBytes += piece.length;
             report(false);
           }
           // A server that sent the file with Content-Encoding: gzip (Vite's
