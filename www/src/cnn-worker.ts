@@ -16,6 +16,7 @@ import init, { Cnn, Faces } from '../pkg-cnn/gradlab_cnn.js';
 import type { CnnReply, CnnRequest, SavedFiles } from './protocol';
 import { chooseWasmBuild, supportsRelaxedSimd, type WasmPreference } from './wasm-build';
 import { describe, fetchOk, isTrap } from './worker/errors';
+import { readWhole } from './worker/pieces';
 
 /** The relaxed-SIMD build (scripts/build-page.sh), as for the main module. */
 const RELAXED_MODULE = new URL('../pkg-cnn/gradlab_cnn_relaxed_bg.wasm', import.meta.url);
@@ -54,23 +55,7 @@ async function download(url: string, progress: (done: number, total: number | nu
     progress(bytes.length, bytes.length);
     return bytes;
   }
-  const chunks: Uint8Array[] = [];
-  let done = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const next = await reader.read();
-    if (next.done) break;
-    chunks.push(next.value);
-    done += next.value.length;
-    progress(done, total !== null && done <= total ? total : null);
-  }
-  const bytes = new Uint8Array(done);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return readWhole(response.body, total, (done) => progress(done, total !== null && done <= total ? total : null));
 }
 
 let network: Promise<Cnn> | null = null;

@@ -1,9 +1,11 @@
-// The worker's body reader (src/worker/pieces.ts), run here in Node, whose
+// The workers' body reader (src/worker/pieces.ts), run here in Node, whose
 // fetch bodies are byte streams as the browser's are: a body read through
 // one buffer hands back every byte in order, each piece in that buffer's
-// memory; a stream that is not a byte stream is read piece by piece; and
-// cancelling stops the body. The page's MNIST loading (page.test.mjs,
-// hosting.test.mjs) reads real files through it in Chromium.
+// memory; a stream that is not a byte stream is read piece by piece;
+// cancelling stops the body; and a whole body comes back in one array
+// whether the Content-Length was right, short, long or missing. The page's
+// MNIST loading (page.test.mjs, hosting.test.mjs) and part 10's weights
+// (own-faces.test.mjs) read real files through it in Chromium.
 //
 // Run: npm test (node --test). Needs no build: the module is compiled here
 // with the Oxc transform that Vite builds the page with.
@@ -82,4 +84,18 @@ test('cancelling stops the body', async () => {
   await reader.cancel();
   assert.notEqual(cancelled, null, 'the source was not cancelled');
   assert.equal(await reader.read(), null);
+});
+
+test('a whole body comes back in one array, whatever length was announced', async () => {
+  // 2.5 buffers' worth, announced exactly, short (the array grows), long
+  // (the bytes read, no more) and not at all.
+  const body = counting(2.5 * pieces.PIECE_BYTES);
+  for (const expected of [body.length, 1000, 3 * body.length, null]) {
+    const seen = [];
+    const whole = await pieces.readWhole(new Response(body).body, expected, (done) => seen.push(done));
+    assert.deepEqual(Buffer.from(whole), Buffer.from(body), `announced ${expected}`);
+    assert.equal(whole.buffer.byteLength, body.length, `announced ${expected}: the array is cut to the body`);
+    assert.equal(seen.at(-1), body.length);
+    assert.ok(seen.every((done, i) => i === 0 || done > seen[i - 1]), `announced ${expected}: progress only grows`);
+  }
 });

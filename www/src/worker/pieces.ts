@@ -49,3 +49,29 @@ export function pieceReader(body: ReadableStream<Uint8Array>): PieceReader {
     cancel: () => byob.cancel(),
   };
 }
+
+/** Past this, a Content-Length is not taken at its word for the first
+ * allocation: the array grows as the bytes come instead. */
+const LARGEST_PRESIZE = 64 * 1024 * 1024;
+
+/** A whole body in one array, read through one buffer: sized from
+ * `expected` (the Content-Length, if any) and grown if the body is longer,
+ * as a body the browser unpacked is, so no list of pieces is joined at the
+ * end. `progress(done)` follows each piece. */
+export async function readWhole(body: ReadableStream<Uint8Array>, expected: number | null, progress: (done: number) => void): Promise<Uint8Array> {
+  let bytes = new Uint8Array(expected !== null && expected > 0 && expected <= LARGEST_PRESIZE ? expected : PIECE_BYTES);
+  let done = 0;
+  const reader = pieceReader(body);
+  for (let piece = await reader.read(); piece !== null; piece = await reader.read()) {
+    if (done + piece.length > bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * bytes.length, done + piece.length));
+      grown.set(bytes.subarray(0, done));
+      bytes = grown;
+    }
+    bytes.set(piece, done);
+    done += piece.length;
+    progress(done);
+  }
+  // Shorter than announced, or grown past its end: the bytes read, no more.
+  return done === bytes.length ? bytes : bytes.slice(0, done);
+}
