@@ -17,6 +17,7 @@
 // Not a test: it prints the figures (and writes them with --json FILE) for
 // BENCHMARKS.md. Run after scripts/build-page.sh:
 //   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR] [--devtools-network] [--gpu] [--settle-ms 10000]
+//   node www/bench/page-bench.mjs --startup-runs 30 [--rates 4] [--dist DIR] [--against DIR]
 // (--dist: another build of the page, to compare two builds one after the other;
 // --devtools-network: the memory run with the Network domain on, as Playwright has it;
 // --gpu: Chromium with a GPU process (SwiftShader, on the CPU) instead of
@@ -26,8 +27,13 @@
 // blank tab is: its resident size by kind (/proc) and by Chromium's allocators
 // (a memory-infra dump; some of them hold others, so they do not add up).
 // With --startup-runs N it measures only the start-up, N times at each rate
-// (a fresh browser each time), and prints each run and the medians: the
-// start-up's long tasks vary a lot from run to run on a shared machine.
+// (a fresh browser each time), and prints each run, the medians and the
+// quartiles: the start-up's long tasks vary a lot from run to run on a
+// shared machine. --against DIR alternates those start-ups with another
+// build's, one by one, and gives the ratio of their medians: on a 2-core
+// machine the median of the same build moved from 208 to 301 ms within a
+// quarter of an hour (BENCHMARKS.md, issue 21, seventeenth round), so two
+// builds compare only within one such set.
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,6 +50,8 @@ const www = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RATES = option('--rates', '1,4').split(',').map(Number);
 const STROKES = Number(option('--strokes', '5'));
 const STARTUP_RUNS = Number(option('--startup-runs', '0'));
+/** Another build whose start-ups alternate with --dist's (--startup-runs only). */
+const AGAINST = option('--against', null);
 // The memory run with DevTools' Network domain on, as Playwright has it (bare-page.mjs).
 const DEVTOOLS_NETWORK = flag('--devtools-network');
 const GPU = flag('--gpu');
@@ -223,12 +231,17 @@ async function measure(rate, server, executablePath, startupOnly = false) {
 }
 
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+if (AGAINST && STARTUP_RUNS === 0) throw new Error('--against compares start-ups only: give --startup-runs N too');
 const server = await serve(DIST);
+const against = AGAINST ? await serve(resolve(AGAINST)) : null;
 const results = [];
 try {
   for (const rate of RATES) {
     if (STARTUP_RUNS > 0) {
-      for (let run = 0; run < STARTUP_RUNS; run++) results.push(await measure(rate, server, executablePath, true));
+      for (let run = 0; run < STARTUP_RUNS; run++) {
+        results.push({ build: DIST, ...(await measure(rate, server, executablePath, true)) });
+        if (against) results.push({ build: resolve(AGAINST), ...(await measure(rate, against, executablePath, true)) });
+      }
     } else {
       // After measure() has closed its browser, whose renderer would be the largest.
       results.push({ ...(await measure(rate, server, executablePath)), memory: await measureMemory(rate, server, executablePath) });
@@ -236,17 +249,29 @@ try {
   }
 } finally {
   await server.close();
+  await against?.close();
 }
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() };
 const f = (x) => x.toFixed(0);
 const startupLine = (r) => `ready in ${f(r.readyMs)} ms; long tasks ${r.startup.count}, ${f(r.startup.totalMs)} ms in all, the longest ${f(r.startup.longestMs)} ms`;
+/** The value a `fraction` of the way through `values`, sorted (the
+ * median at 0.5, as `median` picks it). */
+const quantile = (values, fraction) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * fraction + 0.5)];
 if (STARTUP_RUNS > 0) {
+  const builds = AGAINST ? [DIST, resolve(AGAINST)] : [DIST];
   for (const rate of RATES) {
-    const runs = results.filter((r) => r.rate === rate);
-    console.log(`CPU throttling ${rate}x, start-up, ${runs.length} runs`);
-    for (const r of runs) console.log(`  ${startupLine(r)}`);
-    const of = (pick) => f(median(runs.map(pick)));
-    console.log(`  medians: ready in ${of((r) => r.readyMs)} ms; long tasks ${of((r) => r.startup.totalMs)} ms in all, the longest ${of((r) => r.startup.longestMs)} ms`);
+    const medians = [];
+    for (const build of builds) {
+      const runs = results.filter((r) => r.rate === rate && r.build === build);
+      console.log(`CPU throttling ${rate}x, start-up, ${runs.length} runs${AGAINST ? ` of ${build}` : ''}`);
+      for (const r of runs) console.log(`  ${startupLine(r)}`);
+      const of = (pick) => f(median(runs.map(pick)));
+      const totals = runs.map((r) => r.startup.totalMs);
+      medians.push(median(totals));
+      console.log(`  medians: ready in ${of((r) => r.readyMs)} ms; long tasks ${of((r) => r.startup.totalMs)} ms in all, the longest ${of((r) => r.startup.longestMs)} ms`);
+      console.log(`  long tasks in all: quartiles ${f(quantile(totals, 0.25))} and ${f(quantile(totals, 0.75))} ms; at most 200 ms in ${totals.filter((t) => t <= 200).length} of ${runs.length} runs`);
+    }
+    if (AGAINST) console.log(`  the first build's median over the second's: ${medians[1] > 0 ? (medians[0] / medians[1]).toFixed(2) : 'n/a (the second had none)'}`);
   }
 } else {
   for (const r of results) {
