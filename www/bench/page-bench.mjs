@@ -9,14 +9,15 @@
 //   - the longest main-thread task while it trains;
 //   - memory: the renderer process's resident size (its worker threads and
 //     their WebAssembly memories included) for a blank tab, after start-up,
-//     once MNIST is in, and with every chapter built and shown (at once, and
-//     again after the tab was left alone for --settle-ms, 10 s); beside it
-//     the page's JS heap and the worker's WebAssembly memory. Measured in a
-//     second browser that Playwright does not drive (bare-page.mjs), whose
-//     renderer holds no DevTools copy of the fetched files.
+//     once MNIST is in, and with every chapter built and shown (at once,
+//     and again after the tab was left alone for each of --settle-ms, 10
+//     and 40 s); beside it the page's JS heap and the worker's WebAssembly
+//     memory. Measured in a second browser that Playwright does not drive
+//     (bare-page.mjs), whose renderer holds no DevTools copy of the fetched
+//     files.
 // Not a test: it prints the figures (and writes them with --json FILE) for
 // BENCHMARKS.md. Run after scripts/build-page.sh:
-//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR] [--devtools-network] [--gpu] [--settle-ms 10000]
+//   node www/bench/page-bench.mjs [--rates 1,4] [--strokes 5] [--json FILE] [--dist DIR] [--devtools-network] [--gpu] [--settle-ms 10000,40000]
 //   node www/bench/page-bench.mjs --startup-runs 30 [--rates 4] [--dist DIR] [--against DIR]
 // (--dist: another build of the page, to compare two builds one after the other;
 // --devtools-network: the memory run with the Network domain on, as Playwright has it;
@@ -61,8 +62,14 @@ const GPU = flag('--gpu');
 const BROWSER_ARGS = GPU ? [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] : CHROMIUM_ARGS;
 const JSON_FILE = option('--json', null);
 const DIST = resolve(option('--dist', join(www, 'dist')));
-// How long the tab is left alone with every chapter shown before it is measured again.
-const SETTLE_MS = Number(option('--settle-ms', '10000'));
+// How long the tab is left alone with every chapter shown before it is
+// measured again, once at each of these times. At 10 s a first visit's
+// service worker is often still installing in the page's renderer (it
+// registers once the page is idle after MNIST and any run); by 40 s it has
+// finished and Chromium has stopped it (BENCHMARKS.md, issue 21, seventeenth
+// round).
+const SETTLE_MS = option('--settle-ms', '10000,40000').split(',').map(Number);
+if (!SETTLE_MS.every((ms, i) => Number.isFinite(ms) && ms >= (SETTLE_MS[i - 1] ?? 0))) throw new Error(`--settle-ms takes times in ms from the shortest, such as 10000,40000; not ${SETTLE_MS.join(',')}`);
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const mb = (bytes) => bytes / 1e6;
@@ -160,8 +167,13 @@ async function measureMemory(rate, server, executablePath) {
     // (software raster, --disable-gpu: 28 MB of tiles became 11 between 2
     // and 5 s later in a scratch run, BENCHMARKS.md issue 21), which is
     // how a learner's tab spends most of its time.
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const settled = await state();
+    const settled = [];
+    let waited = 0;
+    for (const ms of SETTLE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, ms - waited));
+      waited = ms;
+      settled.push({ afterMs: ms, ...(await state()) });
+    }
     // How much of that is garbage the heaps had not yet collected. Twice, as
     // mem-probe.mjs does: V8 frees some pages only in a second collection.
     for (let round = 0; round < 2; round++) {
@@ -287,11 +299,11 @@ if (STARTUP_RUNS > 0) {
     console.log(row('after start-up', m.afterStartup));
     console.log(row('after MNIST', m.afterMnist));
     console.log(row('every chapter', m.allChapters));
-    console.log(row(`every chapter, ${SETTLE_MS / 1000} s later (the tab left alone)`, m.settled));
+    for (const later of m.settled) console.log(row(`every chapter, ${later.afterMs / 1000} s later (the tab left alone)`, later));
     console.log(row('every chapter, then a forced GC in every heap', m.afterGc));
     const grew = (key, state = m.allChapters) => f(state[key] - m.blank[key]);
     const byKind = (state) => `anonymous ${grew('anonMB', state)} MB, file-backed (Chromium's binary and libraries, shared) ${grew('fileMB', state)} MB, shared memory ${grew('shmemMB', state)} MB`;
-    console.log(`    its growth over a blank tab by kind: ${byKind(m.allChapters)}; left alone: ${byKind(m.settled)}`);
+    console.log(`    its growth over a blank tab by kind: ${byKind(m.allChapters)}; ${m.settled.map((later) => `left alone ${later.afterMs / 1000} s: ${byKind(later)}`).join('; ')}`);
     const allocators = (state) =>
       Object.keys(state.allocatorsMB)
         .map((name) => [name, state.allocatorsMB[name] - (m.blank.allocatorsMB[name] ?? 0)])
@@ -299,7 +311,7 @@ if (STARTUP_RUNS > 0) {
         .sort((x, y) => y[1] - x[1])
         .map(([name, growth]) => `${name} ${f(growth)}`)
         .join(', ');
-    console.log(`    by Chromium's allocators (memory-infra, MB over a blank tab): ${allocators(m.allChapters)}; left alone: ${allocators(m.settled)}; after the forced GC: ${allocators(m.afterGc)}`);
+    console.log(`    by Chromium's allocators (memory-infra, MB over a blank tab): ${allocators(m.allChapters)}; ${m.settled.map((later) => `left alone ${later.afterMs / 1000} s: ${allocators(later)}`).join('; ')}; after the forced GC: ${allocators(m.afterGc)}`);
     const a = m.allChapters;
     if (a.gpuProcessMB !== null) console.log(`  the GPU process: resident ${f(m.blank.gpuProcessMB)} MB with a blank tab, ${f(a.gpuProcessMB)} MB with every chapter`);
   }
