@@ -65,8 +65,8 @@ const DIST = resolve(option('--dist', join(www, 'dist')));
 // How long the tab is left alone with every chapter shown before it is
 // measured again, once at each of these times. At 10 s a first visit's
 // service worker is often still installing in the page's renderer (it
-// registers once the page is idle after MNIST and any run); by 40 s it has
-// finished and Chromium has stopped it (BENCHMARKS.md, issue 21, seventeenth
+// registers once the page is idle after MNIST and any run); at 40 s the tab
+// held what a build without it held (BENCHMARKS.md, issue 21, seventeenth
 // round).
 const SETTLE_MS = option('--settle-ms', '10000,40000').split(',').map(Number);
 if (!SETTLE_MS.every((ms, i) => Number.isFinite(ms) && ms >= (SETTLE_MS[i - 1] ?? 0))) throw new Error(`--settle-ms takes times in ms from the shortest, such as 10000,40000; not ${SETTLE_MS.join(',')}`);
