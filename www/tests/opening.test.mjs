@@ -3,7 +3,9 @@
 // 4 and 5 show the runs the native binary recorded with their settings
 // (www/public/models/softmax-*.report.json, made by
 // scripts/train-default-models.sh) until the learner trains one; chapter 7
-// times backpropagation on this machine as it comes into view.
+// times backpropagation on this machine as it comes into view. Before any
+// scroll, once the page is idle, part 1 is built and part 2's code loaded
+// (with the chart library), part 2 itself not built.
 //
 // Run: npm test (node --test), after `npm run build`. Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
@@ -91,6 +93,18 @@ test('every chapter opens with its figure drawn, without a control touched', asy
   assert.ok((await svgMarks(section.getByTestId('features-curves'))) >= 8, '10: the learning curves are drawn');
   assert.ok((await svgMarks(section.getByTestId('features-heatmap-features'))) >= 10, '10: the confusion matrices are drawn');
 
+  assertNoProblems(problems);
+  await page.close();
+});
+
+test("once the page is idle, part 1 is built and part 2's code loaded, though part 2 is built only when it comes near", async () => {
+  const { page, problems } = await openPage();
+  const fetched = (pattern) => page.evaluate((source) => performance.getEntriesByType('resource').some((entry) => new RegExp(source).test(entry.name)), pattern.source);
+  await page.waitForSelector('[data-testid="chapter-1"][data-mounted="true"]', { state: 'attached', timeout: 30000 });
+  // main.ts loads part 2's module when the page is next idle and no network trains.
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((entry) => /\/assets\/network-[^/]*\.js$/.test(entry.name)), null, { timeout: 30000 });
+  assert.ok(await fetched(/\/assets\/charts-[^/]*\.js$/), "the chart library came with part 2's code");
+  assert.notEqual(await page.getByTestId('chapter-2').getAttribute('data-mounted'), 'true', 'part 2 is not built while it is more than a screen below the view');
   assertNoProblems(problems);
   await page.close();
 });

@@ -17,4 +17,8 @@ export interface Chapter {
   drawn: readonly string[];
   /** Builds the chapter; a lesson chapter loads its module first. */
   mount(section: HTMLElement, lab: Lab): void | Promise<void>;
+  /** A lesson chapter: loads its module (and the libraries it imports)
+   * without building anything, so that building it later runs no module's
+   * first evaluation. */
+  load?(): Promise<unknown>;
 }

@@ -33,6 +33,7 @@ function lesson(part: number, id: string, title: string, nav: string, drawn: str
     nav: `${part}. ${nav}`,
     drawn: drawn.map((selector) => `[data-testid="chapter-${part}"] ${selector}`),
     mount: (section, lab) => afterReady(lab).then(load).then((module) => module.mount(section, lab)),
+    load,
   };
 }
 
