@@ -7,6 +7,9 @@
 //   - reading a stroke: from its last ink to the reading of the image that
 //     holds it, idle and while the softmax network trains;
 //   - the longest main-thread task while it trains;
+//   - the main thread's long tasks while it still trains and the learner
+//     scrolls to the learning curves, which brings part 2 (and at times part
+//     3) near enough to be built during the run;
 //   - memory: the renderer process's resident size (its worker threads and
 //     their WebAssembly memories included) for a blank tab, after start-up,
 //     once MNIST is in, and with every chapter built and shown (at once,
@@ -70,6 +73,11 @@ const DIST = resolve(option('--dist', join(www, 'dist')));
 // round).
 const SETTLE_MS = option('--settle-ms', '10000,40000').split(',').map(Number);
 if (!SETTLE_MS.every((ms, i) => Number.isFinite(ms) && ms >= (SETTLE_MS[i - 1] ?? 0))) throw new Error(`--settle-ms takes times in ms from the shortest, such as 10000,40000; not ${SETTLE_MS.join(',')}`);
+
+/** How long the long tasks are still collected after part 2 is built,
+ * once the learning curves were scrolled into view during a run (its first
+ * figures are drawn in the frames after it is built). */
+const SCROLL_WINDOW_MS = 1000;
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const mb = (bytes) => bytes / 1e6;
@@ -225,6 +233,19 @@ async function measure(rate, server, executablePath, startupOnly = false) {
     const stillRunning = (await page.getByTestId('status').getAttribute('data-phase')) === 'running';
     const trainingTo = await page.evaluate(() => performance.now());
     const whileTraining = await longTasks(page, trainingFrom, trainingTo);
+    // The learner scrolls down to watch the curves while a run goes on. A
+    // new run for it: a 50-epoch run, the most the page allows, is about 5 s
+    // of training (the worker is not throttled) and may be ending by now.
+    await page.getByTestId('train-reset').click();
+    await page.waitForSelector('[data-testid="status"][data-phase="idle"]');
+    await page.getByTestId('train-start').click();
+    await page.waitForSelector('[data-testid="status"][data-phase="running"]');
+    const scrollFrom = await page.evaluate(() => performance.now());
+    await page.getByTestId('learning-curve').scrollIntoViewIfNeeded();
+    await page.waitForSelector('[data-testid="chapter-2"][data-mounted="true"]', { state: 'attached', timeout: 120000 });
+    await new Promise((resolve) => setTimeout(resolve, SCROLL_WINDOW_MS));
+    const scrolledStillRunning = (await page.getByTestId('status').getAttribute('data-phase')) === 'running';
+    const whileScrolling = await longTasks(page, scrollFrom, await page.evaluate(() => performance.now()));
     await page.getByTestId('train-reset').click();
     return {
       rate,
@@ -235,6 +256,8 @@ async function measure(rate, server, executablePath, startupOnly = false) {
       strokeTrainingMs: median(training),
       trainingStillRunning: stillRunning,
       whileTraining,
+      scrolledStillRunning,
+      whileScrolling,
     };
   } finally {
     await context.close();
@@ -292,6 +315,7 @@ if (STARTUP_RUNS > 0) {
     console.log(`  MNIST loaded in ${r.mnistSeconds.toFixed(1)} s (the worker's measure)`);
     console.log(`  stroke to reading: ${f(r.strokeIdleMs)} ms idle, ${f(r.strokeTrainingMs)} ms while training (+${f(r.strokeTrainingMs - r.strokeIdleMs)} ms)${r.trainingStillRunning ? '' : ' (the run ended during the strokes)'}`);
     console.log(`  while training: long tasks ${r.whileTraining.count}, the longest ${f(r.whileTraining.longestMs)} ms`);
+    console.log(`  scrolling to the curves while training (part 2 built meanwhile): long tasks ${r.whileScrolling.count}, the longest ${f(r.whileScrolling.longestMs)} ms, ${f(r.whileScrolling.totalMs)} ms in all${r.scrolledStillRunning ? '' : ' (the run ended meanwhile)'}`);
     const m = r.memory;
     const over = (x, key) => `${f(x[key])} MB (${f(x[key] - m.blank[key])} over a blank tab)`;
     const row = (name, x) => `  ${name}: resident ${over(x, 'rendererMB')}, footprint ${over(x, 'footprintMB')}; page JS heap ${f(x.jsHeapMB)} MB in use of ${f(x.jsHeapTotalMB)}, wasm ${f(x.wasmMB)} MB`;
