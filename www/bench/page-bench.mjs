@@ -55,7 +55,7 @@ const RATES = option('--rates', '1,4').split(',').map(Number);
 const STROKES = Number(option('--strokes', '5'));
 const STARTUP_RUNS = Number(option('--startup-runs', '0'));
 /** Another build whose start-ups alternate with --dist's (--startup-runs only). */
-const AGAINST = option('--against', null);
+const AGAINST = option('--against', null) === null ? null : resolve(option('--against', null));
 // The memory run with DevTools' Network domain on, as Playwright has it (bare-page.mjs).
 const DEVTOOLS_NETWORK = flag('--devtools-network');
 const GPU = flag('--gpu');
@@ -79,7 +79,9 @@ if (!SETTLE_MS.every((ms, i) => Number.isFinite(ms) && ms >= (SETTLE_MS[i - 1] ?
  * figures are drawn in the frames after it is built). */
 const SCROLL_WINDOW_MS = 1000;
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+/** The value a `fraction` of the way through `values`, sorted. */
+const quantile = (values, fraction) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * fraction + 0.5)];
+const median = (values) => quantile(values, 0.5);
 const mb = (bytes) => bytes / 1e6;
 
 /** Draws a "1" and returns ms from its last ink to the reading of the
@@ -268,14 +270,14 @@ async function measure(rate, server, executablePath, startupOnly = false) {
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 if (AGAINST && STARTUP_RUNS === 0) throw new Error('--against compares start-ups only: give --startup-runs N too');
 const server = await serve(DIST);
-const against = AGAINST ? await serve(resolve(AGAINST)) : null;
+const against = AGAINST ? await serve(AGAINST) : null;
 const results = [];
 try {
   for (const rate of RATES) {
     if (STARTUP_RUNS > 0) {
       for (let run = 0; run < STARTUP_RUNS; run++) {
         results.push({ build: DIST, ...(await measure(rate, server, executablePath, true)) });
-        if (against) results.push({ build: resolve(AGAINST), ...(await measure(rate, against, executablePath, true)) });
+        if (against) results.push({ build: AGAINST, ...(await measure(rate, against, executablePath, true)) });
       }
     } else {
       // After measure() has closed its browser, whose renderer would be the largest.
@@ -289,11 +291,8 @@ try {
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))), date: new Date().toISOString() };
 const f = (x) => x.toFixed(0);
 const startupLine = (r) => `ready in ${f(r.readyMs)} ms; long tasks ${r.startup.count}, ${f(r.startup.totalMs)} ms in all, the longest ${f(r.startup.longestMs)} ms`;
-/** The value a `fraction` of the way through `values`, sorted (the
- * median at 0.5, as `median` picks it). */
-const quantile = (values, fraction) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * fraction + 0.5)];
 if (STARTUP_RUNS > 0) {
-  const builds = AGAINST ? [DIST, resolve(AGAINST)] : [DIST];
+  const builds = AGAINST ? [DIST, AGAINST] : [DIST];
   for (const rate of RATES) {
     const medians = [];
     for (const build of builds) {
@@ -303,7 +302,7 @@ if (STARTUP_RUNS > 0) {
       const of = (pick) => f(median(runs.map(pick)));
       const totals = runs.map((r) => r.startup.totalMs);
       medians.push(median(totals));
-      console.log(`  medians: ready in ${of((r) => r.readyMs)} ms; long tasks ${of((r) => r.startup.totalMs)} ms in all, the longest ${of((r) => r.startup.longestMs)} ms`);
+      console.log(`  medians: ready in ${of((r) => r.readyMs)} ms; long tasks ${f(medians.at(-1))} ms in all, the longest ${of((r) => r.startup.longestMs)} ms`);
       console.log(`  long tasks in all: quartiles ${f(quantile(totals, 0.25))} and ${f(quantile(totals, 0.75))} ms; at most 200 ms in ${totals.filter((t) => t <= 200).length} of ${runs.length} runs`);
     }
     if (AGAINST) console.log(`  the first build's median over the second's: ${medians[1] > 0 ? (medians[0] / medians[1]).toFixed(2) : 'n/a (the second had none)'}`);

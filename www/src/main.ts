@@ -286,8 +286,8 @@ lab.on((event) => {
 // after a few seconds (a slow network) does not hold the chapters back.
 // Part 2's code follows, unbuilt, when the page is idle and no network
 // trains: it brings the chart library, whose first evaluation was a task of
-// 141 ms at 4x when a learner scrolled down during a run and part 2 was
-// built then (BENCHMARKS.md, issue 21's seventeenth round). A failure to
+// 141 ms in a trace at 4x when a learner scrolled down during a run and part
+// 2 was built then (BENCHMARKS.md, issue 21's seventeenth round). A failure to
 // load it shows when the chapter is built.
 const STARTED_OR_LATE_MS = 3000;
 void drawBuilt
@@ -296,7 +296,6 @@ void drawBuilt
     for (const id of pending.keys()) nearby.observe(document.getElementById(id)!);
     const [, first, second] = chapters;
     whenIdle(() => {
-      const built = first && pending.has(first.id) ? build(first.id) : Promise.resolve();
-      void built.then(() => whenIdleAndNotTraining(() => void second?.load?.().catch(() => {})));
+      void (first ? build(first.id) : Promise.resolve()).then(() => whenIdleAndNotTraining(() => void second?.load?.().catch(() => {})));
     });
   });
