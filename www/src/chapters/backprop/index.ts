@@ -124,7 +124,7 @@ export function mount(section: HTMLElement, lab: Lab): void {
       line(fit?.naive_fit, `one-at-a-time fit`, NAIVE),
     ].filter((s): s is NonNullable<typeof s> => s !== null);
     const label = (f: { slope: number } | null | undefined, r: TimingRow | undefined, time: (r: TimingRow) => number, color: string) =>
-      f && r ? Plot.text([r], { x: size, y: time, text: () => `slope ${f.slope.toFixed(2)}`, dx: -8, dy: -12, textAnchor: 'end', fill: color, fontSize: 12, fontWeight: 600 }) : null;
+      f && r ? Plot.text([r], { x: size, y: time, text: () => `slope ${f.slope.toFixed(2)}`, dx: -8, dy: -12, textAnchor: 'end', fill: color, fontSize: 12, fontWeight: 700 }) : null;
     const last = [...group].sort((a, b) => size(a) - size(b)).pop();
     const times = group.flatMap((r) => [r.backprop_ms, r.naive_ms]);
     const chart = lineChart({

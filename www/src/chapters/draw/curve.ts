@@ -567,10 +567,11 @@ function setAll(element: Element, attributes: Record<string, string | number>): 
   }
 }
 
-/** Plot's swatch legend, as the cost chart had it. */
+/** Plot's swatch legend, as the cost chart had it, in the charts' 12 px
+ * (Plot's 10 px was one more font in the first view). */
 function legend(): HTMLElement {
   const row = document.createElement('div');
-  row.style.cssText = 'display:flex;flex-wrap:wrap;align-items:center;min-height:33px;margin-bottom:0.5em;font:10px system-ui,sans-serif';
+  row.style.cssText = 'display:flex;flex-wrap:wrap;align-items:center;min-height:33px;margin-bottom:0.5em;font:12px system-ui,sans-serif';
   for (const set of SETS) {
     const swatch = document.createElement('span');
     swatch.style.cssText = 'display:inline-flex;align-items:center;margin-right:1em';
