@@ -56,11 +56,11 @@ export function diagram(values: DiagramValues | null): string {
     parts.push(`<circle cx="${inX}" cy="${inY(i)}" r="14" fill="${bias ? '#fdecE6' : '#fff'}" stroke="${bias ? '#e4572e' : MUTED}"/>`);
     parts.push(text(inX, inY(i), name, 11, INK));
   });
-  parts.push(text(inX, 22, 'input x', 13, INK, 'middle', 600));
+  parts.push(text(inX, 22, 'input x', 13, INK, 'middle', 700));
   parts.push(text(inX, 38, '784 pixels + a 1 for the bias', 11, MUTED));
   // Outputs: logits, softmax, probabilities.
-  parts.push(text(outX, 22, 'logits z = Wᵀx', 13, INK, 'middle', 600));
-  parts.push(text(pX, 22, 'p = softmax(z)', 13, INK, 'middle', 600));
+  parts.push(text(outX, 22, 'logits z = Wᵀx', 13, INK, 'middle', 700));
+  parts.push(text(pX, 22, 'p = softmax(z)', 13, INK, 'middle', 700));
   for (let k = 0; k < 10; k++) {
     const y = outY(k);
     const p = values ? values.probabilities[k] : 0;
