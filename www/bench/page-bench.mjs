@@ -55,7 +55,8 @@ const RATES = option('--rates', '1,4').split(',').map(Number);
 const STROKES = Number(option('--strokes', '5'));
 const STARTUP_RUNS = Number(option('--startup-runs', '0'));
 /** Another build whose start-ups alternate with --dist's (--startup-runs only). */
-const AGAINST = option('--against', null) === null ? null : resolve(option('--against', null));
+const againstOption = option('--against', null);
+const AGAINST = againstOption === null ? null : resolve(againstOption);
 // The memory run with DevTools' Network domain on, as Playwright has it (bare-page.mjs).
 const DEVTOOLS_NETWORK = flag('--devtools-network');
 const GPU = flag('--gpu');
