@@ -9,9 +9,8 @@
 // Run: npm test (node --test), after `npm run build`. Needs Chromium at
 // /usr/bin/chromium, or set CHROMIUM=/path/to/chrome.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { assertNoProblems, canvasColours, chapter, open, openPage, shoot, svgMarks, textOf, useBrowser } from './lesson-harness.mjs';
+import { assertNoProblems, canvasColours, chapter, open, openPage, savesPng, shoot, svgMarks, textOf, useBrowser } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -83,14 +82,7 @@ test('chapters 8 and 9: faces, retraining, and the hidden units of two people', 
   await shoot(section, 9);
 
   // Both chapters' figures save as PNGs.
-  for (const name of ['faces-gallery', 'faces-curves', 'faces-confusion', 'hidden-units']) {
-    const button = page.locator(`button[data-save="${name}"]`);
-    await button.scrollIntoViewIfNeeded();
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), button.click()]);
-    const bytes = readFileSync(await download.path());
-    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name}: a PNG file`);
-    assert.ok(bytes.length > 2000, `${name}: the PNG has content (${bytes.length} bytes)`);
-  }
+  for (const name of ['faces-gallery', 'faces-curves', 'faces-confusion', 'hidden-units']) await savesPng(page, name);
 
   assert.equal(await page.locator('.katex-error').count(), 0, 'every formula typesets');
   assert.equal(await page.getByTestId('error-panel').isHidden(), true, `no error shown: ${await page.getByTestId('error-panel').innerText()}`);

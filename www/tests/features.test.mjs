@@ -16,7 +16,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { assertNoProblems, chapter, gradlabBinary, open, openPage, openPageWith, shoot, svgMarks, textOf, useBrowser, www } from './lesson-harness.mjs';
+import { assertNoProblems, chapter, gradlabBinary, open, openPage, openPageWith, savesPng, shoot, svgMarks, textOf, useBrowser, www } from './lesson-harness.mjs';
 
 useBrowser();
 
@@ -141,14 +141,7 @@ test('chapter 10: features against pixels, both confusion matrices, and the clas
   await shoot(section, 10);
 
   // ---- The figures save as PNGs.
-  for (const name of ['features-confusion', 'features-curves', 'features-retrained']) {
-    const button = page.locator(`button[data-save="${name}"]`);
-    await button.scrollIntoViewIfNeeded();
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), button.click()]);
-    const bytes = readFileSync(await download.path());
-    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name}: a PNG file`);
-    assert.ok(bytes.length > 2000, `${name}: the PNG has content (${bytes.length} bytes)`);
-  }
+  for (const name of ['features-confusion', 'features-curves', 'features-retrained']) await savesPng(page, name);
 
   assert.equal(await page.locator('.katex-error').count(), 0, 'every formula typesets');
   assert.equal(await page.getByTestId('error-panel').isHidden(), true, `no error shown: ${await page.getByTestId('error-panel').innerText()}`);

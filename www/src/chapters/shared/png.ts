@@ -29,6 +29,8 @@ function drawnParts(root: HTMLElement): (HTMLElement | SVGSVGElement | HTMLCanva
   return [...root.querySelectorAll<HTMLElement | SVGSVGElement | HTMLCanvasElement>('canvas, svg, [data-png-text], th, td')].filter((part) => {
     if (part instanceof SVGSVGElement && part.parentElement?.closest('svg')) return false;
     if (part.closest('[data-png-skip]')) return false;
+    // A canvas with no pixels has nothing to draw, and drawImage throws on it.
+    if (part instanceof HTMLCanvasElement && (part.width === 0 || part.height === 0)) return false;
     const r = part.getBoundingClientRect();
     return r.width > 0 && r.height > 0;
   });
