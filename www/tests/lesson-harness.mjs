@@ -239,22 +239,26 @@ export async function shoot(section, n, suffix = '') {
  * with content called gradlab-<name>.png. A save takes well under a second
  * (at most 0.3 s in 228 saves of every figure of parts 1-9, with two busy
  * loops beside the browser on a 2-core machine); the bound is only how long
- * a failure takes to show. A failure says whether the page was still
- * saving, showed an error, or had done neither.
+ * a failure takes to show. A failure says whether Playwright had clicked
+ * (it waits for the button to be still and uncovered), and then whether the
+ * page was still saving, showed an error, or had done neither.
  */
 export async function savesPng(page, name) {
   const button = page.locator(`button[data-save="${name}"]`);
   await button.scrollIntoViewIfNeeded();
   let download;
+  let clicked = false;
   try {
-    [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), button.click()]);
+    [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), button.click().then(() => (clicked = true))]);
   } catch (error) {
     const panel = page.getByTestId('error-panel');
-    const state = (await button.isDisabled())
-      ? 'the page is still saving it'
-      : (await panel.isVisible())
-        ? `the page shows: ${(await panel.innerText()).replace(/\s+/g, ' ')}`
-        : 'the page is not saving it and shows no error';
+    const state = !clicked
+      ? 'Playwright had not yet clicked the button'
+      : (await button.isDisabled())
+        ? 'the page is still saving it'
+        : (await panel.isVisible())
+          ? `the page shows: ${(await panel.innerText()).replace(/\s+/g, ' ')}`
+          : 'the page is not saving it and shows no error';
     throw new Error(`${name}: no PNG came (${error.message.split('\n')[0]}); ${state}`);
   }
   assert.equal(download.suggestedFilename(), `gradlab-${name}.png`);
