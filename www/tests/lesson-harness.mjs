@@ -237,9 +237,9 @@ export async function shoot(section, n, suffix = '') {
 /**
  * Clicks figure `name`'s Save PNG button and checks what downloads: a PNG
  * with content called gradlab-<name>.png. A save takes well under a second
- * (at most 0.3 s in 228 saves of every figure of parts 1-9, with two busy
- * loops beside the browser on a 2-core machine); the bound is only how long
- * a failure takes to show. A failure says whether Playwright had clicked
+ * (at most 0.3 s in 237 saves of every figure the page had built, with two
+ * busy loops beside the browser on a 2-core machine); the bound is only how
+ * long a failure takes to show. A failure says whether Playwright had clicked
  * (it waits for the button to be still and uncovered), and then whether the
  * page was still saving, showed an error, or had done neither.
  */
