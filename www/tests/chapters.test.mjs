@@ -185,8 +185,8 @@ test('chapters 1-7: each one draws its figure from its main control', async () =
   await page.waitForSelector('[data-testid="backprop-status"][data-done="false"]', { timeout: 90000 });
   assert.match(await section.getByTestId('backprop-status').textContent(), /^Stopped after \d+ sizes\.$/);
 
-  // ---- Every figure saves as a PNG (also parts 8 and 9's, built by now
-  // as they came near).
+  // ---- Every figure built by now saves as a PNG: parts 1-7's, and those of
+  // parts 8-10 that were built as they came near.
   const names = await page.locator('button[data-save]').evaluateAll((buttons) => buttons.map((b) => b.dataset.save));
   assert.ok(names.length >= 14, `a Save PNG button per figure (found ${names.length})`);
   for (const name of names) await savesPng(page, name);
